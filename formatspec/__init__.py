@@ -1,0 +1,53 @@
+"""formatspec: the SQLite 3 file format as one declarative spec.
+
+Every byte layout of the format (fileformat2, walformat, the rollback journal)
+is a construct schema here, wrapped in :class:`~formatspec._spec.Spec` so that
+failures surface as :class:`FormatError`. Hot layouts have fast twins beside
+their schemas; property tests bind each twin to its schema. This package
+imports nothing else of sqlassay's.
+"""
+
+from ._spec import Spec
+from .derived import (
+    PENDING_BYTE,
+    is_ptrmap_page,
+    local_payload_size,
+    lock_byte_page,
+    max_local,
+    min_local,
+    overflow_page_count,
+    page_size_from_header,
+    page_size_to_header,
+    ptrmap_entry_offset,
+    ptrmap_page_for,
+    usable_size,
+)
+from .errors import ChecksumError, FormatError
+from .varint import SignedVarInt, VarInt, encode_varint, read_signed_varint, read_varint, varint_len
+
+__all__ = [
+    "PENDING_BYTE",
+    "ChecksumError",
+    "FormatError",
+    "SignedVarInt",
+    "Spec",
+    "VarInt",
+    "encode_varint",
+    "is_ptrmap_page",
+    "local_payload_size",
+    "lock_byte_page",
+    "max_local",
+    "min_local",
+    "overflow_page_count",
+    "page_size_from_header",
+    "page_size_to_header",
+    "ptrmap_entry_offset",
+    "ptrmap_page_for",
+    "read_signed_varint",
+    "read_varint",
+    "usable_size",
+    "varint_len",
+]
+
+# Re-exports of the structure modules (header, btree, record, overflow,
+# freelist, ptrmap, journal, wal) follow; each module's owner adds its lines.

@@ -1,0 +1,1 @@
+"""fuzz: atheris harnesses, one per reader, and the campaign runner."""

@@ -1,0 +1,1 @@
+"""oracle: differential campaigns of the engine against stdlib sqlite3."""
