@@ -1,0 +1,730 @@
+"""The library side of ``sqlassay inspect``: a page inventory of a database file.
+
+Walks every structure fileformat2 describes, starting from the database header
+(section 1.3): the schema b-tree on page 1 and every b-tree it names (section
+1.6), their overflow chains (1.7), the freelist (1.5), pointer-map pages (1.8)
+and the lock-byte page (1.4). Each page of the file gets a kind:
+``table-interior | table-leaf | index-interior | index-leaf | overflow |
+freelist-trunk | freelist-leaf | ptrmap | lock-byte | unused`` and, for b-tree
+and overflow pages, the owning b-tree with the counts SQLite's ``dbstat``
+virtual table reports (``ncell``, ``payload``, ``unused``):
+
+* b-tree page: ``ncell`` is the cell count; ``payload`` is the sum over cells of
+  the payload bytes stored on the page (0 for table-interior cells, which hold
+  no payload); ``unused`` is the gap between the cell pointer array and the
+  cell content area, plus the fragmented bytes, plus the sizes of all
+  freeblocks (reserved bytes at the end of the page are not counted);
+* overflow page: ``ncell`` is 0; ``payload`` is ``U - 4`` except on the last page
+  of a chain, which carries the remainder; ``unused`` is ``U - 4 - payload``.
+
+Everything here is plain data (dataclasses, dicts, ``array``s) so that fuzz
+harnesses and the checker can use it. Memory is bounded by a few bytes per
+page, never by the size of a page's content times the page count. Damage never
+raises anything but :class:`~engine.errors.CorruptError`.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from formatspec.derived import (
+    is_ptrmap_page,
+    local_payload_size,
+    lock_byte_page,
+    usable_size,
+)
+from formatspec.errors import FormatError
+from formatspec.header import HEADER_FIELDS, TEXT_ENCODINGS, read_database_header
+
+from .errors import CorruptError
+
+KINDS = (
+    "unused",
+    "table-interior",
+    "table-leaf",
+    "index-interior",
+    "index-leaf",
+    "overflow",
+    "freelist-trunk",
+    "freelist-leaf",
+    "ptrmap",
+    "lock-byte",
+)
+K_UNUSED, K_TINT, K_TLEAF, K_IINT, K_ILEAF, K_OVFL, K_FTRUNK, K_FLEAF, K_PTRMAP, K_LOCK = range(
+    len(KINDS)
+)
+PAGE_TYPE_KIND = {5: K_TINT, 13: K_TLEAF, 2: K_IINT, 10: K_ILEAF}
+MAX_DEPTH = 40  # deeper than any b-tree a 2**32-page file can hold
+
+
+# --- page source ----------------------------------------------------------------
+
+
+class PageSource:
+    """Pages of one database file, read on demand (``page(pgno)`` -> bytes).
+
+    The page count is the in-header database size when it is valid (non-zero
+    and ``version_valid_for`` equals ``file_change_counter``), else the file
+    size divided by the page size, as SQLite's pager decides (fileformat2 1.3.7).
+    ``overlay`` maps page numbers to replacement page images (WAL frames).
+    """
+
+    def __init__(self, path: str | os.PathLike, *, overlay: dict | None = None,
+                 page_count: int | None = None) -> None:
+        self.path = os.fspath(path)
+        self._f = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+        self.file_size = os.fstat(self._f.fileno()).st_size
+        first = self._f.read(100)
+        if len(first) < 100:
+            self._f.close()
+            if not first:
+                raise CorruptError("empty file: not an SQLite database", page=1, offset=0)
+            raise CorruptError(f"file of {len(first)} bytes is too short for a database header",
+                               page=1, offset=len(first))
+        try:
+            self.header = read_database_header(first)
+            self.usable = usable_size(self.header.page_size, self.header.reserved_space)
+        except FormatError as err:
+            self._f.close()
+            raise CorruptError(err.message, page=1, offset=err.offset) from None
+        self.page_size = self.header.page_size
+        self.overlay = overlay or {}
+        h = self.header
+        if page_count is not None:
+            self.page_count = page_count
+        elif h.database_size and h.version_valid_for == h.file_change_counter:
+            self.page_count = h.database_size
+        else:
+            self.page_count = self.file_size // self.page_size
+        if self.overlay:
+            self.page_count = max(self.page_count, max(self.overlay))
+        self.encoding = TEXT_ENCODINGS.get(h.text_encoding, "utf-8")
+        self.reads = 0
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def page(self, pgno: int) -> bytes:
+        """The image of page ``pgno`` (1-based). Pages past the file end read as missing."""
+        if pgno < 1 or pgno > self.page_count:
+            raise CorruptError(f"page number {pgno} out of range 1..{self.page_count}", page=pgno)
+        got = self.overlay.get(pgno)
+        if got is not None:
+            return got
+        self._f.seek((pgno - 1) * self.page_size)
+        data = self._f.read(self.page_size)
+        self.reads += 1
+        if len(data) < self.page_size:
+            raise CorruptError(f"page {pgno} lies past the end of the file", page=pgno,
+                               offset=(pgno - 1) * self.page_size)
+        return data
+
+    def header_dict(self) -> dict:
+        """Every header field, named as in fileformat2 (snake_case), JSON-friendly."""
+        out = {}
+        for name, value in zip(HEADER_FIELDS, self.header):
+            if isinstance(value, bytes):
+                value = value.hex() if name != "header_string" else value.decode("latin-1")
+            out[name] = value
+        return out
+
+
+# --- decoding through the spec ---------------------------------------------------
+# These adapters are the only place this module touches page bytes; each
+# delegates to formatspec's fast twins.
+
+
+
+class _Layouts:
+    """Interim decoders for layouts whose formatspec twins have not landed yet.
+
+    Each mirrors a formatspec fast twin by name; :func:`_bind` replaces them with
+    formatspec's own as soon as those modules exist.
+    """
+
+    class _Hdr(NamedTuple):
+        page_type: int
+        first_freeblock: int
+        cell_count: int
+        cell_content_start: int
+        fragmented_free_bytes: int
+        right_child: int
+
+    class _Cell(NamedTuple):
+        left_child: int
+        payload_size: int
+        rowid: int | None
+        local_size: int
+        payload_offset: int
+        first_overflow: int
+        size: int
+
+    @staticmethod
+    def read_page_header(page, off):
+        import struct
+
+        if off + 8 > len(page):
+            raise FormatError("b-tree page header runs past the page", offset=off)
+        t, fb, nc, cs, fr = struct.unpack_from(">BHHHB", page, off)
+        if t not in (2, 5, 10, 13):
+            raise FormatError(f"invalid b-tree page type {t}", offset=off, path="page_type")
+        rc = struct.unpack_from(">I", page, off + 8)[0] if t in (2, 5) else 0
+        return _Layouts._Hdr(t, fb, nc, cs or 65536, fr, rc)
+
+    @staticmethod
+    def read_cell_pointers(page, start, count):
+        import struct
+
+        return struct.unpack_from(f">{count}H", page, start)
+
+    @staticmethod
+    def read_cell(page, off, page_type, usable):
+        import struct
+
+        from formatspec.varint import read_varint
+
+        n = len(page)
+        if off < 0 or off + 4 > n:
+            raise FormatError(f"cell offset {off} outside the page", offset=off)
+        pos = off
+        child = 0
+        if page_type in (2, 5):
+            child = struct.unpack_from(">I", page, pos)[0]
+            pos += 4
+        if page_type == 5:
+            rowid, pos = read_varint(page, pos)
+            if rowid >= 1 << 63:
+                rowid -= 1 << 64
+            return _Layouts._Cell(child, 0, rowid, 0, pos, 0, pos - off)
+        payload, pos = read_varint(page, pos)
+        rowid = None
+        if page_type == 13:
+            rowid, pos = read_varint(page, pos)
+            if rowid >= 1 << 63:
+                rowid -= 1 << 64
+        local = local_payload_size(payload, usable, table_leaf=page_type == 13)
+        first = 0
+        size = pos - off + local
+        if local < payload:
+            if pos + local + 4 > n:
+                raise FormatError("overflow pointer runs past the page", offset=pos + local)
+            first = struct.unpack_from(">I", page, pos + local)[0]
+            size += 4
+        if pos + local > usable:
+            raise FormatError("cell payload runs past the usable area", offset=pos)
+        return _Layouts._Cell(child, payload, rowid, local, pos, first, max(size, 4))
+
+    @staticmethod
+    def read_freeblock(page, off):
+        import struct
+
+        return struct.unpack_from(">HH", page, off)
+
+    @staticmethod
+    def read_overflow_next(page):
+        import struct
+
+        return struct.unpack_from(">I", page, 0)[0]
+
+    @staticmethod
+    def read_overflow_content(page, take):
+        return page[4 : 4 + take]
+
+    @staticmethod
+    def read_freelist_trunk(page, usable):
+        import struct
+
+        nxt, count = struct.unpack_from(">II", page, 0)
+        if count > (usable - 8) // 4:
+            raise FormatError(f"freelist trunk claims {count} leaves", offset=4)
+        return nxt, struct.unpack_from(f">{count}I", page, 8)
+
+    @staticmethod
+    def read_ptrmap_entry(page, index):
+        import struct
+
+        return struct.unpack_from(">BI", page, 5 * index)
+
+    @staticmethod
+    def decode_record_header(payload):
+        from formatspec.varint import read_varint
+
+        hsize, pos = read_varint(payload, 0)
+        if hsize > len(payload) or hsize < pos:
+            raise FormatError(f"record header size {hsize} out of range", offset=0)
+        types = []
+        while pos < hsize:
+            t, pos = read_varint(payload, pos)
+            types.append(t)
+        if pos != hsize:
+            raise FormatError("record header ends inside a serial type", offset=pos)
+        return hsize, types
+
+    @staticmethod
+    def decode_record(payload, encoding="utf-8"):
+        import struct
+
+        hsize, types = _Layouts.decode_record_header(payload)
+        pos = hsize
+        out = []
+        sizes = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8}
+        for t in types:
+            if t == 0:
+                out.append(None)
+            elif t in sizes:
+                k = sizes[t]
+                if pos + k > len(payload):
+                    raise FormatError("record value runs past the payload", offset=pos)
+                out.append(int.from_bytes(payload[pos : pos + k], "big", signed=True))
+                pos += k
+            elif t == 7:
+                if pos + 8 > len(payload):
+                    raise FormatError("record value runs past the payload", offset=pos)
+                out.append(struct.unpack_from(">d", payload, pos)[0])
+                pos += 8
+            elif t in (8, 9):
+                out.append(t - 8)
+            elif t in (10, 11):
+                raise FormatError(f"reserved serial type {t}", offset=pos)
+            else:
+                k = (t - 12) // 2
+                if pos + k > len(payload):
+                    raise FormatError("record value runs past the payload", offset=pos)
+                raw = payload[pos : pos + k]
+                pos += k
+                if t & 1:
+                    out.append(bytes(raw).decode(encoding, errors="replace"))
+                else:
+                    out.append(bytes(raw))
+        return out
+
+
+_fb = _fr = _Layouts
+
+
+class PageHeader(NamedTuple):
+    page_type: int
+    first_freeblock: int
+    cell_count: int
+    cell_content_start: int  # raw value; 0 means 65536
+    fragmented_free_bytes: int
+    right_child: int
+    header_offset: int  # 100 on page 1, else 0
+    header_size: int  # 8 or 12
+
+
+class Cell(NamedTuple):
+    offset: int
+    left_child: int  # 0 on leaves
+    payload_size: int  # 0 for table-interior cells
+    rowid: int | None  # table cells only
+    local_size: int  # payload bytes on this page
+    payload_offset: int  # where the local payload starts
+    first_overflow: int  # 0 when the payload is all local
+    size: int  # bytes the cell occupies on the page
+
+
+def page_header(page: bytes, pgno: int) -> PageHeader:
+    off = 100 if pgno == 1 else 0
+    try:
+        h = _fb.read_page_header(page, off)
+    except FormatError as err:
+        raise CorruptError(err.message, page=pgno, offset=err.offset) from None
+    return PageHeader(h.page_type, h.first_freeblock, h.cell_count, h.cell_content_start,
+                      h.fragmented_free_bytes, h.right_child or 0, off,
+                      12 if h.page_type in (2, 5) else 8)
+
+
+def cell_pointers(page: bytes, hdr: PageHeader, pgno: int) -> list[int]:
+    start = hdr.header_offset + hdr.header_size
+    if start + 2 * hdr.cell_count > len(page):
+        raise CorruptError(f"cell pointer array of {hdr.cell_count} cells overruns the page",
+                           page=pgno, offset=start)
+    return list(_fb.read_cell_pointers(page, start, hdr.cell_count))
+
+
+def parse_cell(page: bytes, off: int, page_type: int, usable: int, pgno: int) -> Cell:
+    """Decode the cell at ``off`` (fileformat2 1.6, the four cell formats)."""
+    try:
+        c = _fb.read_cell(page, off, page_type, usable)
+    except FormatError as err:
+        raise CorruptError(f"cell at offset {off}: {err.message}", page=pgno, offset=off) from None
+    return Cell(off, c.left_child or 0, c.payload_size or 0, c.rowid, c.local_size,
+                c.payload_offset, c.first_overflow or 0, c.size)
+
+
+def freeblocks(page: bytes, hdr: PageHeader, pgno: int, usable: int) -> list[tuple[int, int]]:
+    """The freeblock chain as (offset, size) pairs, refusing loops and strays."""
+    out = []
+    off = hdr.first_freeblock
+    last = 0
+    while off:
+        if off <= last or off + 4 > usable:
+            raise CorruptError(f"freeblock at {off} out of order or out of range", page=pgno,
+                               offset=off)
+        nxt, size = _fb.read_freeblock(page, off)
+        out.append((off, size))
+        last = off
+        off = nxt
+    return out
+
+
+def overflow_next(page: bytes) -> int:
+    return _fb.read_overflow_next(page)
+
+
+def local_size(payload_size: int, usable: int, page_type: int) -> int:
+    return local_payload_size(payload_size, usable, table_leaf=page_type == 13)
+
+
+def read_payload(src: PageSource, page: bytes, cell: Cell, pgno: int,
+                 limit: int = 1 << 30) -> bytes:
+    """The whole payload of a cell: local part plus its overflow chain."""
+    local = page[cell.payload_offset : cell.payload_offset + cell.local_size]
+    if not cell.first_overflow:
+        return bytes(local)
+    if cell.payload_size > limit:
+        raise CorruptError(f"payload of {cell.payload_size} bytes is too large", page=pgno,
+                           offset=cell.offset)
+    parts = [local]
+    need = cell.payload_size - cell.local_size
+    nxt = cell.first_overflow
+    seen = set()
+    per = src.usable - 4
+    while need > 0:
+        if nxt == 0 or nxt in seen or nxt > src.page_count:
+            raise CorruptError(f"overflow chain broken at page {nxt}", page=pgno,
+                               offset=cell.offset)
+        seen.add(nxt)
+        ov = src.page(nxt)
+        take = min(need, per)
+        parts.append(_fb.read_overflow_content(ov, take))
+        need -= take
+        nxt = overflow_next(ov)
+    return b"".join(bytes(p) for p in parts)
+
+
+def decode_record(payload: bytes, encoding: str, pgno: int | None = None) -> list:
+    """Values of a record (fileformat2 2.1), text decoded with the file's encoding."""
+    try:
+        return list(_fr.decode_record(payload, encoding=encoding))
+    except FormatError as err:
+        raise CorruptError(f"malformed record: {err.message}", page=pgno, offset=err.offset) from None
+
+
+# --- schema ---------------------------------------------------------------------
+
+
+@dataclass
+class SchemaEntry:
+    type: str
+    name: str
+    tbl_name: str
+    rootpage: int
+    sql: str | None
+
+
+def iter_table_cells(src: PageSource, root: int, *, on_page: Callable | None = None,
+                     seen: set | None = None) -> Iterator[tuple[int, bytes, Cell]]:
+    """Leaf cells of a table b-tree in key order, as (pgno, page, cell)."""
+    seen = set() if seen is None else seen
+    stack = [(root, 0)]
+    while stack:
+        pgno, depth = stack.pop()
+        if pgno in seen or depth > MAX_DEPTH:
+            raise CorruptError(f"b-tree page {pgno} reached twice (loop)", page=pgno)
+        seen.add(pgno)
+        page = src.page(pgno)
+        hdr = page_header(page, pgno)
+        if on_page:
+            on_page(pgno, page, hdr)
+        ptrs = cell_pointers(page, hdr, pgno)
+        if hdr.page_type == 13:
+            for off in ptrs:
+                yield pgno, page, parse_cell(page, off, 13, src.usable, pgno)
+        elif hdr.page_type == 5:
+            children = [parse_cell(page, off, 5, src.usable, pgno).left_child for off in ptrs]
+            children.append(hdr.right_child)
+            for child in reversed(children):
+                stack.append((child, depth + 1))
+        else:
+            raise CorruptError(f"page type {hdr.page_type} in a table b-tree", page=pgno,
+                               offset=hdr.header_offset)
+
+
+def read_schema(src: PageSource) -> list[SchemaEntry]:
+    """The rows of sqlite_schema, in rowid order."""
+    out = []
+    for pgno, page, cell in iter_table_cells(src, 1):
+        values = decode_record(read_payload(src, page, cell, pgno), src.encoding, pgno)
+        values += [None] * (5 - len(values))
+        typ, name, tbl, root, sql = values[:5]
+        if not isinstance(root, int):
+            root = 0
+        out.append(SchemaEntry(str(typ), str(name), str(tbl), root,
+                               sql if isinstance(sql, str) else None))
+    return out
+
+
+# --- inventory --------------------------------------------------------------------
+
+
+@dataclass
+class BTreeSummary:
+    name: str
+    type: str  # "table" | "index"
+    rootpage: int
+    without_rowid: bool = False
+    depth: int = 0
+    pages: int = 0
+    interior_pages: int = 0
+    leaf_pages: int = 0
+    overflow_pages: int = 0
+    entries: int = 0
+    payload: int = 0
+    unused: int = 0
+    problem: str | None = None
+    usable: int = 0
+
+    @property
+    def fill(self) -> float:
+        """Fraction of the b-tree's usable bytes in use (not free, not fragmented)."""
+        total = self.pages * self.usable
+        return 1.0 - self.unused / total if total else 0.0
+
+
+@dataclass
+class Inventory:
+    """Every page of a file with its kind, owner and dbstat counts."""
+
+    path: str
+    header: dict
+    page_size: int
+    usable: int
+    page_count: int
+    file_size: int
+    kind: array  # 'B' per page (index 0 unused)
+    owner: array  # 'i' btree index per page, -1 for none
+    ncell: array
+    payload: array
+    unused: array
+    btrees: list[BTreeSummary] = field(default_factory=list)
+    schema: list[SchemaEntry] = field(default_factory=list)
+    freelist_trunks: int = 0
+    freelist_leaves: int = 0
+    problems: list[str] = field(default_factory=list)
+    wal: dict | None = None
+    journal: dict | None = None
+
+    def page(self, pgno: int) -> dict:
+        k = self.kind[pgno]
+        o = self.owner[pgno]
+        return {
+            "pgno": pgno,
+            "kind": KINDS[k],
+            "btree": self.btrees[o].name if o >= 0 else None,
+            "ncell": self.ncell[pgno],
+            "payload": self.payload[pgno],
+            "unused": self.unused[pgno],
+        }
+
+    def pages(self) -> Iterator[dict]:
+        for pgno in range(1, self.page_count + 1):
+            yield self.page(pgno)
+
+    def counts_by_kind(self) -> dict[str, int]:
+        out = dict.fromkeys(KINDS, 0)
+        for pgno in range(1, self.page_count + 1):
+            out[KINDS[self.kind[pgno]]] += 1
+        return {k: v for k, v in out.items() if v}
+
+
+def _btree_page_stats(page: bytes, hdr: PageHeader, cells: list[Cell], pgno: int,
+                      usable: int) -> tuple[int, int]:
+    """(payload, unused) of a b-tree page with dbstat's meanings."""
+    nhdr = hdr.header_offset + hdr.header_size
+    unused = (hdr.cell_content_start % 65536) - nhdr - 2 * hdr.cell_count + hdr.fragmented_free_bytes
+    for _off, size in freeblocks(page, hdr, pgno, usable):
+        unused += size
+    payload = 0 if hdr.page_type == 5 else sum(c.local_size for c in cells)
+    return payload, unused
+
+
+def _is_without_rowid(sql: str | None) -> bool:
+    if not sql:
+        return False
+    tail = sql.rsplit(")", 1)[-1].upper().split()
+    return "WITHOUT" in tail and "ROWID" in tail
+
+
+def inventory(path, *, progress: Callable[[int, int], None] | None = None,
+              source: PageSource | None = None) -> Inventory:
+    """Classify every page of the database at ``path``.
+
+    ``progress(done, total)`` is called now and then with counts of pages.
+    Damage is recorded in ``Inventory.problems`` (one line each) rather than
+    raised, so that as much of the file as possible is classified; only an
+    unreadable header raises :class:`CorruptError`.
+    """
+    src = source or PageSource(path)
+    try:
+        return _inventory(src, progress)
+    finally:
+        if source is None:
+            src.close()
+
+
+def _inventory(src: PageSource, progress) -> Inventory:
+    n = src.page_count
+    inv = Inventory(
+        path=src.path, header=src.header_dict(), page_size=src.page_size, usable=src.usable,
+        page_count=n, file_size=src.file_size,
+        kind=array("B", bytes(n + 1)), owner=array("i", [-1]) * (n + 1),
+        ncell=array("i", [0]) * (n + 1), payload=array("i", [0]) * (n + 1),
+        unused=array("i", [0]) * (n + 1),
+    )
+    done = 0
+
+    def tick():
+        nonlocal done
+        done += 1
+        if progress and done % 256 == 0:
+            progress(done, n)
+
+    try:
+        inv.schema = read_schema(src)
+    except CorruptError as err:
+        inv.problems.append(f"schema unreadable: {err}")
+        inv.schema = []
+    trees = [BTreeSummary("sqlite_schema", "table", 1)]
+    for e in inv.schema:
+        if e.rootpage > 0 and e.type in ("table", "index"):
+            trees.append(BTreeSummary(e.name, e.type, e.rootpage,
+                                      without_rowid=e.type == "table" and _is_without_rowid(e.sql)))
+    for tree in trees:
+        tree.usable = src.usable
+    inv.btrees = trees
+    for idx, tree in enumerate(trees):
+        try:
+            _walk_btree(src, inv, idx, tree, tick)
+        except CorruptError as err:
+            tree.problem = str(err)
+            inv.problems.append(f"{tree.name}: {err}")
+    # freelist
+    try:
+        _walk_freelist(src, inv, tick)
+    except CorruptError as err:
+        inv.problems.append(f"freelist: {err}")
+    # pointer-map and lock-byte pages
+    lock = lock_byte_page(src.page_size)
+    if lock <= n and inv.kind[lock] == K_UNUSED:
+        inv.kind[lock] = K_LOCK
+    if src.header.largest_root_page:
+        for pgno in range(2, n + 1):
+            if is_ptrmap_page(pgno, src.usable, src.page_size) and inv.kind[pgno] == K_UNUSED:
+                inv.kind[pgno] = K_PTRMAP
+    if progress:
+        progress(n, n)
+    return inv
+
+
+def _walk_btree(src: PageSource, inv: Inventory, idx: int, tree: BTreeSummary, tick) -> None:
+    """Depth-first walk in dbstat's order, filling the per-page arrays."""
+    n = src.page_count
+    stack = [(tree.rootpage, 1)]
+    while stack:
+        pgno, depth = stack.pop()
+        if pgno < 1 or pgno > n:
+            raise CorruptError(f"child page {pgno} out of range", page=pgno)
+        if inv.kind[pgno] != K_UNUSED or depth > MAX_DEPTH:
+            raise CorruptError(f"page {pgno} is reached twice", page=pgno)
+        page = src.page(pgno)
+        hdr = page_header(page, pgno)
+        kind = PAGE_TYPE_KIND.get(hdr.page_type)
+        if kind is None:
+            raise CorruptError(f"invalid b-tree page type {hdr.page_type}", page=pgno,
+                               offset=hdr.header_offset)
+        inv.kind[pgno] = kind
+        inv.owner[pgno] = idx
+        tick()
+        ptrs = cell_pointers(page, hdr, pgno)
+        cells = [parse_cell(page, off, hdr.page_type, src.usable, pgno) for off in ptrs]
+        payload, unused = _btree_page_stats(page, hdr, cells, pgno, src.usable)
+        inv.ncell[pgno] = hdr.cell_count
+        inv.payload[pgno] = payload
+        inv.unused[pgno] = unused
+        tree.pages += 1
+        tree.payload += payload
+        tree.unused += unused
+        tree.depth = max(tree.depth, depth)
+        if hdr.page_type in (13, 10):
+            tree.leaf_pages += 1
+            tree.entries += hdr.cell_count
+        else:
+            tree.interior_pages += 1
+            if hdr.page_type == 2:
+                tree.entries += hdr.cell_count
+        for cell in cells:
+            if cell.first_overflow:
+                _walk_overflow(src, inv, idx, tree, cell, pgno, tick)
+        if hdr.page_type in (2, 5):
+            children = [c.left_child for c in cells] + [hdr.right_child]
+            for child in reversed(children):
+                stack.append((child, depth + 1))
+
+
+def _walk_overflow(src, inv, idx, tree, cell: Cell, pgno: int, tick) -> None:
+    per = src.usable - 4
+    rest = cell.payload_size - cell.local_size
+    count = (rest + per - 1) // per
+    nxt = cell.first_overflow
+    for i in range(count):
+        if nxt < 1 or nxt > src.page_count:
+            raise CorruptError(f"overflow page {nxt} out of range", page=pgno, offset=cell.offset)
+        if inv.kind[nxt] != K_UNUSED:
+            raise CorruptError(f"overflow page {nxt} is reached twice", page=nxt)
+        last = i == count - 1
+        carried = rest - (count - 1) * per if last else per
+        inv.kind[nxt] = K_OVFL
+        inv.owner[nxt] = idx
+        inv.payload[nxt] = carried
+        inv.unused[nxt] = per - carried
+        tree.pages += 1
+        tree.overflow_pages += 1
+        tree.payload += carried
+        tree.unused += per - carried
+        tick()
+        if not last:
+            nxt = overflow_next(src.page(nxt))
+
+
+def _walk_freelist(src: PageSource, inv: Inventory, tick) -> None:
+    trunk = src.header.first_freelist_trunk_page
+    n = src.page_count
+    while trunk:
+        if trunk > n or inv.kind[trunk] != K_UNUSED:
+            raise CorruptError(f"freelist trunk page {trunk} out of range or used twice",
+                               page=trunk)
+        page = src.page(trunk)
+        nxt, leaves = _fb.read_freelist_trunk(page, src.usable)
+        inv.kind[trunk] = K_FTRUNK
+        inv.freelist_trunks += 1
+        tick()
+        for leaf in leaves:
+            if 1 <= leaf <= n and inv.kind[leaf] == K_UNUSED:
+                inv.kind[leaf] = K_FLEAF
+                inv.freelist_leaves += 1
+                tick()
+            else:
+                inv.problems.append(f"freelist leaf {leaf} out of range or used twice")
+        trunk = nxt
