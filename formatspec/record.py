@@ -1,0 +1,667 @@
+"""The record format: how a row or an index key is laid out in a payload (fileformat2, "Record Format").
+
+A record is a header followed by a body:
+
+=======================  ==========================================================
+part                     meaning
+=======================  ==========================================================
+header_size (varint)     total bytes of the header, this varint included
+serial types (varints)   one per column, until header_size bytes are used up; the
+                         last varint must end exactly at header_size
+body                     the column values, back to back, in column order; the body
+                         ends exactly at the end of the payload
+=======================  ==========================================================
+
+Serial types (what each column's varint says about its value):
+
+===========  ===========  ===================================================
+serial type  body bytes   value
+===========  ===========  ===================================================
+0            0            NULL
+1            1            signed big-endian integer
+2            2            signed big-endian integer
+3            3            signed big-endian integer
+4            4            signed big-endian integer
+5            6            signed big-endian integer
+6            8            signed big-endian integer
+7            8            IEEE 754 big-endian double (a NaN reads as NULL, as in
+                          SQLite)
+8            0            the integer 0 (schema format 4)
+9            0            the integer 1 (schema format 4)
+10, 11       -            reserved for internal use: refused here
+N >= 12 even (N-12)/2     BLOB
+N >= 13 odd  (N-13)/2     TEXT in the database text encoding (utf-8, utf-16-le,
+                          utf-16-be), no terminator
+===========  ===========  ===================================================
+
+SQLite's own writer picks, for a value: NULL -> 0; integers 0 and 1 -> 8 and 9;
+other integers the smallest of 1, 2, 3, 4, 5 (6 bytes), 6 (8 bytes) that holds
+them; REAL -> 7 (a NaN is stored as NULL); TEXT -> 2n+13; BLOB -> 2n+12. The
+header size is the smallest that holds itself.
+
+:data:`Record` is the construct schema: ``Record.parse(payload, encoding=...)``
+gives ``Container(header_size, serial_types, values)``; building keeps given
+``header_size`` and ``serial_types`` (so non-minimal integer widths round-trip)
+and otherwise makes SQLite's choices. Non-minimal *varint* encodings inside a
+header (never written by SQLite) parse but are rebuilt in their shortest form.
+
+Fast twins: :func:`decode_record`, :func:`decode_record_header`,
+:func:`encode_record`, :func:`serial_type_of`, :func:`serial_type_length`.
+:func:`decode_record` caches, per distinct header (the header bytes are the
+key), a compiled ``struct.Struct`` for the whole record and a small generated
+function that turns its fields into Python values, so a record decodes with one
+dict lookup, one unpack and the few text decodes it needs.
+
+Text that is not valid in the database encoding: Python's sqlite3 raises when
+fetching such a value; we decode with ``text_errors`` (default ``"replace"``:
+each bad byte sequence becomes U+FFFD). Pass ``text_errors="strict"`` to get a
+:class:`FormatError` instead.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import construct as cs
+
+from ._spec import Spec
+from .errors import FormatError
+from .varint import VarInt, encode_varint, read_varint, varint_len
+
+ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be")
+
+
+class _VarIntField(type(VarInt.construct)):
+    """formatspec.varint's construct, building through an explicit-length stream write.
+
+    (varint.py's own ``_build`` passes ``None`` as the length to
+    ``construct.stream_write``, which construct 2.10.70 rejects.)
+    """
+
+    def _build(self, obj, stream, context, path):
+        if isinstance(obj, bool) or not isinstance(obj, int):
+            raise cs.IntegerError(f"varint needs an int, got {obj!r}", path=path)
+        low, high = (-(1 << 63), 1 << 63) if self.signed else (0, 1 << 64)
+        if not low <= obj < high:
+            raise cs.IntegerError(f"value {obj} out of range for a varint", path=path)
+        data = encode_varint(obj)
+        cs.stream_write(stream, data, len(data), path)
+        return obj
+
+
+VARINT_FIELD = _VarIntField(signed=False)
+SIGNED_VARINT_FIELD = _VarIntField(signed=True)
+_INT_WIDTH = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8}
+_INT_FORMAT = {1: "b", 2: "h", 4: "i", 6: "q"}  # widths struct can unpack directly
+_MAX_CACHED_COLUMNS = 64  # wider records are decoded without a generated function
+_MAX_CACHE = 8192
+_NAN_BITS = struct.pack(">d", float("nan"))
+
+
+# --------------------------------------------------------------------------- serial types
+
+
+def serial_type_length(t: int) -> int:
+    """Bytes of body used by a value of serial type ``t``."""
+    if t >= 12:
+        return (t - 12) >> 1
+    if t < 0 or t in (10, 11):
+        raise FormatError(f"serial type {t} is reserved")
+    return (0, 1, 2, 3, 4, 6, 8, 8, 0, 0)[t]
+
+
+def _int_serial_type(v: int) -> int:
+    u = ~v if v < 0 else v
+    if u <= 127:
+        if v == 0:
+            return 8
+        if v == 1:
+            return 9
+        return 1
+    if u <= 0x7FFF:
+        return 2
+    if u <= 0x7FFFFF:
+        return 3
+    if u <= 0x7FFFFFFF:
+        return 4
+    if u <= 0x7FFFFFFFFFFF:
+        return 5
+    if u <= 0x7FFFFFFFFFFFFFFF:
+        return 6
+    raise FormatError(f"integer {v} does not fit in 64 bits")
+
+
+def serial_type_of(value, encoding: str = "utf-8") -> int:
+    """The serial type SQLite writes for ``value`` (text length depends on ``encoding``)."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return _int_serial_type(value)
+    if isinstance(value, float):
+        return 0 if value != value else 7
+    if isinstance(value, str):
+        return len(_encode_text(value, encoding)) * 2 + 13
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return len(value) * 2 + 12
+    raise FormatError(f"cannot store a value of type {type(value).__name__} in a record")
+
+
+def _check_encoding(encoding: str) -> None:
+    if encoding not in ENCODINGS:
+        raise FormatError(f"unknown database text encoding {encoding!r}; one of {ENCODINGS}")
+
+
+def _encode_text(value: str, encoding: str) -> bytes:
+    _check_encoding(encoding)
+    try:
+        return value.encode(encoding)
+    except UnicodeEncodeError as err:
+        raise FormatError(f"text cannot be encoded in {encoding}: {err}") from None
+
+
+# --------------------------------------------------------------------------- construct schema
+
+
+class _NanIsNull(cs.Adapter):
+    """Serial type 7: a NaN reads as NULL (SQLite does the same); NULL builds a quiet NaN."""
+
+    def _decode(self, obj, context, path):
+        return None if obj != obj else obj
+
+    def _encode(self, obj, context, path):
+        if obj is None:
+            return float("nan")
+        if isinstance(obj, bool) or not isinstance(obj, (int, float)):
+            raise cs.ValidationError(f"serial type 7 needs a number, got {obj!r}", path=path)
+        return float(obj)
+
+
+class _Constant(cs.Construct):
+    """Serial types 0, 8, 9: no body bytes; the value is implied by the type."""
+
+    def __init__(self, value) -> None:
+        super().__init__()
+        self.value = value
+        self.flagbuildnone = value is None
+
+    def _parse(self, stream, context, path):
+        return self.value
+
+    def _build(self, obj, stream, context, path):
+        if self.value is None and (obj is None or (isinstance(obj, float) and obj != obj)):
+            return None  # a NaN is stored as NULL, as SQLite does
+        if obj is None or isinstance(obj, float) or obj != self.value:
+            raise cs.ValidationError(
+                f"serial type for {self.value!r} cannot hold {obj!r}", path=path)
+        return self.value
+
+    def _sizeof(self, context, path):
+        return 0
+
+
+class _Text(cs.Adapter):
+    def __init__(self, subcon, encoding: str, errors: str) -> None:
+        super().__init__(subcon)
+        self.encoding = encoding
+        self.errors = errors
+
+    def _decode(self, obj, context, path):
+        try:
+            return obj.decode(self.encoding, self.errors)
+        except UnicodeDecodeError as err:
+            raise FormatError(f"text is not valid {self.encoding}: {err}", path=path) from None
+
+    def _encode(self, obj, context, path):
+        if not isinstance(obj, str):
+            raise cs.ValidationError(f"text serial type needs str, got {obj!r}", path=path)
+        return _encode_text(obj, self.encoding)
+
+
+class _Blob(cs.Adapter):
+    def _decode(self, obj, context, path):
+        return obj
+
+    def _encode(self, obj, context, path):
+        if not isinstance(obj, (bytes, bytearray, memoryview)):
+            raise cs.ValidationError(f"blob serial type needs bytes, got {obj!r}", path=path)
+        return bytes(obj)
+
+
+_FIXED_FIELDS = {
+    0: _Constant(None),
+    1: cs.Int8sb,
+    2: cs.Int16sb,
+    3: cs.Int24sb,
+    4: cs.Int32sb,
+    5: cs.BytesInteger(6, signed=True),
+    6: cs.Int64sb,
+    7: _NanIsNull(cs.Float64b),
+    8: _Constant(0),
+    9: _Constant(1),
+}
+
+
+def value_field(t: int, encoding: str = "utf-8", text_errors: str = "replace") -> cs.Construct:
+    """The construct for one column value of serial type ``t``."""
+    field = _FIXED_FIELDS.get(t)
+    if field is not None:
+        return field
+    if t >= 12:
+        n = (t - 12) >> 1
+        if t & 1:
+            return _Text(cs.Bytes(n), encoding, text_errors)
+        return _Blob(cs.Bytes(n))
+    raise FormatError(f"serial type {t} is reserved")
+
+
+def _params(context):
+    params = context._params
+    encoding = params.get("encoding", "utf-8")
+    _check_encoding(encoding)
+    return encoding, params.get("text_errors", "replace")
+
+
+def _record_header_size(type_bytes: int) -> int:
+    """SQLite's header size for ``type_bytes`` bytes of serial-type varints."""
+    n = type_bytes + 1
+    while varint_len(n) + type_bytes != n:
+        n = varint_len(n) + type_bytes
+    return n
+
+
+class _SerialTypes(cs.Construct):
+    """Serial-type varints until the header (header_size bytes from the record start) is used up."""
+
+    def _parse(self, stream, context, path):
+        start = context._start
+        end = start + context.header_size
+        pos = cs.stream_tell(stream, path)
+        if end < pos:
+            raise FormatError(f"header_size {context.header_size} is smaller than its own varint",
+                              offset=start, path="header_size")
+        size = cs.stream_size(stream)
+        if end > size:
+            raise FormatError(
+                f"header_size {context.header_size} runs past the end of the record ({size - start})",
+                offset=start, path="header_size")
+        types = []
+        while pos < end:
+            t = VARINT_FIELD._parse(stream, context, path)
+            if t in (10, 11):
+                raise FormatError(f"serial type {t} is reserved", offset=pos,
+                                  path=f"serial_types[{len(types)}]")
+            after = cs.stream_tell(stream, path)
+            if after > end:
+                raise FormatError("serial type varint runs past the end of the header",
+                                  offset=pos, path=f"serial_types[{len(types)}]")
+            types.append(t)
+            pos = after
+        return cs.ListContainer(types)
+
+    def _build(self, obj, stream, context, path):
+        types = list(obj)
+        for i, t in enumerate(types):
+            if not isinstance(t, int) or t < 0 or t in (10, 11) or t >= 1 << 64:
+                raise FormatError(f"invalid serial type {t!r}", path=f"serial_types[{i}]")
+        raw = b"".join(encode_varint(t) for t in types)
+        expected = context.header_size - varint_len(context.header_size)
+        if len(raw) != expected:
+            raise FormatError(
+                f"header_size {context.header_size} does not fit serial types of {len(raw)} bytes",
+                path="header_size")
+        cs.stream_write(stream, raw, len(raw), path)
+        return types
+
+
+class _Values(cs.Construct):
+    def _parse(self, stream, context, path):
+        encoding, errors = _params(context)
+        types = context.serial_types
+        pos = cs.stream_tell(stream, path)
+        size = cs.stream_size(stream)
+        end = pos + sum(serial_type_length(t) for t in types)
+        if end > size:
+            # find the first column that does not fit, to name it
+            at = pos
+            for i, t in enumerate(types):
+                at += serial_type_length(t)
+                if at > size:
+                    raise FormatError(
+                        f"value of serial type {t} runs past the end of the record ({size})",
+                        offset=at - serial_type_length(t), path=f"values[{i}]")
+        values = []
+        for t in types:
+            values.append(value_field(t, encoding, errors)._parsereport(stream, context, path))
+        return cs.ListContainer(values)
+
+    def _build(self, obj, stream, context, path):
+        encoding, errors = _params(context)
+        values = list(obj)
+        types = context.serial_types
+        if len(types) != len(values):
+            raise FormatError(f"{len(values)} values but {len(types)} serial types", path="values")
+        for i, (t, v) in enumerate(zip(types, values)):
+            field = value_field(t, encoding, errors)
+            if t >= 12 and t & 1 and isinstance(v, str):
+                n = len(_encode_text(v, encoding))
+                if n != (t - 12) >> 1:
+                    raise FormatError(f"text of {n} bytes does not fit serial type {t}",
+                                      path=f"values[{i}]")
+            if 1 <= t <= 6 and (isinstance(v, bool) or not isinstance(v, int)):
+                raise FormatError(f"serial type {t} needs an integer, got {v!r}",
+                                  path=f"values[{i}]")
+            field._build(v, stream, context, f"{path} -> values[{i}]")
+        return values
+
+    def _sizeof(self, context, path):
+        raise cs.SizeofError("record values have variable size", path=path)
+
+
+def _default_types(context):
+    encoding, _ = _params(context)
+    return [serial_type_of(v, encoding) for v in context["values"]]
+
+
+def _default_header_size(context):
+    types = context.get("serial_types")
+    if types is None:
+        types = _default_types(context)
+    return _record_header_size(sum(varint_len(t) for t in types))
+
+
+_record_con = cs.Struct(
+    "_start" / cs.Tell,
+    "header_size" / cs.Default(VARINT_FIELD, _default_header_size),
+    "serial_types" / cs.Default(_SerialTypes(), _default_types),
+    "values" / _Values(),
+    cs.Terminated,
+)
+
+Record = Spec("record", _record_con, __doc__)
+
+
+# --------------------------------------------------------------------------- fast twins
+
+
+def decode_record_header(payload) -> tuple[tuple[int, ...], int]:
+    """Fast twin of the record header: ``(serial_types, body_offset)``.
+
+    Checks the header against the payload: the header fits, serial types 10
+    and 11 are refused, the last varint ends at header_size. (The body is not
+    checked; :func:`decode_record` does that.)
+    """
+    if type(payload) is not bytes:
+        payload = bytes(payload)
+    return _parse_header(payload)[:2]
+
+
+def _parse_header(payload: bytes):
+    """Return (serial_types, header_size, body_end) or raise FormatError."""
+    n = len(payload)
+    if n == 0:
+        raise FormatError("empty record", offset=0, path="header_size")
+    hs, pos = read_varint(payload, 0)
+    if hs < pos:
+        raise FormatError(f"header_size {hs} is smaller than its own varint", offset=0,
+                          path="header_size")
+    if hs > n:
+        raise FormatError(f"header_size {hs} runs past the end of the record ({n})", offset=0,
+                          path="header_size")
+    types = []
+    body = hs
+    while pos < hs:
+        b = payload[pos]
+        if b < 0x80:
+            t = b
+            nxt = pos + 1
+        else:
+            try:
+                t, nxt = read_varint(payload, pos)
+            except FormatError:
+                nxt = hs + 1
+                t = 0
+            if nxt > hs:
+                raise FormatError("serial type varint runs past the end of the header",
+                                  offset=pos, path=f"serial_types[{len(types)}]")
+        if t >= 12:
+            body += (t - 12) >> 1
+        elif t in (10, 11):
+            raise FormatError(f"serial type {t} is reserved", offset=pos,
+                              path=f"serial_types[{len(types)}]")
+        else:
+            body += _FIXED_LEN[t]
+        types.append(t)
+        pos = nxt
+    return tuple(types), hs, body
+
+
+_FIXED_LEN = (0, 1, 2, 3, 4, 6, 8, 8, 0, 0)
+
+
+def _body_error(payload: bytes, types, hs: int) -> FormatError:
+    n = len(payload)
+    at = hs
+    for i, t in enumerate(types):
+        length = serial_type_length(t)
+        if at + length > n:
+            return FormatError(f"value of serial type {t} runs past the end of the record ({n})",
+                               offset=at, path=f"values[{i}]")
+        at += length
+    return FormatError(f"record has {n - at} bytes after its last value", offset=at)
+
+
+# One generated "shape" function per column-kind pattern; per header, a closure over a Struct.
+# kinds: 'd' direct from struct, 'N' None, '0' zero, '1' one, 'x' 3/6-byte int, 'f' real, 't' text
+_shape_cache: dict = {}
+
+
+def _kind(t: int) -> tuple[str, str]:
+    """(kind, struct format piece) for serial type t."""
+    if t >= 12:
+        n = (t - 12) >> 1
+        return ("t" if t & 1 else "d"), f"{n}s"
+    if t == 0:
+        return "N", ""
+    if t == 7:
+        return "f", "d"
+    if t == 8:
+        return "0", ""
+    if t == 9:
+        return "1", ""
+    if t in _INT_FORMAT:
+        return "d", _INT_FORMAT[t]
+    return "x", f"{_INT_WIDTH[t]}s"
+
+
+def _shape_factory(shape: tuple, encoding: str, errors: str):
+    key = (shape, encoding, errors)
+    factory = _shape_cache.get(key)
+    if factory is not None:
+        return factory
+    names = []
+    out = []
+    for i, k in enumerate(shape):
+        if k == "N":
+            out.append("None")
+        elif k == "0":
+            out.append("0")
+        elif k == "1":
+            out.append("1")
+        else:
+            name = f"a{i}"
+            names.append(name)
+            if k == "d":
+                out.append(name)
+            elif k == "f":
+                out.append(f"({name} if {name} == {name} else None)")
+            elif k == "x":
+                out.append(f"_from_bytes({name}, 'big', signed=True)")
+            else:
+                out.append(f"{name}.decode({encoding!r}, {errors!r})")
+    lhs = ", ".join(names) + ("," if len(names) == 1 else "")
+    body = ", ".join(out) + ("," if len(out) == 1 else "")
+    unpack_line = f"        {lhs} = unpack(p)\n" if names else "        unpack(p)\n"
+    src = (
+        "def factory(unpack):\n"
+        "    def decode(p):\n"
+        f"{unpack_line}"
+        f"        return ({body})\n"
+        "    return decode\n"
+    )
+    namespace = {"_from_bytes": int.from_bytes}
+    exec(compile(src, "<formatspec.record shape>", "exec"), namespace)  # noqa: S102
+    factory = namespace["factory"]
+    if len(_shape_cache) >= _MAX_CACHE:
+        _shape_cache.clear()
+    _shape_cache[key] = factory
+    return factory
+
+
+def _generic_decoder(types, hs: int, encoding: str, errors: str):
+    """Decoder for records too wide for a generated function (no code generation)."""
+    def decode(p):
+        pos = hs
+        out = []
+        for t in types:
+            if t >= 12:
+                n = (t - 12) >> 1
+                v = p[pos:pos + n]
+                if t & 1:
+                    v = v.decode(encoding, errors)
+                pos += n
+            elif t == 0:
+                v = None
+            elif t == 8:
+                v = 0
+            elif t == 9:
+                v = 1
+            elif t == 7:
+                v = struct.unpack_from(">d", p, pos)[0]
+                if v != v:
+                    v = None
+                pos += 8
+            else:
+                w = _INT_WIDTH[t]
+                v = int.from_bytes(p[pos:pos + w], "big", signed=True)
+                pos += w
+            out.append(v)
+        if pos != len(p):
+            raise struct.error("record length mismatch")
+        return tuple(out)
+
+    return decode
+
+
+def _make_decoder(payload: bytes, encoding: str, errors: str):
+    types, hs, body_end = _parse_header(payload)
+    if body_end != len(payload):
+        raise _body_error(payload, types, hs)
+    if len(types) > _MAX_CACHED_COLUMNS:
+        return _generic_decoder(types, hs, encoding, errors), False
+    shape = []
+    fmt = [f">{hs}x"]
+    for t in types:
+        k, piece = _kind(t)
+        shape.append(k)
+        fmt.append(piece)
+    unpack = struct.Struct("".join(fmt)).unpack
+    shape = tuple(shape)
+    if all(k == "d" for k in shape):
+        return unpack, True
+    return _shape_factory(shape, encoding, errors)(unpack), True
+
+
+def _new_decoder(encoding: str, errors: str):
+    _check_encoding(encoding)
+    cache: dict = {}
+    get = cache.get
+
+    def decode(payload) -> tuple:
+        if type(payload) is not bytes:
+            payload = bytes(payload)
+        try:
+            hs = payload[0]
+        except IndexError:
+            raise FormatError("empty record", offset=0, path="header_size") from None
+        if hs >= 0x80:
+            hs = read_varint(payload, 0)[0]
+        key = payload[:hs]
+        fn = get(key)
+        if fn is None:
+            fn, cacheable = _make_decoder(payload, encoding, errors)
+            if cacheable:
+                if len(cache) >= _MAX_CACHE:
+                    cache.clear()
+                cache[key] = fn
+        try:
+            return fn(payload)
+        except struct.error:
+            types, hs, _ = _parse_header(payload)
+            raise _body_error(payload, types, hs) from None
+        except UnicodeDecodeError as err:
+            raise FormatError(f"text is not valid {encoding}: {err}") from None
+
+    decode.cache = cache
+    return decode
+
+
+_decoders: dict = {}
+
+
+def record_decoder(encoding: str = "utf-8", text_errors: str = "replace"):
+    """A ``decode(payload) -> tuple`` function bound to one encoding (the fastest entry point)."""
+    key = (encoding, text_errors)
+    fn = _decoders.get(key)
+    if fn is None:
+        fn = _decoders[key] = _new_decoder(encoding, text_errors)
+    return fn
+
+
+_decode_utf8 = record_decoder("utf-8", "replace")
+
+
+def decode_record(payload, encoding: str = "utf-8", text_errors: str = "replace") -> tuple:
+    """Fast twin of :data:`Record`: the column values, as sqlite3 would return them.
+
+    NULL -> None, integers -> int, REAL -> float (NaN -> None), TEXT -> str,
+    BLOB -> bytes. Raises FormatError on a malformed record.
+    """
+    if encoding == "utf-8" and text_errors == "replace":
+        return _decode_utf8(payload)
+    return record_decoder(encoding, text_errors)(payload)
+
+
+_PACK_D = struct.Struct(">d").pack
+
+
+def encode_record(values, encoding: str = "utf-8") -> bytes:
+    """Fast twin of ``Record.build`` from values only: SQLite's own serial-type choices."""
+    _check_encoding(encoding)
+    header = bytearray()
+    body = []
+    for v in values:
+        if v is None:
+            header.append(0)
+        elif isinstance(v, int):
+            t = _int_serial_type(v)
+            header.append(t)
+            if t < 8:
+                body.append(v.to_bytes(_INT_WIDTH[t], "big", signed=True))
+        elif isinstance(v, float):
+            if v != v:
+                header.append(0)
+            else:
+                header.append(7)
+                body.append(_PACK_D(v))
+        else:
+            if isinstance(v, str):
+                data = _encode_text(v, encoding)
+                t = len(data) * 2 + 13
+            elif isinstance(v, (bytes, bytearray, memoryview)):
+                data = bytes(v)
+                t = len(data) * 2 + 12
+            else:
+                raise FormatError(f"cannot store a value of type {type(v).__name__} in a record")
+            header += encode_varint(t) if t >= 0x80 else bytes((t,))
+            body.append(data)
+    return encode_varint(_record_header_size(len(header))) + bytes(header) + b"".join(body)
