@@ -136,7 +136,7 @@ class DatabaseHeaderFields(NamedTuple):
     sqlite_version_number: int
 
 
-_HEADER_STRUCT = struct.Struct(">16sH6B7IiIIiIi20sII")
+_HEADER_STRUCT = struct.Struct(">16sH6B6IiIIiIi20sII")
 assert _HEADER_STRUCT.size == HEADER_SIZE
 
 
