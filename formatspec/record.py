@@ -93,7 +93,7 @@ VARINT_FIELD = _VarIntField(signed=False)
 SIGNED_VARINT_FIELD = _VarIntField(signed=True)
 _INT_WIDTH = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8}
 _INT_FORMAT = {1: "b", 2: "h", 4: "i", 6: "q"}  # widths struct can unpack directly
-_MAX_CACHED_COLUMNS = 64  # wider records are decoded without a generated function
+_MAX_CACHED_HEADER = 4096  # longer headers are decoded without a generated function
 _MAX_CACHE = 8192
 _NAN_BITS = struct.pack(">d", float("nan"))
 
@@ -474,6 +474,12 @@ def _kind(t: int) -> tuple[str, str]:
 
 
 def _shape_factory(shape: tuple, encoding: str, errors: str):
+    """Generated code for one column-kind pattern (lengths live in the Struct, not here).
+
+    ``factory(unpack, unpack_from)`` returns ``(decode(p), decode_row(p, o, rowid))``:
+    the first decodes a whole payload, the second a record lying at offset ``o``
+    of a page and prefixes the rowid (the fused table scan).
+    """
     key = (shape, encoding, errors)
     factory = _shape_cache.get(key)
     if factory is not None:
@@ -500,13 +506,22 @@ def _shape_factory(shape: tuple, encoding: str, errors: str):
                 out.append(f"{name}.decode({encoding!r}, {errors!r})")
     lhs = ", ".join(names) + ("," if len(names) == 1 else "")
     body = ", ".join(out) + ("," if len(out) == 1 else "")
-    unpack_line = f"        {lhs} = unpack(p)\n" if names else "        unpack(p)\n"
+    row_body = ", ".join(["r", *out]) + ("," if not out else "")
+    if names:
+        unpack_line = f"        {lhs} = unpack(p)\n"
+        unpack_from_line = f"        {lhs} = unpack_from(p, o)\n"
+    else:
+        unpack_line = "        unpack(p)\n"
+        unpack_from_line = ""
     src = (
-        "def factory(unpack):\n"
+        "def factory(unpack, unpack_from):\n"
         "    def decode(p):\n"
         f"{unpack_line}"
         f"        return ({body})\n"
-        "    return decode\n"
+        "    def decode_row(p, o, r):\n"
+        f"{unpack_from_line}"
+        f"        return ({row_body})\n"
+        "    return decode, decode_row\n"
     )
     namespace = {"_from_bytes": int.from_bytes}
     exec(compile(src, "<formatspec.record shape>", "exec"), namespace)  # noqa: S102
@@ -519,6 +534,7 @@ def _shape_factory(shape: tuple, encoding: str, errors: str):
 
 def _generic_decoder(types, hs: int, encoding: str, errors: str):
     """Decoder for records too wide for a generated function (no code generation)."""
+
     def decode(p):
         pos = hs
         out = []
@@ -552,29 +568,48 @@ def _generic_decoder(types, hs: int, encoding: str, errors: str):
     return decode
 
 
-def _make_decoder(payload: bytes, encoding: str, errors: str):
+def _make_decoders(payload: bytes, encoding: str, errors: str):
+    """``(decode, decode_row or None, total_size)`` for the header of ``payload``.
+
+    Raises FormatError when the header is malformed or does not fit the payload.
+    ``decode_row`` is None for records too wide to cache.
+    """
     types, hs, body_end = _parse_header(payload)
     if body_end != len(payload):
         raise _body_error(payload, types, hs)
-    if len(types) > _MAX_CACHED_COLUMNS:
-        return _generic_decoder(types, hs, encoding, errors), False
+    if hs > _MAX_CACHED_HEADER:
+        return _generic_decoder(types, hs, encoding, errors), None, body_end
     shape = []
     fmt = [f">{hs}x"]
     for t in types:
         k, piece = _kind(t)
         shape.append(k)
         fmt.append(piece)
-    unpack = struct.Struct("".join(fmt)).unpack
+    compiled = struct.Struct("".join(fmt))
     shape = tuple(shape)
+    decode, decode_row = _shape_factory(shape, encoding, errors)(compiled.unpack,
+                                                                  compiled.unpack_from)
     if all(k == "d" for k in shape):
-        return unpack, True
-    return _shape_factory(shape, encoding, errors)(unpack), True
+        decode = compiled.unpack
+    return decode, decode_row, body_end
 
 
 def _new_decoder(encoding: str, errors: str):
     _check_encoding(encoding)
     cache: dict = {}
+    row_cache: dict = {}
     get = cache.get
+
+    def remember(key: bytes, payload: bytes):
+        fn, fn_row, total = _make_decoders(payload, encoding, errors)
+        if fn_row is not None:
+            if len(cache) >= _MAX_CACHE:
+                cache.clear()
+                row_cache.clear()
+            key = bytes(key)
+            cache[key] = fn
+            row_cache[key] = (fn_row, total)
+        return fn
 
     def decode(payload) -> tuple:
         if type(payload) is not bytes:
@@ -588,11 +623,7 @@ def _new_decoder(encoding: str, errors: str):
         key = payload[:hs]
         fn = get(key)
         if fn is None:
-            fn, cacheable = _make_decoder(payload, encoding, errors)
-            if cacheable:
-                if len(cache) >= _MAX_CACHE:
-                    cache.clear()
-                cache[key] = fn
+            fn = remember(key, payload)
         try:
             return fn(payload)
         except struct.error:
@@ -602,6 +633,10 @@ def _new_decoder(encoding: str, errors: str):
             raise FormatError(f"text is not valid {encoding}: {err}") from None
 
     decode.cache = cache
+    # for the fused table scan (formatspec.btree.table_leaf_rows): header bytes ->
+    # (decode_row(page, offset, rowid), record size); ``remember`` fills both caches
+    decode.row_cache = row_cache
+    decode.remember = remember
     return decode
 
 
