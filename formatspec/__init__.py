@@ -51,3 +51,64 @@ __all__ = [
 
 # Re-exports of the structure modules (header, btree, record, overflow,
 # freelist, ptrmap, journal, wal) follow; each module's owner adds its lines.
+
+# b-tree pages (formatspec/btree.py)
+from .btree import (  # noqa: E402
+    INDEX_INTERIOR,
+    INDEX_LEAF,
+    TABLE_INTERIOR,
+    TABLE_LEAF,
+    BTreePage,
+    BTreePageHeader,
+    CellPointerArray,
+    Freeblock,
+    IndexInteriorCell,
+    IndexLeafCell,
+    OverflowCell,
+    PageHeader,
+    TableInteriorCell,
+    TableLeafCell,
+    hdr_offset_for,
+    iter_table_leaf_cells,
+    read_cell_pointers,
+    read_index_interior_cell,
+    read_index_leaf_cell,
+    read_page_header,
+    read_table_interior_cell,
+    read_table_leaf_cell,
+    table_leaf_cells,
+    table_leaf_rows,
+)
+
+# header (formatspec/header.py)
+from .header import (  # noqa: E402
+    HEADER_SIZE,
+    TEXT_ENCODINGS,
+    DatabaseHeader,
+    DatabaseHeaderFields,
+    read_database_header,
+)
+
+# records (formatspec/record.py)
+from .record import (  # noqa: E402
+    Record,
+    decode_record,
+    decode_record_header,
+    encode_record,
+    record_decoder,
+    serial_type_length,
+    serial_type_of,
+)
+
+__all__ += [
+    "HEADER_SIZE", "TEXT_ENCODINGS", "DatabaseHeader", "DatabaseHeaderFields",
+    "read_database_header",
+    "INDEX_INTERIOR", "INDEX_LEAF", "TABLE_INTERIOR", "TABLE_LEAF", "BTreePage",
+    "BTreePageHeader", "CellPointerArray", "Freeblock", "IndexInteriorCell", "IndexLeafCell",
+    "OverflowCell", "PageHeader", "TableInteriorCell", "TableLeafCell", "hdr_offset_for",
+    "iter_table_leaf_cells", "read_cell_pointers", "read_index_interior_cell",
+    "read_index_leaf_cell", "read_page_header", "read_table_interior_cell",
+    "read_table_leaf_cell", "table_leaf_cells", "table_leaf_rows",
+    "Record", "decode_record", "decode_record_header", "encode_record", "record_decoder",
+    "serial_type_length", "serial_type_of",
+]
