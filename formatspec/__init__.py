@@ -112,3 +112,64 @@ __all__ += [
     "Record", "decode_record", "decode_record_header", "encode_record", "record_decoder",
     "serial_type_length", "serial_type_of",
 ]
+
+# overflow, freelist, ptrmap, journal, WAL, WAL-index (formatspec/overflow.py .. walindex.py)
+from .freelist import (  # noqa: E402
+    FreelistProblem,
+    FreelistTrunkPage,
+    FreelistWalk,
+    read_freelist_trunk,
+    walk_freelist,
+)
+from .journal import (  # noqa: E402
+    JOURNAL_MAGIC,
+    JournalHeader,
+    JournalPageRecord,
+    JournalScan,
+    SuperJournalRecord,
+    journal_checksum,
+    journal_page_images,
+    scan_journal,
+)
+from .overflow import OverflowPage, read_overflow_chain, read_overflow_page  # noqa: E402
+from .ptrmap import (  # noqa: E402
+    PTRMAP_BTREE,
+    PTRMAP_FREEPAGE,
+    PTRMAP_OVERFLOW1,
+    PTRMAP_OVERFLOW2,
+    PTRMAP_ROOTPAGE,
+    PtrmapPage,
+    ptrmap_entry_for,
+    read_ptrmap_entries,
+)
+from .wal import (  # noqa: E402
+    WalFrameHeader,
+    WalHeader,
+    WalScan,
+    build_wal,
+    read_wal_frame_header,
+    read_wal_header,
+    scan_wal,
+    wal_checksum,
+)
+from .walindex import (  # noqa: E402
+    WalCkptInfo,
+    WalIndexFile,
+    WalIndexHeader,
+    read_walindex_header,
+    walindex_header_checksum,
+)
+
+__all__ += [
+    "FreelistProblem", "FreelistTrunkPage", "FreelistWalk", "read_freelist_trunk",
+    "walk_freelist",
+    "JOURNAL_MAGIC", "JournalHeader", "JournalPageRecord", "JournalScan", "SuperJournalRecord",
+    "journal_checksum", "journal_page_images", "scan_journal",
+    "OverflowPage", "read_overflow_chain", "read_overflow_page",
+    "PTRMAP_BTREE", "PTRMAP_FREEPAGE", "PTRMAP_OVERFLOW1", "PTRMAP_OVERFLOW2",
+    "PTRMAP_ROOTPAGE", "PtrmapPage", "ptrmap_entry_for", "read_ptrmap_entries",
+    "WalFrameHeader", "WalHeader", "WalScan", "build_wal", "read_wal_frame_header",
+    "read_wal_header", "scan_wal", "wal_checksum",
+    "WalCkptInfo", "WalIndexFile", "WalIndexHeader", "read_walindex_header",
+    "walindex_header_checksum",
+]
