@@ -16,7 +16,13 @@ import struct
 
 import pytest
 
-from formatspec import HEADER_SIZE, TEXT_ENCODINGS, DatabaseHeader, FormatError, read_database_header
+from formatspec import (
+    HEADER_SIZE,
+    TEXT_ENCODINGS,
+    DatabaseHeader,
+    FormatError,
+    read_database_header,
+)
 
 PRAGMA_ENCODING = {"UTF-8": "utf-8", "UTF-16le": "utf-16-le", "UTF-16be": "utf-16-be"}
 
