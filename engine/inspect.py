@@ -38,7 +38,10 @@ from formatspec.derived import (
     usable_size,
 )
 from formatspec.errors import FormatError
+from formatspec.freelist import read_freelist_trunk
 from formatspec.header import HEADER_FIELDS, TEXT_ENCODINGS, read_database_header
+from formatspec.overflow import read_overflow_page
+from formatspec.record import decode_record as _decode_record
 
 from .errors import CorruptError
 
@@ -230,86 +233,8 @@ class _Layouts:
 
         return struct.unpack_from(">HH", page, off)
 
-    @staticmethod
-    def read_overflow_next(page):
-        import struct
 
-        return struct.unpack_from(">I", page, 0)[0]
-
-    @staticmethod
-    def read_overflow_content(page, take):
-        return page[4 : 4 + take]
-
-    @staticmethod
-    def read_freelist_trunk(page, usable):
-        import struct
-
-        nxt, count = struct.unpack_from(">II", page, 0)
-        if count > (usable - 8) // 4:
-            raise FormatError(f"freelist trunk claims {count} leaves", offset=4)
-        return nxt, struct.unpack_from(f">{count}I", page, 8)
-
-    @staticmethod
-    def read_ptrmap_entry(page, index):
-        import struct
-
-        return struct.unpack_from(">BI", page, 5 * index)
-
-    @staticmethod
-    def decode_record_header(payload):
-        from formatspec.varint import read_varint
-
-        hsize, pos = read_varint(payload, 0)
-        if hsize > len(payload) or hsize < pos:
-            raise FormatError(f"record header size {hsize} out of range", offset=0)
-        types = []
-        while pos < hsize:
-            t, pos = read_varint(payload, pos)
-            types.append(t)
-        if pos != hsize:
-            raise FormatError("record header ends inside a serial type", offset=pos)
-        return hsize, types
-
-    @staticmethod
-    def decode_record(payload, encoding="utf-8"):
-        import struct
-
-        hsize, types = _Layouts.decode_record_header(payload)
-        pos = hsize
-        out = []
-        sizes = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8}
-        for t in types:
-            if t == 0:
-                out.append(None)
-            elif t in sizes:
-                k = sizes[t]
-                if pos + k > len(payload):
-                    raise FormatError("record value runs past the payload", offset=pos)
-                out.append(int.from_bytes(payload[pos : pos + k], "big", signed=True))
-                pos += k
-            elif t == 7:
-                if pos + 8 > len(payload):
-                    raise FormatError("record value runs past the payload", offset=pos)
-                out.append(struct.unpack_from(">d", payload, pos)[0])
-                pos += 8
-            elif t in (8, 9):
-                out.append(t - 8)
-            elif t in (10, 11):
-                raise FormatError(f"reserved serial type {t}", offset=pos)
-            else:
-                k = (t - 12) // 2
-                if pos + k > len(payload):
-                    raise FormatError("record value runs past the payload", offset=pos)
-                raw = payload[pos : pos + k]
-                pos += k
-                if t & 1:
-                    out.append(bytes(raw).decode(encoding, errors="replace"))
-                else:
-                    out.append(bytes(raw))
-        return out
-
-
-_fb = _fr = _Layouts
+_fb = _Layouts
 
 
 class PageHeader(NamedTuple):
@@ -379,8 +304,8 @@ def freeblocks(page: bytes, hdr: PageHeader, pgno: int, usable: int) -> list[tup
     return out
 
 
-def overflow_next(page: bytes) -> int:
-    return _fb.read_overflow_next(page)
+def overflow_next(page: bytes, usable: int) -> int:
+    return read_overflow_page(page, usable)[0]
 
 
 def local_size(payload_size: int, usable: int, page_type: int) -> int:
@@ -408,16 +333,16 @@ def read_payload(src: PageSource, page: bytes, cell: Cell, pgno: int,
         seen.add(nxt)
         ov = src.page(nxt)
         take = min(need, per)
-        parts.append(_fb.read_overflow_content(ov, take))
+        nxt, content = read_overflow_page(ov, src.usable, pgno=nxt)
+        parts.append(content[:take])
         need -= take
-        nxt = overflow_next(ov)
     return b"".join(bytes(p) for p in parts)
 
 
 def decode_record(payload: bytes, encoding: str, pgno: int | None = None) -> list:
     """Values of a record (fileformat2 2.1), text decoded with the file's encoding."""
     try:
-        return list(_fr.decode_record(payload, encoding=encoding))
+        return list(_decode_record(payload, encoding))
     except FormatError as err:
         raise CorruptError(f"malformed record: {err.message}", page=pgno, offset=err.offset) from None
 
@@ -705,7 +630,7 @@ def _walk_overflow(src, inv, idx, tree, cell: Cell, pgno: int, tick) -> None:
         tree.unused += per - carried
         tick()
         if not last:
-            nxt = overflow_next(src.page(nxt))
+            nxt = overflow_next(src.page(nxt), src.usable)
 
 
 def _walk_freelist(src: PageSource, inv: Inventory, tick) -> None:
@@ -716,7 +641,10 @@ def _walk_freelist(src: PageSource, inv: Inventory, tick) -> None:
             raise CorruptError(f"freelist trunk page {trunk} out of range or used twice",
                                page=trunk)
         page = src.page(trunk)
-        nxt, leaves = _fb.read_freelist_trunk(page, src.usable)
+        try:
+            nxt, leaves = read_freelist_trunk(page, src.usable, pgno=trunk)
+        except FormatError as err:
+            raise CorruptError(err.message, page=trunk, offset=err.offset) from None
         inv.kind[trunk] = K_FTRUNK
         inv.freelist_trunks += 1
         tick()
@@ -728,3 +656,283 @@ def _walk_freelist(src: PageSource, inv: Inventory, tick) -> None:
             else:
                 inv.problems.append(f"freelist leaf {leaf} out of range or used twice")
         trunk = nxt
+
+
+# --- what the schema's SQL says about columns and indexes ---------------------------
+
+
+@dataclass
+class ColumnDef:
+    name: str
+    decl_type: str
+    collation: str = "BINARY"
+    not_null: bool = False
+    default: object = None
+    has_default: bool = False
+
+
+@dataclass
+class TableDef:
+    name: str
+    columns: list[ColumnDef]
+    without_rowid: bool = False
+    rowid_alias: int | None = None  # index of the INTEGER PRIMARY KEY column
+    primary_key: list[str] = field(default_factory=list)
+    # (columns, is_primary_key) of each UNIQUE / PRIMARY KEY constraint, in order
+    unique_constraints: list[tuple[list[tuple[str, str | None]], bool]] = field(
+        default_factory=list)
+    strict: bool = False
+
+    def column_index(self, name: str) -> int | None:
+        low = name.lower()
+        for i, c in enumerate(self.columns):
+            if c.name.lower() == low:
+                return i
+        return None
+
+
+@dataclass
+class IndexColumn:
+    column: str | None  # None for an expression
+    collation: str | None
+    desc: bool = False
+
+
+@dataclass
+class IndexDef:
+    name: str
+    table: str
+    columns: list[IndexColumn]
+    unique: bool = False
+    partial: bool = False
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] in "\"'`[":
+        body = text[1:-1]
+        if text[0] in "\"'`":
+            body = body.replace(text[0] * 2, text[0])
+        return body
+    return text
+
+
+def _tokens(sql: str):
+    from engine.sql.lexer import lex
+
+    return [t for t in lex(sql) if t.kind not in ("SPACE", "COMMENT")]
+
+
+def _split_top(tokens, start: int):
+    """Split tokens from ``start`` (just after '(') on top-level commas until ')'."""
+    parts, cur, depth = [], [], 0
+    i = start
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind == "LP":
+            depth += 1
+        elif t.kind == "RP":
+            if depth == 0:
+                parts.append(cur)
+                return parts, i
+            depth -= 1
+        elif t.kind == "COMMA" and depth == 0:
+            parts.append(cur)
+            cur = []
+            i += 1
+            continue
+        cur.append(t)
+        i += 1
+    parts.append(cur)
+    return parts, i
+
+
+_CONSTRAINT_START = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT",
+                     "COLLATE", "REFERENCES", "GENERATED", "AS"}
+
+
+def _literal(toks):
+    """Value of a DEFAULT literal, or raise ValueError."""
+    sign = 1
+    if toks and toks[0].kind in ("MINUS", "PLUS"):
+        sign = -1 if toks[0].kind == "MINUS" else 1
+        toks = toks[1:]
+    if toks and toks[0].kind == "LP" and toks[-1].kind == "RP":
+        toks = toks[1:-1]
+    if len(toks) != 1:
+        raise ValueError("not a literal")
+    t = toks[0]
+    if t.kind == "STRING":
+        return _unquote(t.text)
+    if t.kind == "INTEGER":
+        return sign * int(t.text, 0)
+    if t.kind == "FLOAT":
+        return sign * float(t.text)
+    if t.kind == "NULL":
+        return None
+    if t.kind == "BLOB":
+        return bytes.fromhex(t.text[2:-1])
+    if t.kind in ("TRUE", "FALSE") or t.text.upper() in ("TRUE", "FALSE"):
+        return 1 if t.text.upper() == "TRUE" else 0
+    raise ValueError("not a literal")
+
+
+def _index_cols(toks) -> list[tuple[str, str | None]]:
+    """Column names (and COLLATE) of a PRIMARY KEY(...) / UNIQUE(...) list."""
+    out = []
+    for part in toks:
+        if not part:
+            continue
+        name = _unquote(part[0].text)
+        coll = None
+        for k, t in enumerate(part):
+            if t.kind == "COLLATE" and k + 1 < len(part):
+                coll = _unquote(part[k + 1].text)
+        out.append((name, coll))
+    return out
+
+
+def parse_table_sql(name: str, sql: str | None) -> TableDef | None:
+    """Columns and constraints of a CREATE TABLE statement (None if not parseable)."""
+    if not sql:
+        return None
+    try:
+        toks = _tokens(sql)
+        lp = next(i for i, t in enumerate(toks) if t.kind == "LP")
+        parts, rp = _split_top(toks, lp + 1)
+    except Exception:  # noqa: BLE001 - a schema we cannot read is reported by the caller
+        return None
+    tail = [t.text.upper() for t in toks[rp + 1 :]]
+    table = TableDef(name, [], without_rowid="ROWID" in tail and "WITHOUT" in tail,
+                     strict="STRICT" in tail)
+    for part in parts:
+        if not part:
+            continue
+        head = part[0].kind
+        if head in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            k = 0
+            if head == "CONSTRAINT":
+                k = 2
+            if k < len(part) and part[k].kind in ("PRIMARY", "UNIQUE"):
+                is_pk = part[k].kind == "PRIMARY"
+                j = next((i for i in range(k, len(part)) if part[i].kind == "LP"), None)
+                if j is not None:
+                    cols_parts, _ = _split_top(part, j + 1)
+                    cols = _index_cols(cols_parts)
+                    table.unique_constraints.append((cols, is_pk))
+                    if is_pk:
+                        table.primary_key = [c for c, _ in cols]
+            continue
+        col = ColumnDef(_unquote(part[0].text), "")
+        k = 1
+        type_words = []
+        while k < len(part) and part[k].kind not in _CONSTRAINT_START and part[k].kind != "LP":
+            type_words.append(part[k].text)
+            k += 1
+        if k < len(part) and part[k].kind == "LP":
+            depth = 0
+            while k < len(part):
+                if part[k].kind == "LP":
+                    depth += 1
+                elif part[k].kind == "RP":
+                    depth -= 1
+                    if depth == 0:
+                        k += 1
+                        break
+                type_words.append(part[k].text)
+                k += 1
+        col.decl_type = " ".join(type_words)
+        # column constraints
+        while k < len(part):
+            t = part[k]
+            if t.kind == "NOT" and k + 1 < len(part) and part[k + 1].kind == "NULL":
+                col.not_null = True
+                k += 2
+                continue
+            if t.kind == "COLLATE" and k + 1 < len(part):
+                col.collation = _unquote(part[k + 1].text)
+                k += 2
+                continue
+            if t.kind == "DEFAULT" and k + 1 < len(part):
+                j = k + 1
+                if part[j].kind == "LP":
+                    depth = 0
+                    while j < len(part):
+                        depth += part[j].kind == "LP"
+                        depth -= part[j].kind == "RP"
+                        j += 1
+                        if depth == 0:
+                            break
+                elif part[j].kind in ("MINUS", "PLUS"):
+                    j += 2
+                else:
+                    j += 1
+                try:
+                    col.default = _literal(part[k + 1 : j])
+                    col.has_default = True
+                except (ValueError, IndexError):
+                    col.has_default = False
+                k = j
+                continue
+            if t.kind == "PRIMARY":
+                table.primary_key = [col.name]
+                desc = any(x.kind == "DESC" for x in part[k : k + 4])
+                if (col.decl_type.upper() == "INTEGER" and not table.without_rowid
+                        and not desc):
+                    table.rowid_alias = len(table.columns)
+                else:
+                    table.unique_constraints.append(([(col.name, None)], True))
+            elif t.kind == "UNIQUE":
+                table.unique_constraints.append(([(col.name, None)], False))
+            k += 1
+        table.columns.append(col)
+    if table.rowid_alias is None and not table.without_rowid and len(table.primary_key) == 1:
+        # PRIMARY KEY(x) as a table constraint on an INTEGER column is a rowid alias too
+        idx = table.column_index(table.primary_key[0])
+        if idx is not None and table.columns[idx].decl_type.upper() == "INTEGER":
+            for n, (cols, is_pk) in enumerate(table.unique_constraints):
+                if is_pk and len(cols) == 1:
+                    del table.unique_constraints[n]
+                    break
+            table.rowid_alias = idx
+    return table
+
+
+def parse_index_sql(name: str, table: str, sql: str) -> IndexDef | None:
+    """Columns of a CREATE INDEX statement (None if not parseable)."""
+    try:
+        toks = _tokens(sql)
+        unique = any(t.kind == "UNIQUE" for t in toks[:3])
+        lp = next(i for i, t in enumerate(toks) if t.kind == "LP")
+        parts, rp = _split_top(toks, lp + 1)
+    except Exception:  # noqa: BLE001
+        return None
+    partial = any(t.kind == "WHERE" for t in toks[rp + 1 :])
+    cols = []
+    for part in parts:
+        if not part:
+            return None
+        desc = bool(part) and part[-1].kind == "DESC"
+        body = [t for t in part if t.kind not in ("ASC", "DESC")]
+        coll = None
+        if len(body) >= 3 and body[-2].kind == "COLLATE":
+            coll = _unquote(body[-1].text)
+            body = body[:-2]
+        if len(body) == 1 and body[0].kind in ("ID", "STRING") or (
+                len(body) == 1 and body[0].text.isidentifier()):
+            cols.append(IndexColumn(_unquote(body[0].text), coll, desc))
+        else:
+            cols.append(IndexColumn(None, coll, desc))
+    return IndexDef(name, table, cols, unique=unique, partial=partial)
+
+
+def autoindex_defs(table: TableDef) -> list[IndexDef]:
+    """The sqlite_autoindex_T_N indexes SQLite makes for UNIQUE / PRIMARY KEY constraints."""
+    out = []
+    n = 0
+    for cols, is_pk in table.unique_constraints:
+        n += 1
+        if is_pk and table.without_rowid:
+            continue  # the table's own b-tree is its primary key index (but takes a number)
+        out.append(IndexDef(f"sqlite_autoindex_{table.name}_{n}", table.name,
+                            [IndexColumn(c, coll) for c, coll in cols], unique=True))
+    return out

@@ -1,0 +1,725 @@
+"""An integrity checker for SQLite database files, built on formatspec only.
+
+``check(path)`` returns a list of :class:`Problem` (empty when the file is
+consistent). It never asks sqlite3; it judges the file by the rules of
+fileformat2 and by what btree.c's ``PRAGMA integrity_check`` demands:
+
+1. Header (fileformat2 1.3): payload fractions 64/32/32, schema format 1..4,
+   text encoding 1..3, the in-header page count no larger than the file, the
+   freelist count equal to the pages on the freelist, and in auto-vacuum files
+   the largest root page equal to the largest root page in the schema.
+2. Every page is used exactly once, by a b-tree, an overflow chain, the
+   freelist or as a pointer-map page; the lock-byte page is never used; no
+   page is lost (never used).
+3. Each b-tree page (1.6): a valid page type for its tree, a cell count that
+   fits, a cell content area that starts after the cell pointer array, cell
+   pointers inside the content area, cells inside the usable area and not
+   overlapping each other or a freeblock, a freeblock chain in ascending
+   order inside the page, and a fragmented-byte count equal to the bytes that
+   are neither cell nor freeblock; all leaves at the same depth.
+4. Keys: rowids strictly ascending and within the bounds their parents'
+   divider keys set; index and WITHOUT ROWID keys ascending under the
+   columns' collations and sort orders.
+5. Overflow chains (1.7) as long as the payload needs, no longer.
+6. Pointer-map entries (1.8) equal to the parent each page really has.
+7. Records (2.1) well formed; every index holds exactly one entry for each row
+   of its table and nothing else (indexes on plain columns, without WHERE).
+
+Each problem names the page and, where one applies, the byte offset in the
+page. The walk never follows a page twice, so loops end; memory is bounded by
+a few bytes per page plus one small digest per indexed row.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
+from formatspec.errors import FormatError
+from formatspec.freelist import max_trunk_leaves
+from formatspec.ptrmap import read_ptrmap_entries
+from formatspec.record import decode_record
+
+from .errors import CorruptError
+from .inspect import (
+    MAX_DEPTH,
+    IndexDef,
+    PageSource,
+    TableDef,
+    autoindex_defs,
+    cell_pointers,
+    page_header,
+    parse_cell,
+    parse_index_sql,
+    parse_table_sql,
+    read_payload,
+    read_schema,
+)
+
+PTRMAP_ROOTPAGE, PTRMAP_FREEPAGE, PTRMAP_OVERFLOW1, PTRMAP_OVERFLOW2, PTRMAP_BTREE = 1, 2, 3, 4, 5
+KNOWN_COLLATIONS = {"BINARY", "NOCASE", "RTRIM"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file: where (page, byte offset in it) and what."""
+
+    page: int | None
+    offset: int | None
+    message: str
+    kind: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.page is not None:
+            where.append(f"page {self.page}")
+        if self.offset is not None:
+            where.append(f"offset {self.offset}")
+        prefix = " ".join(where) if where else "file"
+        return f"{prefix}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# what referenced a page (for messages)
+_USE_NAMES = {1: "b-tree", 2: "overflow", 3: "freelist trunk", 4: "freelist leaf", 5: "ptrmap"}
+U_BTREE, U_OVFL, U_FTRUNK, U_FLEAF, U_PTRMAP = 1, 2, 3, 4, 5
+
+
+class _Checker:
+    def __init__(self, src: PageSource, max_problems: int, progress) -> None:
+        self.src = src
+        self.n = src.page_count
+        self.usable = src.usable
+        self.problems: list[Problem] = []
+        self.max_problems = max_problems
+        self.used = bytearray(self.n + 1)
+        self.autovacuum = bool(src.header.largest_root_page)
+        # expected ptrmap entry per page: type in a bytearray, parent in an array
+        self.pm_type = bytearray(self.n + 1) if self.autovacuum else None
+        self.pm_parent = array("I", bytes(4 * (self.n + 1))) if self.autovacuum else None
+        self.progress = progress
+        self.done = 0
+
+    # -- bookkeeping -----------------------------------------------------------------
+
+    def report(self, page, offset, message, kind) -> None:
+        if len(self.problems) < self.max_problems:
+            self.problems.append(Problem(page, offset, message, kind))
+
+    def full(self) -> bool:
+        return len(self.problems) >= self.max_problems
+
+    def use(self, pgno: int, how: int, ref_page: int | None, what: str) -> bool:
+        """Mark ``pgno`` used; False (and a problem) when it cannot be."""
+        if pgno < 1 or pgno > self.n:
+            self.report(ref_page, None, f"{what}: page {pgno} is out of range 1..{self.n}",
+                        "page-range")
+            return False
+        if self.used[pgno]:
+            prev = _USE_NAMES.get(self.used[pgno], "lock-byte")
+            self.report(pgno, None,
+                        f"{what}: page {pgno} is used twice (already as {prev} page)",
+                        "page-reuse")
+            return False
+        self.used[pgno] = how
+        self.done += 1
+        if self.progress and self.done % 512 == 0:
+            self.progress(self.done, self.n)
+        return True
+
+    def expect_ptrmap(self, pgno: int, typ: int, parent: int) -> None:
+        if self.autovacuum and 1 < pgno <= self.n:
+            self.pm_type[pgno] = typ
+            self.pm_parent[pgno] = parent
+
+    def page(self, pgno: int) -> bytes | None:
+        try:
+            return self.src.page(pgno)
+        except CorruptError as err:
+            self.report(pgno, None, f"cannot read page: {err}", "io")
+            return None
+
+    # -- the whole file ------------------------------------------------------------
+
+    def run(self) -> list[Problem]:
+        self.check_header()
+        try:
+            schema = read_schema(self.src)
+        except CorruptError as err:
+            self.report(err.page, err.offset, f"schema b-tree unreadable: {err}", "schema")
+            schema = []
+            # account for what we can of page 1's tree anyway
+        lock = lock_byte_page(self.src.page_size)
+        if lock <= self.n:
+            self.used[lock] = 9
+        tables: dict[str, tuple[TableDef | None, int]] = {}
+        indexes: list[tuple[IndexDef | None, int, str]] = []
+        trees = [("sqlite_schema", "table", 1, None)]
+        for e in schema:
+            if e.type == "table" and e.rootpage > 0:
+                trees.append((e.name, "table", e.rootpage, e.sql))
+                tables[e.name.lower()] = (parse_table_sql(e.name, e.sql), e.rootpage)
+            elif e.type == "index" and e.rootpage > 0:
+                trees.append((e.name, "index", e.rootpage, e.sql))
+        for e in schema:
+            if e.type == "index" and e.rootpage > 0:
+                if e.sql:
+                    idef = parse_index_sql(e.name, e.tbl_name, e.sql)
+                else:
+                    tdef = tables.get(e.tbl_name.lower(), (None, 0))[0]
+                    idef = next((d for d in autoindex_defs(tdef) if d.name == e.name), None) \
+                        if tdef else None
+                indexes.append((idef, e.rootpage, e.tbl_name))
+        max_root = max((t[2] for t in trees), default=1)
+        h = self.src.header
+        if self.autovacuum and h.largest_root_page != max_root:
+            self.report(1, 52, f"largest root page in the header is {h.largest_root_page} "
+                        f"but the largest root page is {max_root}", "header")
+        if not self.autovacuum and h.incremental_vacuum:
+            self.report(1, 64, "incremental vacuum is set but the file is not auto-vacuum",
+                        "header")
+        self.check_freelist()
+        index_by_table: dict[str, list] = {}
+        for idef, root, tbl in indexes:
+            index_by_table.setdefault(tbl.lower(), []).append((idef, root))
+        for name, typ, root, _sql in trees:
+            if self.full():
+                break
+            self.expect_ptrmap(root, PTRMAP_ROOTPAGE, 0)
+            if typ == "table":
+                tdef = tables.get(name.lower(), (None, 0))[0] if name != "sqlite_schema" else None
+                self.check_table(name, root, tdef, index_by_table.get(name.lower(), []))
+        # indexes whose table was checked above have been walked there; walk the rest
+        for idef, root, _tbl in indexes:
+            if not self.used[root] and root <= self.n:
+                self.walk_index(idef.name if idef else f"index at {root}", root, idef, None,
+                                None)
+        self.check_ptrmap()
+        self.check_unused()
+        if self.progress:
+            self.progress(self.n, self.n)
+        return self.problems
+
+    def check_header(self) -> None:
+        h = self.src.header
+        if (h.max_payload_fraction, h.min_payload_fraction, h.leaf_payload_fraction) != (64, 32, 32):
+            self.report(1, 21, "payload fractions must be 64, 32, 32", "header")
+        if h.schema_format > 4:
+            self.report(1, 44, f"schema format {h.schema_format} is not 1..4", "header")
+        if h.text_encoding not in (1, 2, 3) and (h.text_encoding or self.n > 1):
+            self.report(1, 56, f"text encoding {h.text_encoding} is not 1, 2 or 3", "header")
+        if h.read_version > 2:
+            self.report(1, 19, f"read version {h.read_version} is not 1 or 2", "header")
+        file_pages = self.src.file_size // self.src.page_size
+        if self.n > file_pages and not self.src.overlay:
+            self.report(1, 28, f"the header says {self.n} pages but the file holds "
+                        f"{file_pages}", "header")
+            self.n = file_pages
+            self.src.page_count = file_pages
+            self.used = bytearray(self.n + 1)
+
+    # -- freelist ------------------------------------------------------------------
+
+    def check_freelist(self) -> None:
+        h = self.src.header
+        trunk = h.first_freelist_trunk_page
+        total = 0
+        prev = 0
+        limit = max_trunk_leaves(self.usable)
+        while trunk and not self.full():
+            if not self.use(trunk, U_FTRUNK, prev or 1, "freelist trunk"):
+                break
+            self.expect_ptrmap(trunk, PTRMAP_FREEPAGE, 0)
+            total += 1
+            page = self.page(trunk)
+            if page is None:
+                break
+            nxt = int.from_bytes(page[0:4], "big")
+            count = int.from_bytes(page[4:8], "big")
+            if count > limit:
+                self.report(trunk, 4, f"freelist trunk lists {count} leaves, at most {limit} fit",
+                            "freelist")
+                break
+            for i in range(count):
+                leaf = int.from_bytes(page[8 + 4 * i : 12 + 4 * i], "big")
+                if self.use(leaf, U_FLEAF, trunk, f"freelist leaf {i}"):
+                    self.expect_ptrmap(leaf, PTRMAP_FREEPAGE, 0)
+                total += 1
+            prev = trunk
+            trunk = nxt
+        if total != h.freelist_count and not self.full():
+            self.report(1, 36, f"freelist count is {h.freelist_count} but the freelist holds "
+                        f"{total} pages", "freelist")
+
+    # -- b-trees ---------------------------------------------------------------------
+
+    def check_table(self, name, root, tdef: TableDef | None, indexes) -> None:
+        """Walk a table b-tree; then its indexes, comparing entries with rows."""
+        without_rowid = bool(tdef and tdef.without_rowid)
+        want = []  # (IndexDef, column positions, suffix positions)
+        for idef, iroot in indexes:
+            plan = _index_plan(tdef, idef) if tdef and idef else None
+            want.append((idef, iroot, plan))
+        expected = [Counter() if plan is not None else None for _i, _r, plan in want]
+        rows = 0
+        ncols = len(tdef.columns) if tdef else 0
+        defaults = [c.default if c.has_default else None for c in tdef.columns] if tdef else []
+        need_rows = any(e is not None for e in expected)
+        alias = tdef.rowid_alias if tdef else None
+        enc = self.src.encoding
+
+        def add_row(key, values, pgno, off):
+            if len(values) < ncols:
+                values += defaults[len(values):]
+            if alias is not None and alias < len(values):
+                values[alias] = key
+            for k, (_idef, _root, plan) in enumerate(want):
+                if plan is None:
+                    continue
+                cols, suffix_rowid, suffix = plan
+                try:
+                    entry = tuple(values[c] for c in cols)
+                    entry += (key,) if suffix_rowid else tuple(values[c] for c in suffix)
+                except IndexError:
+                    continue
+                expected[k][_digest(entry)] += 1
+
+        def on_entry(key, payload_getter, pgno, off):
+            nonlocal rows
+            rows += 1
+            if not need_rows:
+                return
+            try:
+                values = list(decode_record(payload_getter(), enc))
+            except (FormatError, CorruptError) as err:
+                self.report(pgno, off, f"row {key} of {name}: malformed record: {err}",
+                            "record")
+                return
+            add_row(key, values, pgno, off)
+
+        if without_rowid:
+            order = _storage_order(tdef)
+
+            def on_record(values, pgno, off):
+                nonlocal rows
+                rows += 1
+                if need_rows and order is not None:
+                    row = [None] * ncols
+                    for src_pos, col in enumerate(order):
+                        if src_pos < len(values):
+                            row[col] = values[src_pos]
+                    add_row(None, row, pgno, off)
+
+            keydef = _without_rowid_keydef(tdef)
+            self.walk_index(name, root, keydef, None, tdef, on_record=on_record)
+        else:
+            self.walk_table(name, root, on_entry)
+        for k, (idef, iroot, _plan) in enumerate(want):
+            iname = idef.name if idef else f"index at page {iroot}"
+            if iroot < 1 or iroot > self.n:
+                self.report(None, None, f"root page {iroot} of {iname} out of range",
+                            "page-range")
+                continue
+            actual = Counter() if expected[k] is not None else None
+            count = self.walk_index(iname, iroot, idef, actual, tdef)
+            if self.full():
+                return
+            if expected[k] is not None and actual is not None:
+                missing = expected[k] - actual
+                extra = actual - expected[k]
+                if missing:
+                    self.report(iroot, None, f"{sum(missing.values())} row(s) of {name} missing "
+                                f"from index {iname}", "index")
+                if extra:
+                    self.report(iroot, None, f"{sum(extra.values())} entr(ies) in index {iname} "
+                                f"match no row of {name}", "index")
+            elif count is not None and idef and not idef.partial and count != rows:
+                self.report(iroot, None, f"index {iname} has {count} entries but {name} has "
+                            f"{rows} rows", "index")
+
+    def walk_table(self, name, root, on_entry: Callable) -> None:
+        if not self.use(root, U_BTREE, None, f"root of {name}"):
+            return
+        self._table_page(name, root, None, None, 1, on_entry, [None])
+
+    def _table_page(self, name, pgno, lo, hi, depth, on_entry, leaf_depth) -> int | None:
+        """Check one table b-tree page; returns the largest key seen (or None)."""
+        src = self.src
+        page = self.page(pgno)
+        if page is None:
+            return None
+        info = self._btree_page(name, pgno, page, table=True)
+        if info is None:
+            return None
+        hdr, cells = info
+        last = lo
+        if hdr.page_type == 13:
+            if leaf_depth[0] is None:
+                leaf_depth[0] = depth
+            elif leaf_depth[0] != depth:
+                self.report(pgno, None, f"{name}: leaf at depth {depth}, others at "
+                            f"{leaf_depth[0]}", "depth")
+            for cell in cells:
+                key = cell.rowid
+                if (last is not None and key <= last) or (hi is not None and key > hi):
+                    self.report(pgno, cell.offset, f"{name}: rowid {key} out of order",
+                                "key-order")
+                last = key
+                if cell.first_overflow:
+                    self._overflow(name, pgno, cell)
+                on_entry(key, lambda c=cell: read_payload(src, page, c, pgno), pgno, cell.offset)
+            return last
+        if depth >= MAX_DEPTH:
+            self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
+            return None
+        children = [(c.left_child, c.rowid, c.offset) for c in cells]
+        children.append((hdr.right_child, hi, None))
+        for child, key, off in children:
+            if off is not None and ((last is not None and key <= last)
+                                    or (hi is not None and key > hi)):
+                self.report(pgno, off, f"{name}: divider key {key} out of order", "key-order")
+            if self.use(child, U_BTREE, pgno, f"{name}: child of page {pgno}"):
+                self.expect_ptrmap(child, PTRMAP_BTREE, pgno)
+                got = self._table_page(name, child, last, key, depth + 1, on_entry, leaf_depth)
+                if got is not None:
+                    last = got
+            if self.full():
+                return last
+            if key is not None:
+                last = key if last is None or key > last else last
+        return last
+
+    def _btree_page(self, name, pgno, page, *, table: bool):
+        """Structural checks of one b-tree page; returns (header, cells) or None."""
+        usable = self.usable
+        try:
+            hdr = page_header(page, pgno)
+        except CorruptError as err:
+            self.report(pgno, err.offset, f"{name}: {err.args[0].split(': ', 1)[-1]}",
+                        "page-type")
+            return None
+        ok_types = (5, 13) if table else (2, 10)
+        if hdr.page_type not in ok_types:
+            self.report(pgno, hdr.header_offset, f"{name}: page type {hdr.page_type} in a "
+                        f"{'table' if table else 'index'} b-tree", "page-type")
+            return None
+        n = hdr.cell_count
+        if n > (self.src.page_size - 8) // 6:
+            self.report(pgno, hdr.header_offset + 3, f"{name}: cell count {n} cannot fit",
+                        "cell-count")
+            return None
+        first = hdr.header_offset + hdr.header_size + 2 * n
+        content = hdr.cell_content_start or 65536
+        if content < first or content > usable:
+            self.report(pgno, hdr.header_offset + 5, f"{name}: cell content area starts at "
+                        f"{content}, outside {first}..{usable}", "content-area")
+            return None
+        try:
+            ptrs = cell_pointers(page, hdr, pgno)
+        except CorruptError as err:
+            self.report(pgno, err.offset, f"{name}: {err}", "cell-pointer")
+            return None
+        cells = []
+        spans = []
+        for i, off in enumerate(ptrs):
+            if off < content or off > usable - 4:
+                self.report(pgno, hdr.header_offset + hdr.header_size + 2 * i,
+                            f"{name}: cell {i} at offset {off} outside {content}..{usable - 4}",
+                            "cell-pointer")
+                return None
+            try:
+                cell = parse_cell(page, off, hdr.page_type, usable, pgno)
+            except CorruptError as err:
+                self.report(pgno, off, f"{name}: cell {i}: {err}", "cell")
+                return None
+            if off + cell.size > usable:
+                self.report(pgno, off, f"{name}: cell {i} extends past the usable area",
+                            "cell")
+                return None
+            cells.append(cell)
+            spans.append((off, off + cell.size))
+        # freeblocks (btreeComputeFreeSpace's rules)
+        fb = hdr.first_freeblock
+        nfree = hdr.fragmented_free_bytes + content
+        if fb:
+            if fb < content:
+                self.report(pgno, hdr.header_offset + 1, f"{name}: first freeblock {fb} lies "
+                            f"before the cell content area ({content})", "freeblock")
+                return None
+            while True:
+                if fb > usable - 4:
+                    self.report(pgno, fb, f"{name}: freeblock at {fb} past the usable area",
+                                "freeblock")
+                    return None
+                nxt = int.from_bytes(page[fb : fb + 2], "big")
+                size = int.from_bytes(page[fb + 2 : fb + 4], "big")
+                nfree += size
+                spans.append((fb, fb + size))
+                if nxt <= fb + size + 3:
+                    break
+                fb = nxt
+            if nxt > 0:
+                self.report(pgno, fb, f"{name}: freeblock chain not in ascending order "
+                            f"(next {nxt} after block at {fb} of {size} bytes)", "freeblock")
+                return None
+            if fb + size > usable:
+                self.report(pgno, fb, f"{name}: freeblock at {fb} runs past the usable area",
+                            "freeblock")
+                return None
+        if nfree > usable or nfree < first:
+            self.report(pgno, hdr.header_offset + 7, f"{name}: free space accounting "
+                        f"inconsistent ({nfree} bytes)", "freeblock")
+            return None
+        # coverage: no overlaps; gaps equal the fragmented byte count
+        spans.sort()
+        prev_end = content
+        frag = 0
+        for start, end in spans:
+            if start < prev_end:
+                self.report(pgno, start, f"{name}: byte {start} is used twice (cells or "
+                            "freeblocks overlap)", "overlap")
+                return None
+            frag += start - prev_end
+            prev_end = end
+        frag += usable - prev_end
+        if frag != hdr.fragmented_free_bytes:
+            self.report(pgno, hdr.header_offset + 7, f"{name}: {frag} fragmented bytes "
+                        f"found, header says {hdr.fragmented_free_bytes}", "fragmentation")
+        return hdr, cells
+
+    def _overflow(self, name, pgno, cell) -> None:
+        per = self.usable - 4
+        need = -(-(cell.payload_size - cell.local_size) // per)
+        nxt = cell.first_overflow
+        prev = pgno
+        count = 0
+        while nxt:
+            if not self.use(nxt, U_OVFL, prev, f"{name}: overflow chain of cell at {cell.offset}"
+                            f" on page {pgno}"):
+                return
+            self.expect_ptrmap(nxt, PTRMAP_OVERFLOW1 if count == 0 else PTRMAP_OVERFLOW2, prev)
+            count += 1
+            if count > need:
+                break
+            page = self.page(nxt)
+            if page is None:
+                return
+            prev = nxt
+            nxt = int.from_bytes(page[0:4], "big")
+        if count != need:
+            self.report(pgno, cell.offset, f"{name}: overflow chain has {count} pages, the "
+                        f"payload of {cell.payload_size} bytes needs {need}", "overflow")
+
+    # index b-trees and WITHOUT ROWID tables
+    def walk_index(self, name, root, idef, actual: Counter | None, table,
+                   on_record=None) -> int | None:
+        if not self.use(root, U_BTREE, None, f"root of {name}"):
+            return None
+        keyinfo = _keyinfo(idef, table) if idef else None
+        state = {"prev": None, "count": 0, "leaf_depth": None, "bad_order": False,
+                 "on_record": on_record}
+        self._index_page(name, root, 1, keyinfo, actual, state)
+        return state["count"]
+
+    def _index_page(self, name, pgno, depth, keyinfo, actual, state) -> None:
+        page = self.page(pgno)
+        if page is None:
+            return
+        info = self._btree_page(name, pgno, page, table=False)
+        if info is None:
+            return
+        hdr, cells = info
+        leaf = hdr.page_type == 10
+        if leaf:
+            if state["leaf_depth"] is None:
+                state["leaf_depth"] = depth
+            elif state["leaf_depth"] != depth:
+                self.report(pgno, None, f"{name}: leaf at depth {depth}, others at "
+                            f"{state['leaf_depth']}", "depth")
+        elif depth >= MAX_DEPTH:
+            self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
+            return
+        for cell in cells:
+            if not leaf and self.use(cell.left_child, U_BTREE, pgno,
+                                     f"{name}: child of page {pgno}"):
+                self.expect_ptrmap(cell.left_child, PTRMAP_BTREE, pgno)
+                self._index_page(name, cell.left_child, depth + 1, keyinfo, actual, state)
+            if cell.first_overflow:
+                self._overflow(name, pgno, cell)
+            self._index_entry(name, pgno, page, cell, keyinfo, actual, state)
+            if self.full():
+                return
+        if not leaf and self.use(hdr.right_child, U_BTREE, pgno,
+                                 f"{name}: right child of page {pgno}"):
+            self.expect_ptrmap(hdr.right_child, PTRMAP_BTREE, pgno)
+            self._index_page(name, hdr.right_child, depth + 1, keyinfo, actual, state)
+
+    def _index_entry(self, name, pgno, page, cell, keyinfo, actual, state) -> None:
+        state["count"] += 1
+        if keyinfo is None and actual is None and state["on_record"] is None:
+            return
+        try:
+            values = decode_record(read_payload(self.src, page, cell, pgno), self.src.encoding)
+        except (FormatError, CorruptError) as err:
+            self.report(pgno, cell.offset, f"{name}: malformed index record: {err}", "record")
+            return
+        if actual is not None:
+            actual[_digest(tuple(values))] += 1
+        if state["on_record"] is not None:
+            state["on_record"](list(values), pgno, cell.offset)
+        if keyinfo is not None and not state["bad_order"]:
+            prev = state["prev"]
+            if prev is not None and _compare_keys(prev, values, keyinfo) >= 0:
+                state["bad_order"] = True
+                self.report(pgno, cell.offset, f"{name}: key out of order", "key-order")
+            state["prev"] = values
+
+    # -- pointer map and lost pages ----------------------------------------------------
+
+    def check_ptrmap(self) -> None:
+        if not self.autovacuum or self.full():
+            return
+        src = self.src
+        current = None
+        entries = None
+        for pgno in range(2, self.n + 1):
+            if is_ptrmap_page(pgno, self.usable, src.page_size):
+                if self.used[pgno] and self.used[pgno] != 9:
+                    self.report(pgno, None, "pointer-map page is also used as "
+                                f"{_USE_NAMES.get(self.used[pgno])} page", "ptrmap")
+                self.used[pgno] = U_PTRMAP if not self.used[pgno] else self.used[pgno]
+                continue
+            typ = self.pm_type[pgno]
+            if not typ:
+                continue
+            pm = ptrmap_page_for(pgno, self.usable, src.page_size)
+            if pm != current:
+                page = self.page(pm)
+                if page is None:
+                    return
+                entries = read_ptrmap_entries(page, self.usable, pgno=pm)
+                current = pm
+            idx = pgno - pm - 1
+            if idx < 0 or idx >= len(entries):
+                continue
+            got_type, got_parent = entries[idx]
+            want_parent = self.pm_parent[pgno]
+            if (got_type, got_parent) != (typ, want_parent):
+                self.report(pm, 5 * idx, f"pointer-map entry for page {pgno} is "
+                            f"({got_type}, {got_parent}), expected ({typ}, {want_parent})",
+                            "ptrmap")
+                if self.full():
+                    return
+
+    def check_unused(self) -> None:
+        for pgno in range(1, self.n + 1):
+            if self.full():
+                return
+            if not self.used[pgno]:
+                if self.autovacuum and is_ptrmap_page(pgno, self.usable, self.src.page_size):
+                    continue
+                self.report(pgno, None, "page is never used", "lost-page")
+
+
+def _storage_order(tdef: TableDef) -> list[int] | None:
+    """Table column positions in the order a WITHOUT ROWID record stores them."""
+    order = []
+    for pk in tdef.primary_key:
+        pos = tdef.column_index(pk)
+        if pos is None:
+            return None
+        if pos not in order:
+            order.append(pos)
+    order += [i for i in range(len(tdef.columns)) if i not in order]
+    return order
+
+
+def _digest(values: tuple) -> int:
+    """A compact stand-in for a key (ints and floats that are equal hash equal)."""
+    return hash(tuple((2, v) if isinstance(v, str) else (3, v) if isinstance(v, bytes)
+                      else (1, v) for v in values))
+
+
+def _index_plan(tdef: TableDef, idef: IndexDef):
+    """(column positions, suffix is rowid, suffix positions) or None when not comparable."""
+    if idef.partial:
+        return None
+    cols = []
+    for ic in idef.columns:
+        if ic.column is None:
+            return None
+        pos = tdef.column_index(ic.column)
+        if pos is None:
+            return None
+        cols.append(pos)
+    if not tdef.without_rowid:
+        return cols, True, []
+    suffix = []
+    for pk in tdef.primary_key:
+        pos = tdef.column_index(pk)
+        if pos is None:
+            return None
+        if pos not in cols:
+            suffix.append(pos)
+    return cols, False, suffix
+
+
+def _keyinfo(idef: IndexDef | None, table: TableDef | None):
+    """[(collation, desc)] for the declared columns; None when a collation is unknown."""
+    if idef is None:
+        return None
+    out = []
+    for ic in idef.columns:
+        coll = ic.collation
+        if coll is None and ic.column is not None and table is not None:
+            pos = table.column_index(ic.column)
+            coll = table.columns[pos].collation if pos is not None else "BINARY"
+        coll = (coll or "BINARY").upper()
+        if coll not in KNOWN_COLLATIONS:
+            return None
+        out.append((coll, ic.desc))
+    return out
+
+
+def _without_rowid_keydef(tdef: TableDef) -> IndexDef:
+    from .inspect import IndexColumn
+
+    cols = []
+    pk_colls = dict(next(((c for c in u[0]) for u in tdef.unique_constraints if u[1]), []))
+    for pk in tdef.primary_key:
+        cols.append(IndexColumn(pk, pk_colls.get(pk)))
+    return IndexDef(tdef.name, tdef.name, cols, unique=True)
+
+
+_ENCODING = "utf-8"
+
+
+def _compare_keys(a, b, keyinfo) -> int:
+    from .values import compare
+
+    for i in range(min(len(a), len(b))):
+        if i < len(keyinfo):
+            coll, desc = keyinfo[i]
+        else:
+            coll, desc = "BINARY", False
+        c = compare(a[i], b[i], coll, _ENCODING)
+        if c:
+            return -c if desc else c
+    return (len(a) > len(b)) - (len(a) < len(b))
+
+
+def check(path, *, max_problems: int = 100,
+          progress: Callable[[int, int], None] | None = None) -> list[Problem]:
+    """Judge the database at ``path``; an empty list means consistent.
+
+    Raises :class:`CorruptError` only when the file cannot be read as a
+    database at all (no header, bad magic, impossible page size).
+    """
+    with PageSource(os.fspath(path)) as src:
+        return _Checker(src, max_problems, progress).run()
