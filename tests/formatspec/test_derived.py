@@ -116,7 +116,7 @@ def test_payload_split_matches_dbstat(tmp_path, page_size, reserved):
 
     # page by page, through the page schema
     data = path.read_bytes()
-    for name, pgno, kind, ncell, payload, unused, mx_payload, pgoffset in stat:
+    for _name, pgno, kind, ncell, payload, unused, mx_payload, pgoffset in stat:
         if kind == "overflow":
             continue
         assert pgoffset == (pgno - 1) * page_size
