@@ -201,50 +201,50 @@ class Pager:
     _journal_original_pages = 0
 
     def _hot_journal(self, journal_name: str) -> None:
-        """pager.c hasHotJournal + pager_playback, for a journal left by a dead writer."""
+        """pager.c hasHotJournal + pager_playback, for a journal left by a dead writer.
+
+        The playback rules (segments, record counts, checksums, the super-journal)
+        are formatspec.journal.scan_journal's; this applies its verdict.
+        """
+        from formatspec.journal import read_super_journal, scan_journal
+
         if self.file.check_reserved_lock():
             return  # a live writer owns it
         journal = self.vfs.open(journal_name, readonly=True)
+        keep_open = False
         try:
-            if journal.size() == 0 or journal.read(0, 1) in (b"", b"\x00"):
-                return  # zeroed header: persist/truncate mode after commit
-            from formatspec.journal import scan_journal
-
-            scan = scan_journal(journal.read(0, journal.size()), db_page_size=None)
-        except FormatError:
-            journal.close()
-            return
-        except BaseException:
-            journal.close()
-            raise
-        super_name = getattr(scan, "super_journal", None) or ""
-        if super_name and not self.vfs.exists(super_name):
-            # the multi-file transaction committed: the journal is stale
-            journal.close()
-            if not self.readonly:
-                self._lock_exclusive()
-                self._finish_journal(journal_name)
-                self.file.unlock(SHARED)
-            return
-        page_size = scan.page_size
-        original_pages = scan.original_pages
-        pre_images: dict[int, int] = {}
-        for rec in scan.records:
-            if not rec.checksum_ok:
-                break
-            pgno = rec.page_number
-            if pgno == 0 or pgno == lock_byte_page(page_size):
-                break
-            if pgno <= original_pages:
-                pre_images.setdefault(pgno, rec.data_offset)
-        self.page_size = page_size
-        self._journal_original_pages = original_pages
-        if self.readonly:
-            self._journal_file = journal
-            self._journal_pages = pre_images
-            self._db_file_size = original_pages * page_size
-            return
-        try:
+            size = journal.size()
+            if size == 0 or journal.read(0, 1) == b"\x00":
+                return  # not hot: empty, or a zeroed header (persist mode after commit)
+            data = journal.read(0, size)
+            db_page_size = self._peek_page_size()
+            exists = None
+            sj = read_super_journal(data)
+            if sj is not None and sj.checksum_ok:
+                exists = self.vfs.exists(sj.name.decode("utf-8", "replace"))
+            scan = scan_journal(data, db_page_size, super_journal_exists=exists)
+            if scan.playback_skipped or not scan.header_valid:
+                # nothing to undo: a rollback would only delete the journal
+                if not self.readonly:
+                    self._lock_exclusive()
+                    journal.close()
+                    self._finish_journal(journal_name)
+                    self.file.unlock(SHARED)
+                return
+            page_size = scan.page_size
+            original_pages = scan.initial_db_size
+            pre_images: dict[int, int] = {}
+            for rec in scan.records:
+                if rec.restored:
+                    pre_images[rec.page_number] = rec.offset + 4  # a later record wins
+            self.page_size = page_size
+            self._journal_original_pages = original_pages
+            if self.readonly:
+                self._journal_file = journal
+                keep_open = True
+                self._journal_pages = pre_images
+                self._db_file_size = original_pages * page_size
+                return
             self._lock_exclusive()
             for pgno, off in pre_images.items():
                 self.file.write((pgno - 1) * page_size, journal.read(off, page_size))
@@ -253,10 +253,20 @@ class Pager:
             journal.close()
             self._finish_journal(journal_name)
             self.file.unlock(SHARED)
+            self._db_file_size = self.file.size()
+            self.rolled_back_journal = True
+        except FormatError as err:
+            raise CorruptError(f"rollback journal: {err.message}", offset=err.offset) from None
         finally:
-            journal.close()
-        self._db_file_size = self.file.size()
-        self.rolled_back_journal = True
+            if not keep_open:
+                journal.close()
+
+    def _peek_page_size(self) -> int | None:
+        """The page size the database header states (for journals that leave it 0)."""
+        try:
+            return read_database_header(self.file.read(0, HEADER_SIZE)).page_size
+        except FormatError:
+            return None
 
     def _lock_exclusive(self) -> None:
         try:
