@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from formatspec import btree as _fb
 from formatspec.derived import (
     is_ptrmap_page,
     local_payload_size,
@@ -42,6 +43,7 @@ from formatspec.freelist import read_freelist_trunk
 from formatspec.header import HEADER_FIELDS, TEXT_ENCODINGS, read_database_header
 from formatspec.overflow import read_overflow_page
 from formatspec.record import decode_record as _decode_record
+from formatspec.varint import read_varint
 
 from .errors import CorruptError
 
@@ -148,94 +150,6 @@ class PageSource:
 
 
 
-class _Layouts:
-    """Interim decoders for layouts whose formatspec twins have not landed yet.
-
-    Each mirrors a formatspec fast twin by name; :func:`_bind` replaces them with
-    formatspec's own as soon as those modules exist.
-    """
-
-    class _Hdr(NamedTuple):
-        page_type: int
-        first_freeblock: int
-        cell_count: int
-        cell_content_start: int
-        fragmented_free_bytes: int
-        right_child: int
-
-    class _Cell(NamedTuple):
-        left_child: int
-        payload_size: int
-        rowid: int | None
-        local_size: int
-        payload_offset: int
-        first_overflow: int
-        size: int
-
-    @staticmethod
-    def read_page_header(page, off):
-        import struct
-
-        if off + 8 > len(page):
-            raise FormatError("b-tree page header runs past the page", offset=off)
-        t, fb, nc, cs, fr = struct.unpack_from(">BHHHB", page, off)
-        if t not in (2, 5, 10, 13):
-            raise FormatError(f"invalid b-tree page type {t}", offset=off, path="page_type")
-        rc = struct.unpack_from(">I", page, off + 8)[0] if t in (2, 5) else 0
-        return _Layouts._Hdr(t, fb, nc, cs or 65536, fr, rc)
-
-    @staticmethod
-    def read_cell_pointers(page, start, count):
-        import struct
-
-        return struct.unpack_from(f">{count}H", page, start)
-
-    @staticmethod
-    def read_cell(page, off, page_type, usable):
-        import struct
-
-        from formatspec.varint import read_varint
-
-        n = len(page)
-        if off < 0 or off + 4 > n:
-            raise FormatError(f"cell offset {off} outside the page", offset=off)
-        pos = off
-        child = 0
-        if page_type in (2, 5):
-            child = struct.unpack_from(">I", page, pos)[0]
-            pos += 4
-        if page_type == 5:
-            rowid, pos = read_varint(page, pos)
-            if rowid >= 1 << 63:
-                rowid -= 1 << 64
-            return _Layouts._Cell(child, 0, rowid, 0, pos, 0, pos - off)
-        payload, pos = read_varint(page, pos)
-        rowid = None
-        if page_type == 13:
-            rowid, pos = read_varint(page, pos)
-            if rowid >= 1 << 63:
-                rowid -= 1 << 64
-        local = local_payload_size(payload, usable, table_leaf=page_type == 13)
-        first = 0
-        size = pos - off + local
-        if local < payload:
-            if pos + local + 4 > n:
-                raise FormatError("overflow pointer runs past the page", offset=pos + local)
-            first = struct.unpack_from(">I", page, pos + local)[0]
-            size += 4
-        if pos + local > usable:
-            raise FormatError("cell payload runs past the usable area", offset=pos)
-        return _Layouts._Cell(child, payload, rowid, local, pos, first, max(size, 4))
-
-    @staticmethod
-    def read_freeblock(page, off):
-        import struct
-
-        return struct.unpack_from(">HH", page, off)
-
-
-_fb = _Layouts
-
 
 class PageHeader(NamedTuple):
     page_type: int
@@ -253,10 +167,13 @@ class Cell(NamedTuple):
     left_child: int  # 0 on leaves
     payload_size: int  # 0 for table-interior cells
     rowid: int | None  # table cells only
-    local_size: int  # payload bytes on this page
-    payload_offset: int  # where the local payload starts
+    local: bytes  # the payload bytes stored on this page
     first_overflow: int  # 0 when the payload is all local
     size: int  # bytes the cell occupies on the page
+
+    @property
+    def local_size(self) -> int:
+        return len(self.local)
 
 
 def page_header(page: bytes, pgno: int) -> PageHeader:
@@ -266,26 +183,43 @@ def page_header(page: bytes, pgno: int) -> PageHeader:
     except FormatError as err:
         raise CorruptError(err.message, page=pgno, offset=err.offset) from None
     return PageHeader(h.page_type, h.first_freeblock, h.cell_count, h.cell_content_start,
-                      h.fragmented_free_bytes, h.right_child or 0, off,
-                      12 if h.page_type in (2, 5) else 8)
+                      h.fragmented_free_bytes, h.right_child, off, h.header_size)
 
 
 def cell_pointers(page: bytes, hdr: PageHeader, pgno: int) -> list[int]:
-    start = hdr.header_offset + hdr.header_size
-    if start + 2 * hdr.cell_count > len(page):
-        raise CorruptError(f"cell pointer array of {hdr.cell_count} cells overruns the page",
-                           page=pgno, offset=start)
-    return list(_fb.read_cell_pointers(page, start, hdr.cell_count))
+    try:
+        return list(_fb.read_cell_pointers(page, hdr.header_offset, hdr.header_size,
+                                           hdr.cell_count))
+    except FormatError as err:
+        raise CorruptError(err.message, page=pgno, offset=err.offset) from None
 
 
 def parse_cell(page: bytes, off: int, page_type: int, usable: int, pgno: int) -> Cell:
     """Decode the cell at ``off`` (fileformat2 1.6, the four cell formats)."""
     try:
-        c = _fb.read_cell(page, off, page_type, usable)
+        if page_type == 13:
+            rowid, size, local, ovfl = _fb.read_table_leaf_cell(page, off, usable)
+            _v, pos = read_varint(page, off)
+            _v, pos = read_varint(page, pos)
+            return Cell(off, 0, size, rowid, local, ovfl,
+                        max(pos - off + len(local) + (4 if ovfl else 0), 4))
+        if page_type == 5:
+            left, rowid = _fb.read_table_interior_cell(page, off)
+            _v, pos = read_varint(page, off + 4)
+            return Cell(off, left, 0, rowid, b"", 0, pos - off)
+        if page_type == 10:
+            size, local, ovfl = _fb.read_index_leaf_cell(page, off, usable)
+            left, start = 0, off
+        elif page_type == 2:
+            left, size, local, ovfl = _fb.read_index_interior_cell(page, off, usable)
+            start = off + 4
+        else:
+            raise FormatError(f"invalid b-tree page type {page_type}")
+        _v, pos = read_varint(page, start)
+        return Cell(off, left, size, None, local, ovfl,
+                    max(pos - off + len(local) + (4 if ovfl else 0), 4))
     except FormatError as err:
         raise CorruptError(f"cell at offset {off}: {err.message}", page=pgno, offset=off) from None
-    return Cell(off, c.left_child or 0, c.payload_size or 0, c.rowid, c.local_size,
-                c.payload_offset, c.first_overflow or 0, c.size)
 
 
 def freeblocks(page: bytes, hdr: PageHeader, pgno: int, usable: int) -> list[tuple[int, int]]:
@@ -297,11 +231,20 @@ def freeblocks(page: bytes, hdr: PageHeader, pgno: int, usable: int) -> list[tup
         if off <= last or off + 4 > usable:
             raise CorruptError(f"freeblock at {off} out of order or out of range", page=pgno,
                                offset=off)
-        nxt, size = _fb.read_freeblock(page, off)
+        nxt, size = read_freeblock(page, off, pgno)
         out.append((off, size))
         last = off
         off = nxt
     return out
+
+
+def read_freeblock(page: bytes, off: int, pgno: int) -> tuple[int, int]:
+    """(next freeblock offset, size) of the freeblock at ``off``."""
+    try:
+        fb = _fb.Freeblock.parse(page[off : off + 4])
+    except FormatError as err:
+        raise CorruptError(f"freeblock at {off}: {err.message}", page=pgno, offset=off) from None
+    return fb.next_freeblock, fb.size
 
 
 def overflow_next(page: bytes, usable: int) -> int:
@@ -315,9 +258,9 @@ def local_size(payload_size: int, usable: int, page_type: int) -> int:
 def read_payload(src: PageSource, page: bytes, cell: Cell, pgno: int,
                  limit: int = 1 << 30) -> bytes:
     """The whole payload of a cell: local part plus its overflow chain."""
-    local = page[cell.payload_offset : cell.payload_offset + cell.local_size]
+    local = cell.local
     if not cell.first_overflow:
-        return bytes(local)
+        return local
     if cell.payload_size > limit:
         raise CorruptError(f"payload of {cell.payload_size} bytes is too large", page=pgno,
                            offset=cell.offset)

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass
 
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
 from formatspec.errors import FormatError
-from formatspec.freelist import max_trunk_leaves
+from formatspec.freelist import max_trunk_leaves, read_freelist_trunk
 from formatspec.ptrmap import read_ptrmap_entries
 from formatspec.record import decode_record
 
@@ -52,10 +52,12 @@ from .inspect import (
     TableDef,
     autoindex_defs,
     cell_pointers,
+    overflow_next,
     page_header,
     parse_cell,
     parse_index_sql,
     parse_table_sql,
+    read_freeblock,
     read_payload,
     read_schema,
 )
@@ -240,14 +242,13 @@ class _Checker:
             page = self.page(trunk)
             if page is None:
                 break
-            nxt = int.from_bytes(page[0:4], "big")
-            count = int.from_bytes(page[4:8], "big")
-            if count > limit:
-                self.report(trunk, 4, f"freelist trunk lists {count} leaves, at most {limit} fit",
+            try:
+                nxt, leaves = read_freelist_trunk(page, self.usable, pgno=trunk)
+            except FormatError as err:
+                self.report(trunk, 4, f"freelist trunk: {err.message} (at most {limit} fit)",
                             "freelist")
                 break
-            for i in range(count):
-                leaf = int.from_bytes(page[8 + 4 * i : 12 + 4 * i], "big")
+            for i, leaf in enumerate(leaves):
                 if self.use(leaf, U_FLEAF, trunk, f"freelist leaf {i}"):
                     self.expect_ptrmap(leaf, PTRMAP_FREEPAGE, 0)
                 total += 1
@@ -457,8 +458,7 @@ class _Checker:
                     self.report(pgno, fb, f"{name}: freeblock at {fb} past the usable area",
                                 "freeblock")
                     return None
-                nxt = int.from_bytes(page[fb : fb + 2], "big")
-                size = int.from_bytes(page[fb + 2 : fb + 4], "big")
+                nxt, size = read_freeblock(page, fb, pgno)
                 nfree += size
                 spans.append((fb, fb + size))
                 if nxt <= fb + size + 3:
@@ -511,7 +511,7 @@ class _Checker:
             if page is None:
                 return
             prev = nxt
-            nxt = int.from_bytes(page[0:4], "big")
+            nxt = overflow_next(page, self.usable)
         if count != need:
             self.report(pgno, cell.offset, f"{name}: overflow chain has {count} pages, the "
                         f"payload of {cell.payload_size} bytes needs {need}", "overflow")
