@@ -9,7 +9,6 @@ number of frames in the recovered log, i.e. mxFrame) must be what
 from __future__ import annotations
 
 import io
-import shutil
 import sqlite3
 import struct
 from pathlib import Path
