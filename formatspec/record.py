@@ -40,7 +40,8 @@ them; REAL -> 7 (a NaN is stored as NULL); TEXT -> 2n+13; BLOB -> 2n+12. The
 header size is the smallest that holds itself.
 
 :data:`Record` is the construct schema: ``Record.parse(payload, encoding=...)``
-gives ``Container(header_size, serial_types, values)``; building keeps given
+gives ``RecordContainer(header_size, serial_types, values)`` (a construct
+Container whose ``.values`` attribute is the field, not ``dict.values``); building keeps given
 ``header_size`` and ``serial_types`` (so non-minimal integer widths round-trip)
 and otherwise makes SQLite's choices. Non-minimal *varint* encodings inside a
 header (never written by SQLite) parse but are rebuilt in their shortest form.
@@ -369,13 +370,32 @@ def _default_header_size(context):
     return _record_header_size(sum(varint_len(t) for t in types))
 
 
-_record_con = cs.Struct(
+class RecordContainer(cs.Container):
+    """A parsed record. ``.values`` is the list of column values (the field, not dict.values)."""
+
+    @property
+    def values(self):  # noqa: D401 - shadows dict.values on purpose
+        return self["values"]
+
+
+class _AsRecord(cs.Adapter):
+    def _decode(self, obj, context, path):
+        out = RecordContainer()
+        for key in ("header_size", "serial_types", "values"):
+            out[key] = obj[key]
+        return out
+
+    def _encode(self, obj, context, path):
+        return obj
+
+
+_record_con = _AsRecord(cs.Struct(
     "_start" / cs.Tell,
     "header_size" / cs.Default(VARINT_FIELD, _default_header_size),
     "serial_types" / cs.Default(_SerialTypes(), _default_types),
     "values" / _Values(),
     cs.Terminated,
-)
+))
 
 Record = Spec("record", _record_con, __doc__)
 
