@@ -1,0 +1,233 @@
+"""SQLite's tokenizer, as ``tokenize.c`` (SQLite 3.40) defines it.
+
+One compiled regular expression splits the text; the few context rules of
+tokenize.c are applied afterwards:
+
+- whitespace is space, tab, newline, form feed and carriage return only;
+  ``--`` comments run to the end of the line; ``/*`` comments may be left
+  unterminated at the end of the input (but a lone ``/*`` at the very end is
+  the two tokens ``/`` and ``*``, as in SQLite);
+- identifiers start with a letter, ``_`` or any non-ASCII character and go on
+  with those, digits and ``$``; ``"x"``, ``[x]`` and ```x``` are quoted
+  identifiers; ``'x'`` is a string (``''`` escapes a quote);
+- numbers: ``123``, ``1.5``, ``.5``, ``1e10``, ``1.e5``, ``0x1F``; a decimal
+  number immediately followed by identifier characters (``12abc``, ``1_000``,
+  ``1e``) is one unrecognized token; a hex number stops at its last hex digit;
+- ``X'..'`` blobs need an even number of hex digits, otherwise the text up to
+  the next quote is an unrecognized token;
+- parameters: ``?``, ``?NNN``, and ``:``, ``@``, ``$``, ``#`` followed by
+  identifier characters, with Tcl's ``::`` and ``(...)`` suffixes;
+- WINDOW, OVER and FILTER are keywords only in the contexts that
+  tokenize.c's analyzeWindowKeyword / analyzeOverKeyword /
+  analyzeFilterKeyword accept; elsewhere they are identifiers.
+
+Errors are :class:`SQLSyntaxError`, an ``engine.errors.OperationalError``
+worded as sqlite3 words them (``unrecognized token: "X"``) that also carries
+``offset``, ``line`` and ``column`` of the offending token.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.errors import OperationalError
+
+from .tokens import FALLBACK_ID, KEYWORD_KIND, PUNCTUATION, Token
+
+# SQLITE_MAX_SQL_LENGTH of the reference build (bytes).
+MAX_SQL_LENGTH = 1_000_000_000
+
+
+class SQLSyntaxError(OperationalError):
+    """A syntax error with its position: ``offset`` (characters from the start
+    of the text), ``line`` and ``column`` (both 1-based) and the offending
+    token's text (``token``, None at the end of the input)."""
+
+    def __init__(self, message: str, sql: str = "", offset: int | None = None,
+                 token: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.token = token
+        if offset is not None:
+            self.line = sql.count("\n", 0, offset) + 1
+            self.column = offset - (sql.rfind("\n", 0, offset) + 1) + 1
+        else:
+            self.line = None
+            self.column = None
+
+
+_ID_CHAR = r"[A-Za-z0-9_$\u0080-\U0010FFFF]"
+_PATTERN = re.compile(
+    r"""
+    (?P<space>[ \t\n\f\r]+|--[^\n]*|/\*(?=[\s\S])[\s\S]*?(?:\*/|\Z))
+  | (?P<blob>[xX]'[0-9a-fA-F]*')
+  | (?P<id>[A-Za-z_\u0080-\U0010FFFF][A-Za-z0-9_$\u0080-\U0010FFFF]*)
+  | (?P<hex>0[xX][0-9a-fA-F]+)
+  | (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+  | (?P<var>\?[0-9]*|[$@:#])
+  | (?P<punct>->>|->|\|\||<=|<>|<<|>=|>>|==|!=|[-+*/%=<>|&~,;().])
+    """,
+    re.VERBOSE,
+)
+_ID_TAIL = re.compile(_ID_CHAR + "*")
+_NOT_SPACE_OR_PAREN = re.compile(r"[^ \t\n\f\r)]*")
+
+
+def _illegal(sql: str, start: int, end: int) -> SQLSyntaxError:
+    text = sql[start:end]
+    return SQLSyntaxError(f'unrecognized token: "{text}"', sql, start, text)
+
+
+def _scan_variable(sql: str, pos: int) -> tuple[int, bool]:
+    """Length-end of a ``$``/``@``/``:``/``#`` parameter starting at ``pos``
+    and whether it is legal (tokenize.c, case CC_DOLLAR / CC_VARALPHA)."""
+    i = pos + 1
+    n = 0
+    length = len(sql)
+    while i < length:
+        c = sql[i]
+        if c.isascii() and (c.isalnum() or c in "_$") or not c.isascii():
+            n += 1
+            i += 1
+        elif c == "(" and n > 0:
+            m = _NOT_SPACE_OR_PAREN.match(sql, i + 1)
+            i = m.end()
+            if i < length and sql[i] == ")":
+                return i + 1, True
+            return i, False
+        elif c == ":" and i + 1 < length and sql[i + 1] == ":":
+            i += 2
+        else:
+            break
+    return i, n > 0
+
+
+def tokenize(sql: str) -> list[Token]:
+    """Split ``sql`` into tokens (whitespace and comments dropped), ending with
+    an ``EOF`` token. Raises :class:`SQLSyntaxError` on the first unrecognized
+    token. (The parser uses :func:`lex`, which keeps illegal tokens in the list
+    so that an earlier syntax error wins, as in SQLite.)"""
+    tokens = lex(sql)
+    for tok in tokens:
+        if tok.kind == "ILLEGAL":
+            raise illegal_token_error(sql, tok)
+    return tokens
+
+
+def iter_tokens(sql: str):
+    """Yield the tokens of ``sql`` one by one, an unrecognized token as kind
+    ``ILLEGAL`` with its text, and finally ``EOF``."""
+    if len(sql) > MAX_SQL_LENGTH // 4 and len(sql.encode("utf-8", "surrogatepass")) > MAX_SQL_LENGTH:
+        raise SQLSyntaxError("string or blob too big", sql, 0)
+    pos = 0
+    length = len(sql)
+    match = _PATTERN.match
+    keyword_kind = KEYWORD_KIND
+    punct = PUNCTUATION
+    while pos < length:
+        m = match(sql, pos)
+        if m is None:
+            c = sql[pos]
+            if c == "\x00":
+                break
+            if c in "'\"`[":
+                # an unterminated string or quoted identifier runs to the end
+                yield Token("ILLEGAL", sql[pos:], pos)
+                pos = length
+                break
+            yield Token("ILLEGAL", c, pos)
+            pos += 1
+            continue
+        group = m.lastgroup
+        end = m.end()
+        if group == "space":
+            pos = end
+            continue
+        text = m.group()
+        if group == "id":
+            kind = keyword_kind.get(text.upper(), "ID")
+            if kind == "ID" and len(text) == 1 and text in "xX" and sql.startswith("'", end):
+                # X' that is not a well-formed blob literal
+                q = sql.find("'", end + 1)
+                stop = length if q < 0 else q + 1
+                tok = Token("ILLEGAL", sql[pos:stop], pos)
+                pos = stop
+                yield tok
+                continue
+        elif group == "punct":
+            kind = punct[text]
+        elif group == "number":
+            tail = _ID_TAIL.match(sql, end).end()
+            if tail != end:
+                # e.g. 12abc, 1_000, 1e: one unrecognized token
+                tok = Token("ILLEGAL", sql[pos:tail], pos)
+                pos = tail
+                yield tok
+                continue
+            kind = "INTEGER" if text.isdigit() else "FLOAT"
+        elif group == "hex":
+            kind = "INTEGER"
+        elif group == "string":
+            kind = "STRING"
+        elif group == "quoted":
+            kind = "ID"
+        elif group == "blob":
+            kind = "BLOB" if (len(text) - 3) % 2 == 0 else "ILLEGAL"
+        else:  # var
+            c = text[0]
+            if c == "?":
+                kind = "VARIABLE"
+            else:
+                end, legal = _scan_variable(sql, pos)
+                text = sql[pos:end]
+                kind = "VARIABLE" if legal else "ILLEGAL"
+        yield Token(kind, text, pos)
+        pos = end
+    yield Token("EOF", "", length)
+
+
+def classify_window_keywords(tokens: list[Token]) -> None:
+    """Turn the identifiers WINDOW, OVER and FILTER into keywords where
+    tokenize.c would (in place)."""
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        if tok.kind != "ID" or len(tok.text) not in (4, 6):
+            continue
+        upper = tok.text.upper()
+        if upper == "WINDOW":
+            if (
+                i + 2 < n
+                and _is_id_like(tokens[i + 1])
+                and tokens[i + 2].kind == "AS"
+            ):
+                tok.kind = "WINDOW"
+        elif upper == "OVER":
+            if i > 0 and tokens[i - 1].kind == "RP" and i + 1 < n and (
+                tokens[i + 1].kind == "LP" or _is_id_like(tokens[i + 1])
+            ):
+                tok.kind = "OVER"
+        elif upper == "FILTER":
+            if i > 0 and tokens[i - 1].kind == "RP" and i + 1 < n and tokens[i + 1].kind == "LP":
+                tok.kind = "FILTER"
+
+
+def _is_id_like(tok: Token) -> bool:
+    # tokenize.c getToken(): ID, STRING, JOIN_KW, WINDOW, OVER and every
+    # keyword that falls back to ID count as TK_ID.
+    k = tok.kind
+    return k in ("ID", "STRING", "JOIN_KW", "WINDOW", "OVER") or k in FALLBACK_ID
+
+
+def lex(sql: str) -> list[Token]:
+    """Tokens of ``sql`` ready for the parser (illegal tokens included as
+    ``ILLEGAL``, window keywords classified, ``EOF`` last)."""
+    tokens = list(iter_tokens(sql))
+    classify_window_keywords(tokens)
+    return tokens
+
+
+def illegal_token_error(sql: str, tok: Token) -> SQLSyntaxError:
+    return _illegal(sql, tok.offset, tok.offset + len(tok.text))
