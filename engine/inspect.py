@@ -79,11 +79,16 @@ class PageSource:
     """
 
     def __init__(self, path: str | os.PathLike, *, overlay: dict | None = None,
-                 page_count: int | None = None) -> None:
+                 page_count: int | None = None, through_log: bool = True) -> None:
         self.path = os.fspath(path)
+        self._pager = None
+        self.log = None  # "wal" or "journal" when pages are read through one
+        if through_log and overlay is None and (
+                os.path.exists(self.path + "-wal") or os.path.exists(self.path + "-journal")):
+            self._open_pager()
         self._f = open(self.path, "rb")  # noqa: SIM115 - closed by close()
         self.file_size = os.fstat(self._f.fileno()).st_size
-        first = self._f.read(100)
+        first = self._pager.get_page(1) if self._pager is not None else self._f.read(100)
         if len(first) < 100:
             self._f.close()
             if not first:
@@ -101,6 +106,8 @@ class PageSource:
         h = self.header
         if page_count is not None:
             self.page_count = page_count
+        elif self._pager is not None:
+            self.page_count = self._pager.page_count
         elif h.database_size and h.version_valid_for == h.file_change_counter:
             self.page_count = h.database_size
         else:
@@ -110,8 +117,24 @@ class PageSource:
         self.encoding = TEXT_ENCODINGS.get(h.text_encoding, "utf-8")
         self.reads = 0
 
+    def _open_pager(self) -> None:
+        from .pager import Pager
+
+        try:
+            pager = Pager(self.path, readonly=True, cache_size=64)
+        except FormatError as err:
+            raise CorruptError(err.message, page=err.page, offset=err.offset) from None
+        if pager.header is None:
+            pager.close()
+            return
+        self._pager = pager
+        self.log = "wal" if pager._wal_frames else "journal" if pager.rolled_back_journal or \
+            pager._journal_pages else None
+
     def close(self) -> None:
         self._f.close()
+        if self._pager is not None:
+            self._pager.close()
 
     def __enter__(self):
         return self
@@ -126,6 +149,11 @@ class PageSource:
         got = self.overlay.get(pgno)
         if got is not None:
             return got
+        if self._pager is not None and pgno <= self._pager.page_count:
+            try:
+                return self._pager.get_page(pgno)
+            except FormatError as err:
+                raise CorruptError(err.message, page=pgno, offset=err.offset) from None
         self._f.seek((pgno - 1) * self.page_size)
         data = self._f.read(self.page_size)
         self.reads += 1
@@ -879,3 +907,247 @@ def autoindex_defs(table: TableDef) -> list[IndexDef]:
         out.append(IndexDef(f"sqlite_autoindex_{table.name}_{n}", table.name,
                             [IndexColumn(c, coll) for c, coll in cols], unique=True))
     return out
+
+
+# --- one page, one tree, the logs ---------------------------------------------------------
+
+_PAGE_HEADER_FIELDS = (
+    (0, 1, "page_type"), (1, 2, "first_freeblock"), (3, 2, "cell_count"),
+    (5, 2, "cell_content_start"), (7, 1, "fragmented_free_bytes"), (8, 4, "right_child"),
+)
+
+
+def _short(value, limit: int = 60):
+    """A JSON-friendly, bounded rendering of a record value."""
+    if isinstance(value, bytes):
+        text = value[: limit // 2].hex()
+        return {"blob": text + ("..." if len(value) > limit // 2 else ""), "size": len(value)}
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"... ({len(value)} chars)"
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def page_detail(src: PageSource, pgno: int, inv: Inventory | None = None) -> dict:
+    """Page ``pgno`` decoded field by field, with the byte regions of its hex dump.
+
+    ``regions`` is a list of ``(start, end, label, role)`` covering the page:
+    roles are ``file-header``, ``page-header``, ``cell-pointers``, ``cell``,
+    ``freeblock``, ``unallocated``, ``overflow-next``, ``overflow-data``,
+    ``trunk``, ``ptrmap``, ``reserved``, ``free``.
+    """
+    inv = inv or inventory(src.path, source=src)
+    info = inv.page(pgno)
+    page = src.page(pgno)
+    out: dict = {**info, "page_size": src.page_size, "usable": src.usable, "fields": [],
+                 "cells": [], "freeblocks": [], "regions": [], "problems": []}
+    regions = out["regions"]
+    kind = info["kind"]
+    usable = src.usable
+    if pgno == 1:
+        regions.append((0, 100, "database header", "file-header"))
+    if src.usable < src.page_size:
+        regions.append((usable, src.page_size, "reserved bytes", "reserved"))
+    if kind in ("table-interior", "table-leaf", "index-interior", "index-leaf") or (
+            kind == "unused" and pgno == 1):
+        try:
+            hdr = page_header(page, pgno)
+        except CorruptError as err:
+            out["problems"].append(str(err))
+            regions.append((100 if pgno == 1 else 0, usable, "undecodable", "unallocated"))
+            return out
+        base = hdr.header_offset
+        values = {"page_type": hdr.page_type, "first_freeblock": hdr.first_freeblock,
+                  "cell_count": hdr.cell_count, "cell_content_start": hdr.cell_content_start,
+                  "fragmented_free_bytes": hdr.fragmented_free_bytes,
+                  "right_child": hdr.right_child}
+        for off, size, name in _PAGE_HEADER_FIELDS:
+            if name == "right_child" and hdr.header_size == 8:
+                continue
+            out["fields"].append({"offset": base + off, "size": size, "name": name,
+                                  "raw": page[base + off : base + off + size].hex(),
+                                  "value": values[name]})
+        regions.append((base, base + hdr.header_size, "page header", "page-header"))
+        arr = base + hdr.header_size
+        regions.append((arr, arr + 2 * hdr.cell_count, f"cell pointers ({hdr.cell_count})",
+                        "cell-pointers"))
+        regions.append((arr + 2 * hdr.cell_count, min(hdr.cell_content_start, usable),
+                        "unallocated", "unallocated"))
+        try:
+            ptrs = cell_pointers(page, hdr, pgno)
+        except CorruptError as err:
+            out["problems"].append(str(err))
+            ptrs = []
+        for i, off in enumerate(ptrs):
+            try:
+                cell = parse_cell(page, off, hdr.page_type, usable, pgno)
+            except CorruptError as err:
+                out["problems"].append(str(err))
+                continue
+            entry = {"index": i, "offset": off, "size": cell.size,
+                     "left_child": cell.left_child or None, "rowid": cell.rowid,
+                     "payload_size": cell.payload_size if hdr.page_type != 5 else None,
+                     "local_size": cell.local_size if hdr.page_type != 5 else None,
+                     "first_overflow": cell.first_overflow or None}
+            if hdr.page_type != 5:
+                try:
+                    payload = read_payload(src, page, cell, pgno, limit=1 << 24)
+                    from formatspec.record import decode_record_header
+
+                    types, body = decode_record_header(payload)
+                    entry["serial_types"] = list(types)
+                    entry["record"] = [_short(v) for v in decode_record(payload, src.encoding)]
+                except CorruptError as err:
+                    entry["record_error"] = str(err)
+                except FormatError as err:
+                    entry["record_error"] = err.message
+            out["cells"].append(entry)
+            regions.append((off, off + cell.size, f"cell {i}", "cell"))
+        try:
+            for off, size in freeblocks(page, hdr, pgno, usable):
+                out["freeblocks"].append({"offset": off, "size": size})
+                regions.append((off, off + size, f"freeblock ({size} bytes)", "freeblock"))
+        except CorruptError as err:
+            out["problems"].append(str(err))
+    elif kind == "overflow":
+        nxt = overflow_next(page, usable)
+        out["fields"].append({"offset": 0, "size": 4, "name": "next_overflow_page",
+                              "raw": page[0:4].hex(), "value": nxt})
+        regions.append((0, 4, "next overflow page", "overflow-next"))
+        regions.append((4, 4 + info["payload"], "overflow content", "overflow-data"))
+        if info["unused"]:
+            regions.append((4 + info["payload"], usable, "unused", "free"))
+    elif kind == "freelist-trunk":
+        try:
+            nxt, leaves = read_freelist_trunk(page, usable, pgno=pgno)
+        except FormatError as err:
+            out["problems"].append(str(err))
+            nxt, leaves = 0, ()
+        out["fields"].append({"offset": 0, "size": 4, "name": "next_trunk_page",
+                              "raw": page[0:4].hex(), "value": nxt})
+        out["fields"].append({"offset": 4, "size": 4, "name": "leaf_count",
+                              "raw": page[4:8].hex(), "value": len(leaves)})
+        out["leaves"] = list(leaves)
+        regions.append((0, 8 + 4 * len(leaves), "trunk header and leaf numbers", "trunk"))
+        regions.append((8 + 4 * len(leaves), usable, "unused", "free"))
+    elif kind == "ptrmap":
+        from formatspec.ptrmap import read_ptrmap_entries
+
+        entries = read_ptrmap_entries(page, usable, pgno=pgno)
+        out["ptrmap"] = [{"page": pgno + 1 + i, "type": t, "parent": p}
+                         for i, (t, p) in enumerate(entries) if t]
+        regions.append((0, 5 * len(entries), "pointer-map entries", "ptrmap"))
+    else:
+        regions.append((100 if pgno == 1 else 0, usable, kind, "free"))
+    regions.sort()
+    return out
+
+
+def btree_structure(src: PageSource, root: int, *, max_pages: int = 2000) -> dict:
+    """The tree of pages under ``root``: interior keys, child pointers, leaves."""
+    seen: set[int] = set()
+
+    def visit(pgno: int, depth: int) -> dict:
+        if pgno in seen or len(seen) >= max_pages or depth > MAX_DEPTH:
+            return {"pgno": pgno, "truncated": True}
+        seen.add(pgno)
+        try:
+            page = src.page(pgno)
+            hdr = page_header(page, pgno)
+            ptrs = cell_pointers(page, hdr, pgno)
+            cells = [parse_cell(page, off, hdr.page_type, src.usable, pgno) for off in ptrs]
+        except CorruptError as err:
+            return {"pgno": pgno, "error": str(err)}
+        node = {"pgno": pgno, "kind": KINDS[PAGE_TYPE_KIND[hdr.page_type]],
+                "ncell": hdr.cell_count}
+        if hdr.page_type in (13, 10):
+            if hdr.page_type == 13 and cells:
+                node["first_key"] = cells[0].rowid
+                node["last_key"] = cells[-1].rowid
+            elif cells:
+                node["first_key"] = _key_of(src, page, cells[0], pgno)
+                node["last_key"] = _key_of(src, page, cells[-1], pgno)
+            return node
+        node["children"] = []
+        for c in cells:
+            key = c.rowid if hdr.page_type == 5 else _key_of(src, page, c, pgno)
+            child = visit(c.left_child, depth + 1)
+            child["divider"] = key
+            node["children"].append(child)
+        right = visit(hdr.right_child, depth + 1)
+        right["divider"] = None
+        node["children"].append(right)
+        return node
+
+    return visit(root, 1)
+
+
+def _key_of(src, page, cell, pgno):
+    try:
+        return [_short(v, 24) for v in decode_record(read_payload(src, page, cell, pgno,
+                                                                  limit=1 << 20), src.encoding)]
+    except (CorruptError, FormatError) as err:
+        return f"<{err}>"
+
+
+def wal_report(path: str) -> dict | None:
+    """The WAL header and every frame, with what recovery makes of each."""
+    wal = os.fspath(path) + "-wal"
+    if not os.path.exists(wal):
+        return None
+    from formatspec.wal import scan_wal
+
+    scan = scan_wal(wal)
+    h = scan.header
+    return {
+        "path": wal,
+        "size": scan.size,
+        "header": h._asdict() if h else None,
+        "header_valid": scan.header_valid,
+        "header_problem": scan.header_problem,
+        "frames": [
+            {"index": f.index, "offset": f.offset, "page_number": f.page_number,
+             "commit_size": f.commit_size, "salt_1": f.salt_1, "salt_2": f.salt_2,
+             "salt_ok": f.salt_ok, "checksum_ok": f.checksum_ok, "used": f.committed,
+             "reason": f.reason}
+            for f in scan.frames
+        ],
+        "valid_frames": scan.valid_frames,
+        "last_commit_frame": scan.mx_frame,
+        "database_pages_after_commit": scan.n_page,
+        "end_reason": scan.end_reason,
+        "trailing_bytes": scan.trailing_bytes,
+    }
+
+
+def journal_report(path: str, page_size: int | None = None) -> dict | None:
+    """The rollback journal header, every page record with its checksum, and hotness."""
+    jpath = os.fspath(path) + "-journal"
+    if not os.path.exists(jpath):
+        return None
+    from formatspec.journal import scan_journal
+
+    with open(jpath, "rb") as f:
+        data = f.read()
+    try:
+        scan = scan_journal(data, page_size)
+    except FormatError as err:
+        return {"path": jpath, "size": len(data), "error": str(err), "hot": False}
+    return {
+        "path": jpath,
+        "size": scan.size,
+        "looks_hot": scan.looks_hot,
+        "header_valid": scan.header_valid,
+        "hot": scan.hot_capable,
+        "page_size": scan.page_size,
+        "sector_size": scan.sector_size,
+        "initial_db_size": scan.initial_db_size,
+        "segments": [dict(vars(s)) if hasattr(s, "__dict__") else
+                     {k: getattr(s, k) for k in s.__slots__} for s in scan.segments],
+        "records": [{k: getattr(r, k) for k in r.__slots__} for r in scan.records],
+        "pages_restored": scan.pages_restored,
+        "stop_reason": scan.stop_reason,
+        "super_journal": scan.super_journal._asdict() if scan.super_journal else None,
+        "notes": list(scan.notes),
+    }
