@@ -69,8 +69,9 @@ offset    size    field              meaning
 
 Playback (pager.c ``pager_playback`` for a hot journal), reproduced by
 :func:`scan_journal`: if a super-journal name is present (length 1..512,
-magic and name checksum correct) and that file does not exist, nothing is
-played back and the journal is simply deleted. Otherwise headers are read at
+magic and name checksum correct) and that file does not exist (for the unix
+VFS a file of 0 bytes does not exist either), nothing is played back and the
+journal is simply deleted. Otherwise headers are read at
 sector boundaries: before the first header is read the sector size is the
 reader's own (512 with the unix VFS, which declares powersafe overwrite),
 afterwards the first header's. Playback stops when there is no room for
@@ -353,8 +354,8 @@ def scan_journal(data, db_page_size: int | None = None, *,
     (old journals) and to note a mismatch. ``vfs_sector_size`` is the
     reader's sector size before the first header is read (512 for the unix
     VFS). ``super_journal_exists``: when the journal names a super-journal,
-    sqlite3 plays the journal back only if that file exists; pass False to
-    model a missing file (None/True: assume it exists).
+    sqlite3 plays the journal back only if that file exists and is not empty;
+    pass False to model a missing file (None/True: assume it exists).
     """
     if not _power_of_two(vfs_sector_size, MIN_SECTOR_SIZE, MAX_SECTOR_SIZE):
         raise FormatError(f"VFS sector size {vfs_sector_size} is not a power of two 32..65536")
