@@ -1446,6 +1446,45 @@ def _nul_terminated(s: str) -> str:
     return s if k < 0 else s[:k]
 
 
+_UTF8_TRANS1 = (list(range(32)) + list(range(16)) + list(range(8)) + [0, 1, 2, 3, 0, 1, 0, 0])
+
+
+def utf8_read_all(z: bytes) -> list[int]:
+    """The characters sqlite3Utf8Read yields from UTF-8 bytes, one by one.
+
+    Malformed sequences decode as SQLite decodes them: a lead byte takes all
+    following continuation bytes; overlong forms, surrogates and U+FFFE /
+    U+FFFF become U+FFFD; a stray continuation byte is its own value.
+    """
+    out: list[int] = []
+    i = 0
+    n = len(z)
+    while i < n:
+        c = z[i]
+        i += 1
+        if c >= 0xC0:
+            c = _UTF8_TRANS1[c - 0xC0]
+            while i < n and (z[i] & 0xC0) == 0x80:
+                c = (c << 6) + (z[i] & 0x3F)
+                i += 1
+            if c < 0x80 or (c & 0xFFFFF800) == 0xD800 or (c & 0xFFFFFFFE) == 0xFFFE:
+                c = 0xFFFD
+        out.append(c)
+    return out
+
+
+def sqlite_chars(s: str) -> str:
+    """``s`` as the characters SQLite's UTF-8 reader sees (see utf8_read_all)."""
+    if "\ufffe" not in s and "\uffff" not in s:
+        try:
+            s.encode("utf-8")
+            return s
+        except UnicodeEncodeError:
+            pass
+    return "".join(chr(c) if c <= 0x10FFFF else "\ufffd"
+                   for c in utf8_read_all(s.encode("utf-8", "surrogateescape")))
+
+
 def like(
     pattern: Value,
     text: Value,
@@ -1460,8 +1499,12 @@ def like(
 
     Case folding is ASCII only.  ``has_escape`` says that an ESCAPE clause
     (third argument) is present even if its value is NULL; by default an
-    escape of None means no ESCAPE clause.
+    escape of None means no ESCAPE clause.  The stdlib sqlite3 is built with
+    SQLITE_LIKE_DOESNT_MATCH_BLOBS: a BLOB pattern or text gives 0 (even
+    with a NULL operand).
     """
+    if isinstance(pattern, bytes) or isinstance(text, bytes):
+        return 0
     if has_escape is None:
         has_escape = escape is not None
     esc: str | None = None
@@ -1470,7 +1513,7 @@ def like(
             return None
         etext = to_text(escape, encoding)
         assert etext is not None
-        etext = _nul_terminated(etext)
+        etext = sqlite_chars(_nul_terminated(etext))
         if len(etext) != 1:
             raise OperationalError("ESCAPE expression must be a single character")
         esc = etext
@@ -1483,8 +1526,8 @@ def like(
     stext = to_text(text, encoding)
     assert stext is not None
     nocase = not case_sensitive
-    tokens = _compile_like(_nul_terminated(ptext), esc, nocase)
-    return int(_match_tokens(tokens, _nul_terminated(stext), nocase))
+    tokens = _compile_like(sqlite_chars(_nul_terminated(ptext)), esc, nocase)
+    return int(_match_tokens(tokens, sqlite_chars(_nul_terminated(stext)), nocase))
 
 
 def glob(pattern: Value, text: Value, encoding: str = "utf-8") -> int | None:
@@ -1492,8 +1535,10 @@ def glob(pattern: Value, text: Value, encoding: str = "utf-8") -> int | None:
 
     ``*`` any sequence, ``?`` one character, ``[...]`` a set with ranges
     ``a-z`` and inversion ``[^...]`` (a ``]`` first in the set is literal);
-    case-sensitive; no escape character.
+    case-sensitive; no escape character.  BLOB operands give 0 (see like).
     """
+    if isinstance(pattern, bytes) or isinstance(text, bytes):
+        return 0
     if pattern is None or text is None:
         return None
     ptext = to_text(pattern, encoding)
@@ -1502,5 +1547,5 @@ def glob(pattern: Value, text: Value, encoding: str = "utf-8") -> int | None:
         raise OperationalError("LIKE or GLOB pattern too complex")
     stext = to_text(text, encoding)
     assert stext is not None
-    tokens = _compile_glob(_nul_terminated(ptext))
-    return int(_match_tokens(tokens, _nul_terminated(stext), False))
+    tokens = _compile_glob(sqlite_chars(_nul_terminated(ptext)))
+    return int(_match_tokens(tokens, sqlite_chars(_nul_terminated(stext)), False))

@@ -375,13 +375,15 @@ def test_compare_with_affinity(aff_a, aff_b, a, b, op):
 # LIKE and GLOB
 # --------------------------------------------------------------------------
 
-pattern_text = st.text(alphabet="aAbB%_\\[]^-*?zé\u0100", max_size=8)
-subject_text = st.text(alphabet="aAbB%_\\[]^-*?zé\u0100", max_size=8)
+pattern_text = st.text(alphabet="aAbB%_\\[]^-*?zé\u0100\uffff\ufffe\ufffd", max_size=8)
+subject_text = st.text(alphabet="aAbB%_\\[]^-*?zé\u0100\uffff\ufffe\ufffd", max_size=8)
 
 
 @settings(max_examples=400)
-@given(p=pattern_text, s=subject_text)
+@given(p=st.one_of(pattern_text, values), s=st.one_of(subject_text, values))
 def test_like_and_glob(p, s):
+    if not (sqlite_ok(p) and sqlite_ok(s)):
+        return
     assert V.like(p, s) == q("SELECT like(?, ?)", p, s)
     assert V.glob(p, s) == q("SELECT glob(?, ?)", p, s)
 
