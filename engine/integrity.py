@@ -575,7 +575,9 @@ class _Checker:
             state["on_record"](list(values), pgno, cell.offset)
         if keyinfo is not None and not state["bad_order"]:
             prev = state["prev"]
-            if prev is not None and _compare_keys(prev, values, keyinfo) >= 0:
+            if prev is not None and _compare_keys(prev, values, keyinfo,
+                                                  self.src.encoding.replace("-le", "le")
+                                                  .replace("-be", "be")) >= 0:
                 state["bad_order"] = True
                 self.report(pgno, cell.offset, f"{name}: key out of order", "key-order")
             state["prev"] = values
@@ -697,10 +699,7 @@ def _without_rowid_keydef(tdef: TableDef) -> IndexDef:
     return IndexDef(tdef.name, tdef.name, cols, unique=True)
 
 
-_ENCODING = "utf-8"
-
-
-def _compare_keys(a, b, keyinfo) -> int:
+def _compare_keys(a, b, keyinfo, encoding: str) -> int:
     from .values import compare
 
     for i in range(min(len(a), len(b))):
@@ -708,7 +707,7 @@ def _compare_keys(a, b, keyinfo) -> int:
             coll, desc = keyinfo[i]
         else:
             coll, desc = "BINARY", False
-        c = compare(a[i], b[i], coll, _ENCODING)
+        c = compare(a[i], b[i], coll, encoding)
         if c:
             return -c if desc else c
     return (len(a) > len(b)) - (len(a) < len(b))
