@@ -32,3 +32,5 @@ __all__ = [
     "ProgrammingError",
     "Warning",
 ]
+
+from . import storage  # noqa: E402,F401 - the storage read side: engine.storage.open(path)

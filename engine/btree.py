@@ -82,12 +82,13 @@ class BTree:
         self._max_payload = max(1, self.page_count) * self.usable
 
     # -- pages ---------------------------------------------------------------
-    def check_page_number(self, pgno: int, *, parent: int, offset: int | None = None) -> None:
+    def check_page_number(self, pgno: int, *, parent: int, offset: int | None = None,
+                          what: str = "child page") -> None:
         if not 1 <= pgno <= self.page_count:
-            raise CorruptError(f"child page {pgno} out of range 1..{self.page_count}",
+            raise CorruptError(f"{what} {pgno} out of range 1..{self.page_count}",
                                page=parent, offset=offset)
         if pgno == self.pager.lock_byte_page:
-            raise CorruptError(f"child page {pgno} is the lock-byte page", page=parent,
+            raise CorruptError(f"{what} {pgno} is the lock-byte page", page=parent,
                                offset=offset)
 
     def node(self, pgno: int) -> Node:
@@ -185,7 +186,8 @@ class BTree:
             raise CorruptError(f"cell {i}: payload runs off the page", page=node.pgno,
                                offset=node.ptrs[i])
         if overflow:
-            self.check_page_number(overflow, parent=node.pgno, offset=node.ptrs[i])
+            self.check_page_number(overflow, parent=node.pgno, offset=node.ptrs[i],
+                                   what="overflow page")
 
     def payload(self, size: int, local, overflow: int, *, pgno: int = 0) -> bytes:
         """The whole payload: the local part, then the overflow chain's content."""
@@ -200,7 +202,7 @@ class BTree:
             if page_no == 0:
                 raise CorruptError(f"overflow chain ends with {remaining} bytes missing",
                                    page=prev)
-            self.check_page_number(page_no, parent=prev)
+            self.check_page_number(page_no, parent=prev, what="overflow page")
             if page_no in seen:
                 raise CorruptError(f"overflow chain loops back to page {page_no}", page=prev)
             seen.add(page_no)

@@ -1,0 +1,234 @@
+"""The engine's storage read side, as one public object: open a database, read its rows.
+
+``engine.storage.open(path)`` returns a :class:`Database` that sees the
+current committed state of a SQLite file (through its ``-wal``, and with a hot
+``-journal`` rolled back: see :mod:`engine.pager`). Its contract, relied on by
+external checks:
+
+* ``.schema``: the rows of ``sqlite_schema`` as ``(type, name, tbl_name,
+  rootpage, sql)`` tuples, in rowid order, exactly as ``SELECT type, name,
+  tbl_name, rootpage, sql FROM sqlite_schema`` returns them in sqlite3.
+* ``.rows(table)``: exactly the tuples ``SELECT rowid, * FROM table`` yields
+  in sqlite3 (the INTEGER PRIMARY KEY column shows the rowid, columns added by
+  ALTER TABLE ADD COLUMN take their default on older rows, REAL columns read
+  integers back as floats); for a WITHOUT ROWID table exactly ``SELECT *`` in
+  primary-key order.
+* ``.index_entries(index)``: the records of an index b-tree in index order
+  (the indexed columns, then the rowid for an index of a rowid table; for a
+  WITHOUT ROWID table's index, the indexed columns then the primary key).
+* ``.row(table, rowid)``: one row by rowid (a point lookup through the b-tree,
+  O(depth) pages), or None.
+* ``.page_size``, ``.page_count``, ``.usable_size``, ``.encoding`` (sqlite3's
+  ``PRAGMA encoding`` spelling: ``UTF-8``, ``UTF-16le``, ``UTF-16be``),
+  ``.close()``, and use as a context manager.
+
+``open_bytes(image, wal=None, journal=None)`` does the same over in-memory
+files (:class:`engine.vfs.MemoryVFS`), for fuzzing: it never touches the disk.
+
+Corrupt input raises :class:`engine.CorruptError` (naming page and offset)
+where the damage is met: at open for page 1 and the schema, during iteration
+for a table's pages.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator
+
+from formatspec import FormatError
+from formatspec import btree as fb
+from formatspec.record import record_decoder
+
+from . import schema as schema_mod
+from .btree import BTree, table_leaves
+from .errors import CorruptError, OperationalError
+from .pager import DEFAULT_CACHE_SIZE, Pager
+from .vfs import OSVFS, VFS, MemoryVFS
+
+_PRAGMA_ENCODING = {"utf-8": "UTF-8", "utf-16-le": "UTF-16le", "utf-16-be": "UTF-16be"}
+_MEMORY_NAME = "memory.db"
+
+
+def open(  # noqa: A001 - the module's verb, like io.open
+    path,
+    *,
+    readonly: bool = True,
+    cache_size: int = DEFAULT_CACHE_SIZE,
+    vfs: VFS | None = None,
+) -> Database:
+    """Open the database file at ``path`` (read-only unless ``readonly=False``).
+
+    A read-write open rolls back a hot journal on disk, as sqlite3 does; a
+    read-only open presents the rolled-back state without writing anything.
+    """
+    pager = Pager(str(path), vfs=vfs or OSVFS(), readonly=readonly, cache_size=cache_size)
+    return Database(pager)
+
+
+def open_bytes(
+    image: bytes,
+    wal: bytes | None = None,
+    journal: bytes | None = None,
+    *,
+    cache_size: int = DEFAULT_CACHE_SIZE,
+) -> Database:
+    """Open a database image held in memory, with optional ``-wal`` and ``-journal`` images."""
+    files = {_MEMORY_NAME: image}
+    if wal is not None:
+        files[_MEMORY_NAME + "-wal"] = wal
+    if journal is not None:
+        files[_MEMORY_NAME + "-journal"] = journal
+    vfs = MemoryVFS(files)
+    return Database(Pager(_MEMORY_NAME, vfs=vfs, readonly=True, cache_size=cache_size))
+
+
+class Database:
+    """A read-only view of one database's tables and indexes."""
+
+    def __init__(self, pager: Pager) -> None:
+        self.pager = pager
+        try:
+            self.page_size = pager.page_size
+            self.page_count = pager.page_count
+            self.usable_size = pager.usable_size
+            self.encoding = _PRAGMA_ENCODING[pager.encoding]
+            self._decode = record_decoder(pager.encoding)
+            self.schema = self._read_schema()
+            self.catalog = schema_mod.Catalog(self.schema)
+        except BaseException:
+            pager.close()
+            raise
+
+    # ------------------------------------------------------------------
+    def _read_schema(self) -> list[tuple]:
+        if self.page_count == 0:
+            return []
+        out = []
+        for rowid, values in self._scan_table(1):
+            del rowid
+            if len(values) < 5:
+                values = values + (None,) * (5 - len(values))
+            out.append(tuple(values[:5]))
+        return out
+
+    def _tree(self, root: int, *, index: bool) -> BTree:
+        if not 1 <= root <= self.page_count:
+            raise CorruptError(f"root page {root} out of range 1..{self.page_count}", page=root)
+        return BTree(self.pager, root, index=index)
+
+    def _scan_table(self, root: int) -> Iterator[tuple[int, tuple]]:
+        """(rowid, record values) of every row of the table b-tree at ``root``, in rowid order."""
+        tree = self._tree(root, index=False)
+        decode = self._decode
+        usable = self.usable_size
+        cells_of = fb.table_leaf_cells
+        payload = tree.payload
+        prev_rowid = None
+        for node in table_leaves(tree):
+            try:
+                cells = cells_of(node.page, node.hdr, usable)
+            except FormatError as err:
+                raise CorruptError(err.message, page=node.pgno, offset=err.offset) from None
+            if not cells:
+                continue
+            first = cells[0][0]
+            if prev_rowid is not None and first <= prev_rowid:
+                raise CorruptError(f"rowid {first} out of order after {prev_rowid}",
+                                   page=node.pgno, offset=node.ptrs[0])
+            prev_rowid = cells[-1][0]
+            rows = []
+            append = rows.append
+            try:
+                for rowid, size, local, overflow in cells:
+                    if overflow:
+                        tree._check_payload(node, 0, size, local, overflow)
+                        local = payload(size, local, overflow, pgno=node.pgno)
+                    append((rowid, decode(local)))
+            except FormatError as err:
+                raise CorruptError(f"row {rowid}: record: {err.message}", page=node.pgno) from None
+            yield from rows
+
+    # ------------------------------------------------------------------
+    def table_names(self) -> list[str]:
+        return [t.name for t in self.catalog.tables.values()]
+
+    def rows(self, table: str) -> Iterator[tuple]:
+        """``SELECT rowid, * FROM table`` (WITHOUT ROWID: ``SELECT *``), in storage order."""
+        t = self._table(table)
+        shape = t.row_shape()
+        if t.without_rowid:
+            tree = self._tree(t.rootpage, index=True)
+            cur = tree.cursor()
+            ok = cur.first()
+            while ok:
+                yield shape(None, cur.record())
+                ok = cur.next()
+            return
+        for rowid, values in self._scan_table(t.rootpage):
+            yield shape(rowid, values)
+
+    def row(self, table: str, rowid: int) -> tuple | None:
+        """The row with this rowid (as :meth:`rows` would give it), or None."""
+        t = self._table(table)
+        if t.without_rowid:
+            raise OperationalError(f"table {t.name} has no rowid")
+        cur = self._tree(t.rootpage, index=False).cursor()
+        if not cur.seek_rowid(rowid):
+            return None
+        return t.row_shape()(rowid, cur.record())
+
+    def index_entries(self, index: str) -> Iterator[tuple]:
+        """The decoded records of an index b-tree, in index order.
+
+        Each entry is the indexed columns (or expressions), then the rowid (or,
+        for an index of a WITHOUT ROWID table, the primary-key columns not
+        already indexed). Values read as SQL reads them: a REAL column's
+        integral values, stored as integers, come back as floats.
+        """
+        ix = self.catalog.index(index)
+        reals = self._real_positions(ix)
+        tree = self._tree(ix.rootpage, index=True)
+        cur = tree.cursor()
+        ok = cur.first()
+        while ok:
+            entry = cur.record()
+            if reals:
+                entry = tuple(float(v) if i in reals and type(v) is int else v
+                              for i, v in enumerate(entry))
+            yield entry
+            ok = cur.next()
+
+    def _real_positions(self, ix) -> set[int]:
+        try:
+            t = self.catalog.table(ix.table)
+        except OperationalError:
+            return set()
+        cols = [c.column for c in ix.columns]
+        if t.without_rowid:
+            cols += [c.column for c in t.primary_key if c.column not in cols]
+        return {i for i, c in enumerate(cols)
+                if 0 <= c < len(t.columns) and t.columns[c].affinity == "REAL"}
+
+    def _table(self, name: str) -> schema_mod.Table:
+        t = self.catalog.table(name)
+        if t.rootpage is None or t.rootpage == 0:
+            raise OperationalError(f"{name} is not a table with storage")
+        return t
+
+    # ------------------------------------------------------------------
+    def close(self) -> None:
+        self.pager.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"<engine.storage.Database {self.pager.name!r} page_size={self.page_size} "
+                f"pages={self.page_count} {self.encoding}>")
+
+
+__all__ = ["Database", "open", "open_bytes"]
+_ = builtins  # the module defines its own open(); the builtin stays reachable here
