@@ -347,8 +347,8 @@ CREATE TABLE doomed(id INTEGER PRIMARY KEY, pad BLOB);
 
 
 def _text_of(rng: random.Random, n: int) -> str:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(rng.choice(alphabet) for _ in range(n))
+    """``n`` random characters from 0-9a-f (ASCII: one byte each in UTF-8)."""
+    return rng.randbytes((n + 1) // 2).hex()[:n]
 
 
 def _pool_value(rng: random.Random):
@@ -369,7 +369,7 @@ def _pool_value(rng: random.Random):
 def _populate(con: sqlite3.Connection, spec: Spec, rng: random.Random) -> None:
     usable = spec.page_size - spec.reserved
     small = spec.small
-    n_people = 20 if small else 1500
+    n_people = 20 if small else 700
     con.execute("BEGIN")
     # executescript would COMMIT first: run the statements one by one inside the transaction
     for stmt in _statements(SCHEMA):
@@ -391,7 +391,7 @@ def _populate(con: sqlite3.Connection, spec: Spec, rng: random.Random) -> None:
     values.append(rng.randbytes(long_chars))
     con.executemany("INSERT INTO storage_classes(v) VALUES (?)", [(v,) for v in values])
 
-    n_wide = 6 if small else 200
+    n_wide = 6 if small else 120
     con.executemany(
         "INSERT INTO wide VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [tuple(_pool_value(rng) for _ in range(8)) for _ in range(n_wide)],
@@ -432,7 +432,7 @@ def _populate(con: sqlite3.Connection, spec: Spec, rng: random.Random) -> None:
             "INSERT INTO ovf_idx(t) VALUES (?)", (f"{i:04d}" + _text_of(rng, chars - 4),)
         )
 
-    n_kv = 12 if small else 400
+    n_kv = 12 if small else 250
     for i in range(n_kv):
         size = rng.choice((0, 1, 10, 40) if small else (0, 1, 10, 100, min(usable // 3, 1000)))
         if i % 97 == 5:
@@ -443,7 +443,7 @@ def _populate(con: sqlite3.Connection, spec: Spec, rng: random.Random) -> None:
              rng.randint(-1000, 1000)),
         )
 
-    n_pairs = 15 if small else 600
+    n_pairs = 15 if small else 300
     con.executemany(
         "INSERT INTO pairs VALUES (?, ?, ?)",
         [(i // 3, rng.choice(FIRST) + str(i), _pool_value(rng)) for i in range(n_pairs)],
