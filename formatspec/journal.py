@@ -88,7 +88,7 @@ skipped without checking its checksum. Each remaining record is written back.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 import construct as cs
@@ -211,11 +211,27 @@ class JournalHeaderFields(NamedTuple):
     page_size: int
 
 
-def read_journal_header(buf, offset: int = 0) -> JournalHeaderFields:
-    """Fast twin of the first 28 bytes of :data:`JournalHeader` (fields decoded, not judged)."""
+def read_journal_header(buf, offset: int = 0, *, validate: bool = False) -> JournalHeaderFields:
+    """Fast twin of the 28 field bytes of :data:`JournalHeader`.
+
+    By default the fields are decoded without being judged (playback needs to
+    see a zeroed magic); ``validate=True`` refuses what the schema refuses:
+    a wrong magic, a sector size or page size out of range.
+    """
     if offset < 0 or len(buf) - offset < JOURNAL_HEADER_FIELDS_SIZE:
         raise FormatError("journal header needs 28 bytes", offset=offset)
-    return JournalHeaderFields._make(_HEADER.unpack_from(buf, offset))
+    fields = JournalHeaderFields._make(_HEADER.unpack_from(buf, offset))
+    if validate:
+        if fields.magic != JOURNAL_MAGIC:
+            raise FormatError("bad journal magic", offset=offset, path="magic")
+        if not _power_of_two(fields.sector_size, MIN_SECTOR_SIZE, MAX_SECTOR_SIZE):
+            raise FormatError(f"journal sector size {fields.sector_size} is not a power of two "
+                              "32..65536", offset=offset + 20, path="sector_size")
+        if fields.page_size != 0 and not _power_of_two(fields.page_size, MIN_PAGE_SIZE,
+                                                       MAX_PAGE_SIZE):
+            raise FormatError(f"journal page size {fields.page_size} is not 0 or a power of two "
+                              "512..65536", offset=offset + 24, path="page_size")
+    return fields
 
 
 def journal_checksum(nonce: int, page_data) -> int:
@@ -326,6 +342,16 @@ class JournalScan:
     def hot_capable(self) -> bool:
         """Looks hot, has a valid first header and would restore at least one page."""
         return self.looks_hot and self.header_valid and self.pages_restored > 0
+
+    def to_dict(self) -> dict:
+        """A JSON-ready summary: plain ints, strings, booleans, lists and dicts."""
+        out = {k: v for k, v in asdict(self).items() if k != "super_journal"}
+        out["hot_capable"] = self.hot_capable
+        sj = self.super_journal
+        out["super_journal"] = None if sj is None else {
+            "offset": sj.offset, "name": sj.name.decode("utf-8", "replace"),
+            "checksum_ok": sj.checksum_ok}
+        return out
 
 
 def journal_page_images(data, scan: JournalScan) -> dict[int, bytes]:

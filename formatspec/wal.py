@@ -67,7 +67,7 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 import construct as cs
@@ -358,6 +358,16 @@ class WalScan:
 
     def committed_frames(self) -> list[WalFrameInfo]:
         return [f for f in self.frames if f.committed]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready summary: plain ints, strings, booleans, lists and dicts."""
+        out = {k: v for k, v in asdict(self).items() if k not in ("header", "frames")}
+        out["header"] = None if self.header is None else {
+            **self.header._asdict(), "big_endian_checksum": self.header.big_endian_checksum}
+        out["header_checksum"] = list(self.header_checksum) if self.header_checksum else None
+        out["commit_checksum"] = list(self.commit_checksum)
+        out["frames"] = [asdict(f) for f in self.frames]
+        return out
 
     def page_index(self) -> dict[int, int]:
         """For each page in the committed log, the index of its newest committed frame."""

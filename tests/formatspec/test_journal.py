@@ -332,3 +332,31 @@ def test_super_record_parse_build_round_trip(marker, name, checksum):
     raw = SuperJournalRecord.build(value)
     assert len(raw) == len(name) + 20
     assert SuperJournalRecord.parse(raw) == {**value, "magic": JOURNAL_MAGIC}
+
+
+@given(st.binary(max_size=40).map(lambda b: (JOURNAL_MAGIC + b) if len(b) % 3 else b))
+def test_fast_twin_agrees_with_schema_on_garbage(data):
+    try:
+        expected = JournalHeader.parse(data)
+    except FormatError:
+        try:
+            fields = read_journal_header(data, validate=True)
+        except FormatError:
+            return
+        # the schema also needs the padding up to the sector size; nothing else may differ
+        assert len(data) < fields.sector_size
+        return
+    fields = read_journal_header(data, validate=True)
+    assert fields._asdict() == {k: v for k, v in expected.items()
+                                if not k.startswith("_") and k != "padding"}
+
+
+def test_scan_summary_is_json_ready(hot):
+    import json
+
+    scan = scan_journal(hot["journal"], PAGE_SIZE)
+    summary = json.loads(json.dumps(scan.to_dict()))
+    assert summary["pages_restored"] == scan.pages_restored
+    assert summary["hot_capable"] is True
+    assert len(summary["records"]) == len(scan.records)
+    assert summary["segments"][0]["checksum_nonce"] == scan.segments[0].checksum_nonce

@@ -358,3 +358,34 @@ def test_built_wal_scans_back(frames, salt1, salt2, big):
     commits = [i + 1 for i, (_, _, commit) in enumerate(frames) if commit]
     assert scan.mx_frame == (commits[-1] if commits else 0)
     assert [f.committed for f in scan.frames] == [i < scan.mx_frame for i in range(len(frames))]
+
+
+@given(st.binary(min_size=0, max_size=40))
+def test_fast_twins_agree_with_schemas_on_garbage(data):
+    try:
+        expected = WalHeader.parse(data)
+    except FormatError:
+        with pytest.raises(FormatError):
+            read_wal_header(data)
+    else:
+        assert read_wal_header(data)._asdict() == {
+            k: v for k, v in expected.items() if not k.startswith("_")}
+    try:
+        frame = WalFrameHeader.parse(data)
+    except FormatError:
+        with pytest.raises(FormatError):
+            read_wal_frame_header(data)
+    else:
+        assert read_wal_frame_header(data)._asdict() == {
+            k: v for k, v in frame.items() if not k.startswith("_")}
+
+
+def test_scan_summary_is_json_ready(live_wal):
+    import json
+
+    summary = json.loads(json.dumps(scan_wal(live_wal["wal"]).to_dict()))
+    scan = scan_wal(live_wal["wal"])
+    assert summary["mx_frame"] == scan.mx_frame
+    assert summary["header"]["salt_1"] == scan.header.salt_1
+    assert len(summary["frames"]) == len(scan.frames)
+    assert summary["frames"][-1]["reason"] == scan.frames[-1].reason

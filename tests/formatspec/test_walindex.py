@@ -190,3 +190,16 @@ def test_ckpt_info_parse_build_round_trip(backfill, marks, locks, attempted, unu
     raw = WalCkptInfo.build(value)
     assert len(raw) == 40
     assert WalCkptInfo.parse(raw) == value
+
+
+@given(st.binary(max_size=60))
+def test_fast_twin_agrees_with_schema_on_garbage(data):
+    try:
+        expected = WalIndexHeader.parse(data)
+    except FormatError:
+        with pytest.raises(FormatError):
+            read_walindex_header(data)
+        return
+    assert read_walindex_header(data)._asdict() == {
+        k: (tuple(v) if isinstance(v, list) else v)
+        for k, v in expected.items() if not k.startswith("_")}
