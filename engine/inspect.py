@@ -111,7 +111,7 @@ class PageSource:
         elif h.database_size and h.version_valid_for == h.file_change_counter:
             self.page_count = h.database_size
         else:
-            self.page_count = self.file_size // self.page_size
+            self.page_count = -(-self.file_size // self.page_size)
         if self.overlay:
             self.page_count = max(self.page_count, max(self.overlay))
         self.encoding = TEXT_ENCODINGS.get(h.text_encoding, "utf-8")
@@ -157,6 +157,8 @@ class PageSource:
         self._f.seek((pgno - 1) * self.page_size)
         data = self._f.read(self.page_size)
         self.reads += 1
+        if 0 < len(data) < self.page_size:
+            return data + bytes(self.page_size - len(data))  # a short last page reads as zeros
         if len(data) < self.page_size:
             raise CorruptError(f"page {pgno} lies past the end of the file", page=pgno,
                                offset=(pgno - 1) * self.page_size)

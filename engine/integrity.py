@@ -218,7 +218,7 @@ class _Checker:
             self.report(1, 56, f"text encoding {h.text_encoding} is not 1, 2 or 3", "header")
         if h.read_version > 2:
             self.report(1, 19, f"read version {h.read_version} is not 1 or 2", "header")
-        file_pages = self.src.file_size // self.src.page_size
+        file_pages = -(-self.src.file_size // self.src.page_size)  # a partial page counts
         if self.n > file_pages and not self.src.overlay:
             self.report(1, 28, f"the header says {self.n} pages but the file holds "
                         f"{file_pages}", "header")
@@ -355,7 +355,7 @@ class _Checker:
         page = self.page(pgno)
         if page is None:
             return None
-        info = self._btree_page(name, pgno, page, table=True)
+        info = self._btree_page(name, pgno, page, table=True, root=depth == 1)
         if info is None:
             return None
         hdr, cells = info
@@ -396,7 +396,7 @@ class _Checker:
                 last = key if last is None or key > last else last
         return last
 
-    def _btree_page(self, name, pgno, page, *, table: bool):
+    def _btree_page(self, name, pgno, page, *, table: bool, root: bool):
         """Structural checks of one b-tree page; returns (header, cells) or None."""
         usable = self.usable
         try:
@@ -411,6 +411,9 @@ class _Checker:
                         f"{'table' if table else 'index'} b-tree", "page-type")
             return None
         n = hdr.cell_count
+        if n == 0 and not root:
+            self.report(pgno, hdr.header_offset + 3, f"{name}: non-root b-tree page has no "
+                        "cells", "cell-count")
         if n > (self.src.page_size - 8) // 6:
             self.report(pgno, hdr.header_offset + 3, f"{name}: cell count {n} cannot fit",
                         "cell-count")
@@ -531,7 +534,7 @@ class _Checker:
         page = self.page(pgno)
         if page is None:
             return
-        info = self._btree_page(name, pgno, page, table=False)
+        info = self._btree_page(name, pgno, page, table=False, root=depth == 1)
         if info is None:
             return
         hdr, cells = info
