@@ -433,6 +433,8 @@ _pointer_structs: dict[int, struct.Struct] = {}
 
 def read_cell_pointers(page, hdr_offset: int, header_size: int, cell_count: int) -> tuple:
     """Fast twin of :data:`CellPointerArray`: the ``cell_count`` cell offsets, one unpack."""
+    if not cell_count:
+        return ()
     s = _pointer_structs.get(cell_count)
     if s is None:
         if not 0 <= cell_count <= 0xFFFF:
