@@ -128,7 +128,7 @@ def abs_(x: V.Value) -> V.Value:
             raise OperationalError("integer overflow")
         return -x if x < 0 else x
     r = _value_double(x)
-    return -r if r < 0 else r + 0.0
+    return -r if r < 0 else r
 
 
 def char(*args: V.Value) -> str:
@@ -177,9 +177,11 @@ def hex_(ctx: FunctionContext, x: V.Value) -> str:
         return ""
     if isinstance(x, bytes):
         b = x
-    else:
+    elif isinstance(x, str):
         b = V.to_blob(x, ctx.encoding)
         assert b is not None
+    else:
+        b = (V.to_text(x) or "").encode()  # numbers: their UTF-8 text
     return b.hex().upper()
 
 
@@ -420,7 +422,9 @@ def replace(ctx: FunctionContext, x: V.Value, y: V.Value, z: V.Value) -> V.Value
     if zp is None:
         return None
     if zp[:1] in (b"", b"\x00"):
-        return x
+        # The first argument unchanged -- except that sqlite3_value_text()
+        # has given a blob a text representation, which is what comes back.
+        return _bytes_to_text(zs) if isinstance(x, bytes) else x
     zr = _text_bytes(z, ctx.encoding)
     if zr is None:
         return None
@@ -541,6 +545,8 @@ def substr(ctx: FunctionContext, x: V.Value, y: V.Value, *z: V.Value) -> V.Value
     if is_blob:
         data = x
         length_ = len(data)
+        if not data:
+            return None  # sqlite3_value_blob() of an empty blob is a NULL pointer
     else:
         data = _cstr(_text_bytes(x, ctx.encoding) or b"")
         length_ = 0
