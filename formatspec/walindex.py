@@ -272,3 +272,58 @@ def walindex_lookup(shm, page_number: int, mx_frame: int, min_frame: int = 1) ->
         if zero < min_frame:
             break
     return 0
+
+
+# --- builders ----------------------------------------------------------------------------
+
+
+def build_walindex_header(*, mx_frame: int, n_page: int, page_size: int, salt_1: int,
+                          salt_2: int, frame_checksum: tuple[int, int],
+                          big_endian_checksum: bool, change: int = 0) -> bytes:
+    """One 48-byte WAL-index header with ``isInit`` set and its checksum computed."""
+    head = _HDR_A.pack(WALINDEX_VERSION, 0, change, 1, int(big_endian_checksum),
+                       encode_walindex_page_size(page_size), mx_frame, n_page,
+                       *frame_checksum) + _SALT.pack(salt_1, salt_2)
+    return head + _CKSUM.pack(*walindex_header_checksum(head))
+
+
+def build_walindex_ckpt_info(*, mx_frame: int, backfill: int = 0) -> bytes:
+    """Checkpoint information as recovery leaves it (wal.c ``walIndexRecover``): nothing
+    backfilled, reader mark 0 at 0, reader mark 1 at ``mx_frame`` (unused when 0)."""
+    marks = [0, mx_frame if mx_frame else READMARK_NOT_USED] + [READMARK_NOT_USED] * 3
+    return WalCkptInfo.build(dict(nBackfill=backfill, aReadMark=marks, aLock=bytes(8),
+                                  nBackfillAttempted=mx_frame, notUsed0=0))
+
+
+def build_walindex_blocks(page_numbers) -> bytearray:
+    """The page-number arrays and hash tables for frames ``1..len(page_numbers)``.
+
+    Returns whole 32 KiB blocks (at least one) with the 136-byte header region
+    left zero. Slots are filled the way wal.c ``walIndexAppend`` fills them:
+    frames in order, each at its page's hash slot or the next free one.
+    """
+    page_numbers = list(page_numbers)
+    blocks = walindex_block_of_frame(len(page_numbers)) + 1 if page_numbers else 1
+    out = bytearray(blocks * WALINDEX_PGSZ)
+    u32, u16 = struct.Struct(_E + "I"), struct.Struct(_E + "H")
+    for frame, page in enumerate(page_numbers, start=1):
+        if not 0 < page <= 0xFFFFFFFF:
+            raise FormatError(f"frame {frame}: page number {page} cannot be indexed")
+        block = walindex_block_of_frame(frame)
+        zero = 0 if block == 0 else HASHTABLE_NPAGE_ONE + (block - 1) * HASHTABLE_NPAGE
+        u32.pack_into(out, walindex_frame_slot_offset(frame), page)
+        hash_base = block * WALINDEX_PGSZ + HASHTABLE_NPAGE * 4
+        slot = walindex_hash_slot(page)
+        while u16.unpack_from(out, hash_base + 2 * slot)[0]:
+            slot = (slot + 1) & (HASHTABLE_NSLOT - 1)
+        u16.pack_into(out, hash_base + 2 * slot, frame - zero)
+    return out
+
+
+def build_walindex(page_numbers, header: bytes, ckpt_info: bytes) -> bytes:
+    """A whole ``-shm`` image: both header copies, checkpoint info, and the hash blocks."""
+    if len(header) != WALINDEX_HEADER_SIZE or len(ckpt_info) != WAL_CKPT_INFO_SIZE:
+        raise FormatError("WAL-index header must be 48 bytes and checkpoint info 40")
+    out = build_walindex_blocks(page_numbers)
+    out[:WALINDEX_HDR_SIZE] = header + header + ckpt_info
+    return bytes(out)

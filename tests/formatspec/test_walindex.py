@@ -18,6 +18,9 @@ from formatspec.walindex import (
     WalCkptInfo,
     WalIndexFile,
     WalIndexHeader,
+    build_walindex,
+    build_walindex_ckpt_info,
+    build_walindex_header,
     encode_walindex_page_size,
     read_walindex_header,
     walindex_block_of_frame,
@@ -44,6 +47,30 @@ def _snapshot(path):
     return wal, shm
 
 
+def _recovered_shm(where, db: bytes, wal: bytes) -> bytes:
+    """The -shm sqlite3 builds by recovery when it opens db + wal with no -shm present."""
+    where.mkdir()
+    (where / "a.db").write_bytes(db)
+    (where / "a.db-wal").write_bytes(wal)
+    con = sqlite3.connect(where / "a.db")
+    con.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+    shm = (where / "a.db-shm").read_bytes()
+    con.close()
+    return shm
+
+
+def _our_shm(wal: bytes) -> bytes:
+    scan = scan_wal(wal)
+    header = build_walindex_header(
+        mx_frame=scan.mx_frame, n_page=scan.n_page, page_size=scan.header.page_size,
+        salt_1=scan.header.salt_1, salt_2=scan.header.salt_2,
+        frame_checksum=scan.commit_checksum,
+        big_endian_checksum=scan.header.big_endian_checksum)
+    # recovery indexes every valid frame, also those after the last commit
+    return build_walindex([f.page_number for f in scan.frames[:scan.valid_frames]], header,
+                          build_walindex_ckpt_info(mx_frame=scan.mx_frame))
+
+
 @pytest.fixture(scope="module")
 def held_open(tmp_path_factory):
     """-wal and -shm copied while a connection holds the database open, twice: idle after
@@ -58,9 +85,10 @@ def held_open(tmp_path_factory):
     con.execute("BEGIN")
     con.execute("UPDATE t SET b = randomblob(250)")
     spilled = _snapshot(path)
+    db = path.read_bytes()
     con.execute("ROLLBACK")
     con.close()
-    return dict(idle=idle, spilled=spilled)
+    return dict(idle=idle, spilled=spilled, db=db)
 
 
 @pytest.mark.parametrize("state", ["idle", "spilled"])
@@ -141,6 +169,7 @@ def test_second_hash_block(tmp_path):
     con.executemany("INSERT INTO t VALUES (?, randomblob(400))", [(i,) for i in range(4300)])
     con.execute("COMMIT")
     wal, shm = _snapshot(path)
+    db = path.read_bytes()
     con.close()
     scan = scan_wal(wal)
     assert scan.mx_frame > HASHTABLE_NPAGE_ONE + 10
@@ -154,6 +183,23 @@ def test_second_hash_block(tmp_path):
         assert walindex_lookup(shm, pgno, scan.mx_frame) == newest.get(pgno, 0)
     with pytest.raises(FormatError):
         walindex_frame_pages(shm[:32768 + 100], scan.mx_frame)
+    recovered = _recovered_shm(tmp_path / "r", db, wal)
+    ours = _our_shm(wal)
+    assert len(ours) == 2 * 32768
+    assert recovered[:len(ours)] == ours
+
+
+@pytest.mark.parametrize("state", ["idle", "spilled"])
+def test_built_walindex_equals_sqlite3_recovery(held_open, state, tmp_path):
+    """Our -shm image, built from the WAL alone, is byte for byte the one sqlite3's
+    recovery writes: header copies, checkpoint info, page-number arrays, hash tables."""
+    wal, _ = held_open[state]
+    db = held_open["db"]
+    recovered = _recovered_shm(tmp_path / "r", db, wal)
+    ours = _our_shm(wal)
+    assert recovered[:WALINDEX_HDR_SIZE] == ours[:WALINDEX_HDR_SIZE]
+    assert recovered[:len(ours)] == ours
+    assert not any(recovered[len(ours):])
 
 
 def test_damaged_header_is_not_trusted(held_open):
