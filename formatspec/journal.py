@@ -50,9 +50,10 @@ offset  size    field        meaning
 
 Super-journal record (:data:`SuperJournalRecord`): when one transaction spans
 several attached databases, each journal ends with the name of the shared
-*super-journal* file (formerly "master journal"). It is written at the next
-sector boundary after the last record and the file is cut right after it, so
-it is read backwards from the end of the file:
+*super-journal* file (formerly "master journal"). It is written after the
+last record (at the next sector boundary when the journal is synced in
+full-sync mode) and the file is cut right after it, so it is read backwards
+from the end of the file:
 
 ========  ======  =================  ===================================================
 offset    size    field              meaning

@@ -61,6 +61,13 @@ shortened by the 136-byte header to 4062 entries, so block 0 covers frames
 1..4062, block ``k`` frames ``4062 + 4096*(k-1) + 1`` .. ``4062 + 4096*k``. A
 hash slot holds a 1-based index into its block's array (0 = empty); page P
 hashes to slot ``(P * 383) & 8191``, collisions step to the next slot.
+
+Schemas: :data:`WalIndexHeader`, :data:`WalCkptInfo`, :data:`WalIndexFile`
+(the 136-byte region); fast twin :func:`read_walindex_header`. Readers of the
+arrays and tables: :func:`walindex_frame_pages`, :func:`walindex_lookup`.
+Builders: :func:`build_walindex_header`, :func:`build_walindex_ckpt_info`,
+:func:`build_walindex_blocks`, :func:`build_walindex` (the image they make
+from a WAL equals, byte for byte, the one sqlite3's recovery writes).
 """
 
 from __future__ import annotations
