@@ -63,6 +63,16 @@ from formatspec.ptrmap import (
 )
 from formatspec.record import decode_record
 from formatspec.wal import REASON_CHECKSUM, REASON_UNCOMMITTED, scan_wal
+from formatspec.walindex import (
+    WALINDEX_HDR_SIZE,
+    WALINDEX_PGSZ,
+    WalIndexFile,
+    WalIndexHeader,
+    read_walindex_header,
+    walindex_frame_pages,
+    walindex_header_ok,
+    walindex_lookup,
+)
 
 SPECS = {s.name: s for s in corpus_build.SPECS}
 ENCODING_NAMES = {1: "UTF-8", 2: "UTF-16le", 3: "UTF-16be"}
@@ -470,6 +480,36 @@ def test_read_wal_created_by_sqlite3(name, corpus_by_name, tmp_path):
     differ = [p + 1 for p in range(scan.n_page) if image[p * ps:(p + 1) * ps] !=
               checkpointed[p * ps:(p + 1) * ps]]
     assert differ == []
+
+
+@pytest.mark.parametrize("name", WAL)
+def test_read_shm_created_by_sqlite3(name, corpus_by_name):
+    """The -shm sqlite3 left while its transaction was open agrees with our WAL scan."""
+    fx = corpus_by_name[name]
+    shm = fx.shm_path.read_bytes()
+    wal_bytes = fx.wal_path.read_bytes()
+    scan = scan_wal(wal_bytes)
+    assert len(shm) % WALINDEX_PGSZ == 0
+    region = WalIndexFile.parse(shm[:WALINDEX_HDR_SIZE])
+    assert WalIndexFile.build(region) == shm[:WALINDEX_HDR_SIZE]
+    assert walindex_header_ok(shm)
+    header = WalIndexHeader.parse(shm[:48])
+    assert tuple(read_walindex_header(shm)) == tuple(
+        tuple(v) if isinstance(v, list) else v for v in (header[k] for k in (
+            "iVersion", "unused", "iChange", "isInit", "bigEndCksum", "szPage", "mxFrame",
+            "nPage", "aFrameCksum", "aSalt", "aCksum")))
+    assert header.szPage == fx.page_size
+    assert header.bigEndCksum == int(scan.header.big_endian_checksum)
+    assert header.mxFrame == scan.mx_frame  # the commit point, as recovery finds it
+    assert header.nPage == scan.n_page
+    assert tuple(header.aSalt) == (scan.header.salt_1, scan.header.salt_2)
+    assert tuple(header.aFrameCksum) == tuple(scan.commit_checksum)
+    assert region.ckpt_info.nBackfill == 0  # nothing checkpointed (wal_autocheckpoint=0)
+    # the open transaction appended its frames to the index, beyond mxFrame
+    frames_in_file = len(scan.frames)
+    assert walindex_frame_pages(shm, frames_in_file) == [f.page_number for f in scan.frames]
+    for page_number, index in scan.page_index().items():
+        assert walindex_lookup(shm, page_number, scan.mx_frame) == index
 
 
 # -- the lock-byte page --------------------------------------------------------------------
