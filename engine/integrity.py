@@ -723,5 +723,8 @@ def check(path, *, max_problems: int = 100,
     Raises :class:`CorruptError` only when the file cannot be read as a
     database at all (no header, bad magic, impossible page size).
     """
-    with PageSource(os.fspath(path)) as src:
+    path = os.fspath(path)
+    if os.path.getsize(path) == 0 and not os.path.exists(path + "-wal"):
+        return []  # a zero-length file is an empty database to SQLite
+    with PageSource(path) as src:
         return _Checker(src, max_problems, progress).run()

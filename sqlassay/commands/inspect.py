@@ -50,18 +50,23 @@ def command(db, as_json, page, btree, wal, journal, html_out):
     require_file(db)
     con = render.console()
     if wal or journal:
+        size = None
+        if os.path.getsize(db):
+            with PageSource(db, through_log=False) as src:  # refuses a file that is no database
+                size = src.page_size
         if wal:
             info = wal_report(db)
             render.dump_json(info) if as_json else render.render_wal(con, info)
         if journal:
-            size = None
-            try:
-                with PageSource(db, through_log=False) as src:
-                    size = src.page_size
-            except Exception:  # noqa: BLE001 - the journal can be read without its database
-                size = None
             info = journal_report(db, size)
             render.dump_json(info) if as_json else render.render_journal(con, info)
+        return
+    if os.path.getsize(db) == 0 and not os.path.exists(db + "-wal"):
+        # SQLite treats a zero-length file as an empty database
+        if as_json:
+            render.dump_json({"header": None, "pages": [], "summary": {"page_count": 0}})
+        else:
+            con.print(f"{db}: empty file (an empty database: 0 pages)")
         return
     callback, bar = _progress_callback(db, not as_json)
     with PageSource(db) as src:
