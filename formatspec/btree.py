@@ -192,7 +192,7 @@ _table_leaf_con = cs.Struct(
     "payload_size" / cs.Default(VARINT_FIELD, _default_payload_size),
     "rowid" / SIGNED_VARINT_FIELD,
     "payload" / cs.Bytes(lambda ctx: _local(ctx, True)),
-    "overflow_page" / cs.If(_spills(True), cs.Int32ub),
+    "overflow_page" / cs.Default(cs.If(_spills(True), cs.Int32ub), None),
 )
 _table_interior_con = cs.Struct(
     "left_child" / cs.Int32ub,
@@ -201,13 +201,13 @@ _table_interior_con = cs.Struct(
 _index_leaf_con = cs.Struct(
     "payload_size" / cs.Default(VARINT_FIELD, _default_payload_size),
     "payload" / cs.Bytes(lambda ctx: _local(ctx, False)),
-    "overflow_page" / cs.If(_spills(False), cs.Int32ub),
+    "overflow_page" / cs.Default(cs.If(_spills(False), cs.Int32ub), None),
 )
 _index_interior_con = cs.Struct(
     "left_child" / cs.Int32ub,
     "payload_size" / cs.Default(VARINT_FIELD, _default_payload_size),
     "payload" / cs.Bytes(lambda ctx: _local(ctx, False)),
-    "overflow_page" / cs.If(_spills(False), cs.Int32ub),
+    "overflow_page" / cs.Default(cs.If(_spills(False), cs.Int32ub), None),
 )
 
 TableLeafCell = Spec("table leaf cell", _table_leaf_con, __doc__)
