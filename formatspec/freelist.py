@@ -161,7 +161,7 @@ def walk_freelist(
     referrer: int | None = None
     while pgno != 0:
         origin = "header offset 32" if referrer is None else f"trunk page {referrer}"
-        if pgno > page_count:
+        if pgno > page_count or pgno < 0:
             problem(referrer, f"trunk page {pgno} (from {origin}) beyond the last page {page_count}")
             break
         if pgno in seen:

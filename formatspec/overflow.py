@@ -124,7 +124,7 @@ def read_overflow_chain(
             raise FormatError(
                 f"overflow chain ends early: {where} is page 0", page=previous
             )
-        if pgno > page_count:
+        if pgno > page_count or pgno < 0:
             raise FormatError(
                 f"{where} is page {pgno}, beyond the last page {page_count}", page=previous
             )

@@ -49,7 +49,7 @@ from collections.abc import Callable
 import construct as cs
 
 from ._spec import Spec
-from .derived import ptrmap_page_for
+from .derived import MAX_PAGE_SIZE, MIN_PAGE_SIZE, ptrmap_page_for
 from .errors import FormatError
 from .overflow import _usable, check_usable
 
@@ -81,6 +81,11 @@ _ptrmap_con = cs.Struct(
 PtrmapPage = Spec("pointer-map page", _ptrmap_con, __doc__)
 
 
+def _valid_page_size(size) -> bool:
+    return isinstance(size, int) and MIN_PAGE_SIZE <= size <= MAX_PAGE_SIZE \
+        and not size & (size - 1)
+
+
 def read_ptrmap_entries(page, usable: int, *, pgno: int | None = None) -> list[tuple[int, int]]:
     """Fast twin of :data:`PtrmapPage`: every ``(entry_type, parent_page)`` of a page."""
     check_usable(usable)
@@ -103,6 +108,8 @@ def ptrmap_entry_for(
     outside 1..5, as btree.c does.
     """
     check_usable(usable)
+    if not _valid_page_size(page_size) or usable > page_size:
+        raise FormatError(f"page size {page_size!r} invalid for usable size {usable}")
     if pgno < 2:
         raise FormatError(f"page {pgno} has no pointer-map entry")
     ptrmap = ptrmap_page_for(pgno, usable, page_size)

@@ -142,6 +142,9 @@ def test_page_chains_on_garbage(pages, first, remaining, page_count, usable, lin
     if walk is not None:
         assert walk.page_total <= max(page_count, 0) + 1
     judged(ptrmap_entry_for, first % 40, get_page, usable, 512)
+    judged(ptrmap_entry_for, first % 40, get_page, usable, remaining % 70000)
+    judged(read_overflow_chain, get_page, -first, remaining, usable, page_count)
+    judged(walk_freelist, get_page, -first, 0, page_count, usable, strict=False)
 
 
 @given(st.binary(max_size=2000), st.sampled_from([512, 1024]) | st.integers(-2, 70000))
