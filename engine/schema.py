@@ -106,7 +106,8 @@ class Table:
         return key + [i for i in stored if i not in key]
 
     def row_shape(self, encoding: str = "utf-8"):
-        """A function ``(rowid, record values) -> row`` as ``SELECT rowid, *`` shows it."""
+        """A function ``(rowid, *record values) -> row`` as ``SELECT rowid, *`` shows it
+        (WITHOUT ROWID: ``record values -> row`` as ``SELECT *``)."""
         if self._shape is None:
             self._shape = _make_shape(self, encoding)
         return self._shape
@@ -444,52 +445,74 @@ def default_literal(expr, affinity: str):
 
 
 def _make_shape(table: Table, encoding: str):
+    """Generated code turning a stored record into the row SELECT shows.
+
+    For a rowid table the function takes ``(rowid, *record values)`` and
+    returns ``(rowid, *columns)``; for a WITHOUT ROWID table it takes the
+    record and returns the columns in declaration order. Its attributes tell
+    the scan when it may skip the call: ``plain`` (no rowid alias, no column
+    named rowid, record order = column order), ``width`` (the length of a
+    complete input), ``reals`` (input positions of REAL columns).
+    """
     if any(c.generated == "VIRTUAL" for c in table.columns):
-        def refuse(rowid, values):
+        def refuse(row):
             raise NotSupportedError(
                 f"table {table.name}: reading VIRTUAL generated columns needs expression "
                 "evaluation")
+        refuse.plain, refuse.width, refuse.reals = False, -1, ()
         return refuse
     order = table.storage_order()
     n = len(order)
     position = {col: pos for pos, col in enumerate(order)}
     cols = table.columns
+    rowid_table = not table.without_rowid
     out = []
     for i, c in enumerate(cols):
-        if i == table.rowid_alias and not table.without_rowid:
-            out.append("rowid")
+        if rowid_table and i == table.rowid_alias:
+            out.append("_rowid")
             continue
         name = f"a{position[i]}"
         if c.affinity == "REAL":
             out.append(f"(float({name}) if {name}.__class__ is int else {name})")
         else:
             out.append(name)
-    if not table.without_rowid:
-        first = "rowid"
+    names = [f"a{k}" for k in range(n)]
+    width = n
+    named_rowid = any(c.name.lower() == "rowid" for c in cols)
+    if rowid_table:
+        first = "_rowid"
         for i, c in enumerate(cols):
             if c.name.lower() == "rowid":
                 first = out[i]
                 break
         out.insert(0, first)
-    names = ", ".join(f"a{k}" for k in range(n)) + ("," if n == 1 else "")
+        names.insert(0, "_rowid")
+        width = n + 1
+    lhs = ", ".join(names) + ("," if len(names) == 1 else "")
     body = ", ".join(out) + ("," if len(out) == 1 else "")
     defaults: list = []
+    lead = 1 if rowid_table else 0
 
     def fix(values):
-        if len(values) > n:
-            return values[:n]
+        if len(values) > width:
+            return values[:width]
         if not defaults:
             for col in order:
                 defaults.append(cols[col].default_value(encoding))
-        return tuple(values) + tuple(defaults[len(values):])
+        return tuple(values) + tuple(defaults[len(values) - lead:])
 
     src = (
-        "def shape(rowid, v):\n"
-        f"    if len(v) != {n}:\n"
+        "def shape(v):\n"
+        f"    if len(v) != {width}:\n"
         "        v = fix(v)\n"
-        f"    {names} = v\n"
+        f"    {lhs} = v\n"
         f"    return ({body})\n"
     )
     namespace = {"fix": fix}
     exec(compile(src, f"<row shape of {table.name}>", "exec"), namespace)  # noqa: S102
-    return namespace["shape"]
+    shape = namespace["shape"]
+    shape.width = width
+    shape.plain = rowid_table and table.rowid_alias is None and not named_rowid
+    shape.reals = tuple(lead + position[i] for i, c in enumerate(cols)
+                        if c.affinity == "REAL" and i in position)
+    return shape

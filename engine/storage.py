@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator
+from operator import itemgetter
 
 from formatspec import FormatError
 from formatspec import btree as fb
@@ -104,11 +105,12 @@ class Database:
         if self.page_count == 0:
             return []
         out = []
-        for rowid, values in self._scan_table(1):
-            del rowid
-            if len(values) < 5:
-                values = values + (None,) * (5 - len(values))
-            out.append(tuple(values[:5]))
+        for rows in self._table_pages(1):
+            for row in rows:
+                values = row[1:6]
+                if len(values) < 5:
+                    values = values + (None,) * (5 - len(values))
+                out.append(values)
         return out
 
     def _tree(self, root: int, *, index: bool) -> BTree:
@@ -116,37 +118,44 @@ class Database:
             raise CorruptError(f"root page {root} out of range 1..{self.page_count}", page=root)
         return BTree(self.pager, root, index=index)
 
-    def _scan_table(self, root: int) -> Iterator[tuple[int, tuple]]:
-        """(rowid, record values) of every row of the table b-tree at ``root``, in rowid order."""
+    def _table_pages(self, root: int) -> Iterator[list[tuple]]:
+        """The rows ``(rowid, *record values)`` of a table b-tree, one leaf page at a time.
+
+        Leaf pages are decoded by formatspec's fused scan
+        (:func:`formatspec.btree.table_leaf_rows`); payloads that spill are
+        assembled here from their overflow chains and decoded by formatspec.
+        """
         tree = self._tree(root, index=False)
         decode = self._decode
         usable = self.usable_size
-        cells_of = fb.table_leaf_cells
+        encoding = self.pager.encoding
+        leaf_rows = fb.table_leaf_rows
         payload = tree.payload
         prev_rowid = None
         for node in table_leaves(tree):
             try:
-                cells = cells_of(node.page, node.hdr, usable)
+                rows, spilled = leaf_rows(node.page, node.hdr, usable, encoding)
             except FormatError as err:
                 raise CorruptError(err.message, page=node.pgno, offset=err.offset) from None
-            if not cells:
+            if not rows:
                 continue
-            first = cells[0][0]
+            for i in spilled:
+                cell = rows[i]
+                tree._check_payload(node, i, cell.payload_size, cell.local_payload,
+                                    cell.overflow_page)
+                data = payload(cell.payload_size, cell.local_payload, cell.overflow_page,
+                               pgno=node.pgno)
+                try:
+                    rows[i] = (cell.rowid, *decode(data))
+                except FormatError as err:
+                    raise CorruptError(f"row {cell.rowid}: record: {err.message}",
+                                       page=node.pgno, offset=node.ptrs[i]) from None
+            first = rows[0][0]
             if prev_rowid is not None and first <= prev_rowid:
                 raise CorruptError(f"rowid {first} out of order after {prev_rowid}",
                                    page=node.pgno, offset=node.ptrs[0])
-            prev_rowid = cells[-1][0]
-            rows = []
-            append = rows.append
-            try:
-                for rowid, size, local, overflow in cells:
-                    if overflow:
-                        tree._check_payload(node, 0, size, local, overflow)
-                        local = payload(size, local, overflow, pgno=node.pgno)
-                    append((rowid, decode(local)))
-            except FormatError as err:
-                raise CorruptError(f"row {rowid}: record: {err.message}", page=node.pgno) from None
-            yield from rows
+            prev_rowid = rows[-1][0]
+            yield rows
 
     # ------------------------------------------------------------------
     def table_names(self) -> list[str]:
@@ -155,17 +164,30 @@ class Database:
     def rows(self, table: str) -> Iterator[tuple]:
         """``SELECT rowid, * FROM table`` (WITHOUT ROWID: ``SELECT *``), in storage order."""
         t = self._table(table)
-        shape = t.row_shape()
+        shape = t.row_shape(self.pager.encoding)
         if t.without_rowid:
             tree = self._tree(t.rootpage, index=True)
             cur = tree.cursor()
             ok = cur.first()
             while ok:
-                yield shape(None, cur.record())
+                yield shape(cur.record())
                 ok = cur.next()
             return
-        for rowid, values in self._scan_table(t.rootpage):
-            yield shape(rowid, values)
+        width = shape.width
+        plain = shape.plain
+        reals = [itemgetter(j) for j in shape.reals]
+        for rows in self._table_pages(t.rootpage):
+            if plain and set(map(len, rows)) == {width}:
+                # the common case: rows are already what SELECT rowid, * gives, unless a
+                # REAL column holds an integer (stored so on disk; read back as a float)
+                for get in reals:
+                    if int in set(map(type, map(get, rows))):
+                        yield from map(shape, rows)
+                        break
+                else:
+                    yield from rows
+            else:
+                yield from map(shape, rows)
 
     def row(self, table: str, rowid: int) -> tuple | None:
         """The row with this rowid (as :meth:`rows` would give it), or None."""
@@ -175,7 +197,7 @@ class Database:
         cur = self._tree(t.rootpage, index=False).cursor()
         if not cur.seek_rowid(rowid):
             return None
-        return t.row_shape()(rowid, cur.record())
+        return t.row_shape(self.pager.encoding)((rowid, *cur.record()))
 
     def index_entries(self, index: str) -> Iterator[tuple]:
         """The decoded records of an index b-tree, in index order.
