@@ -48,6 +48,7 @@ Invariants (checked by :meth:`Pager.check_invariants` in tests, and by
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
 from formatspec import FormatError, lock_byte_page, usable_size
@@ -70,6 +71,7 @@ class Pager:
         readonly: bool = True,
         cache_size: int = DEFAULT_CACHE_SIZE,
         journal_mode: str = "delete",
+        timeout: float = 0.0,
     ) -> None:
         self.vfs = vfs or OSVFS()
         self.name = str(name)
@@ -89,7 +91,7 @@ class Pager:
         self.file: File = self.vfs.open(self.name, readonly=readonly)
         self._closed = False
         try:
-            self.file.lock(SHARED)
+            self._lock_shared(timeout)
             self._open_snapshot()
         except BaseException:
             self.close()
@@ -98,6 +100,20 @@ class Pager:
     # ------------------------------------------------------------------
     # opening
     # ------------------------------------------------------------------
+    def _lock_shared(self, timeout: float) -> None:
+        """SHARED lock, retrying while a writer holds the file (sqlite3's busy timeout)."""
+        deadline = time.monotonic() + timeout
+        delay = 0.001
+        while True:
+            try:
+                self.file.lock(SHARED)
+                return
+            except BusyError:
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+
     def _open_snapshot(self) -> None:
         self.page_size = 4096
         db_bytes = self.file.size()

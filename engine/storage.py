@@ -18,6 +18,9 @@ external checks:
   WITHOUT ROWID table's index, the indexed columns then the primary key).
 * ``.row(table, rowid)``: one row by rowid (a point lookup through the b-tree,
   O(depth) pages), or None.
+* ``.freelist()``: the free pages, the freelist checked on the way.
+* ``.catalog``: the parsed schema (:class:`engine.schema.Catalog`), and
+  ``.table_names()``.
 * ``.page_size``, ``.page_count``, ``.usable_size``, ``.encoding`` (sqlite3's
   ``PRAGMA encoding`` spelling: ``UTF-8``, ``UTF-16le``, ``UTF-16be``),
   ``.close()``, and use as a context manager.
@@ -38,6 +41,7 @@ from operator import itemgetter
 
 from formatspec import FormatError
 from formatspec import btree as fb
+from formatspec.freelist import walk_freelist
 from formatspec.record import record_decoder
 
 from . import schema as schema_mod
@@ -56,13 +60,19 @@ def open(  # noqa: A001 - the module's verb, like io.open
     readonly: bool = True,
     cache_size: int = DEFAULT_CACHE_SIZE,
     vfs: VFS | None = None,
+    timeout: float = 5.0,
 ) -> Database:
     """Open the database file at ``path`` (read-only unless ``readonly=False``).
 
     A read-write open rolls back a hot journal on disk, as sqlite3 does; a
     read-only open presents the rolled-back state without writing anything.
+    The open holds a SHARED lock until :meth:`Database.close` (so sqlite3
+    writers wait for it); while another process writes, it retries for up to
+    ``timeout`` seconds, then raises OperationalError("database is locked").
+    ``cache_size`` is in pages, or KiB when negative (as PRAGMA cache_size).
     """
-    pager = Pager(str(path), vfs=vfs or OSVFS(), readonly=readonly, cache_size=cache_size)
+    pager = Pager(str(path), vfs=vfs or OSVFS(), readonly=readonly, cache_size=cache_size,
+                  timeout=timeout)
     return Database(pager)
 
 
@@ -198,6 +208,24 @@ class Database:
         if not cur.seek_rowid(rowid):
             return None
         return t.row_shape(self.pager.encoding)((rowid, *cur.record()))
+
+    def freelist(self) -> list[int]:
+        """The pages on the freelist (trunks and leaves), following the header's chain.
+
+        A cycle, a page number out of range, a page listed twice or a total that
+        differs from the header's count raises CorruptError.
+        """
+        header = self.pager.header
+        if header is None or header.first_freelist_trunk_page == 0 and header.freelist_count == 0:
+            return []
+        try:
+            walk = walk_freelist(self.pager.get_page, header.first_freelist_trunk_page,
+                                 header.freelist_count, self.page_count, self.usable_size,
+                                 strict=True)
+        except FormatError as err:
+            raise CorruptError(err.message, page=err.page if err.page is not None else 1,
+                               offset=err.offset if err.page is not None else 32) from None
+        return walk.pages
 
     def index_entries(self, index: str) -> Iterator[tuple]:
         """The decoded records of an index b-tree, in index order.

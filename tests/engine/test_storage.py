@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-import engine
 import engine.storage as storage
 from engine import OperationalError
 
@@ -350,7 +349,12 @@ def test_empty_database(tmp_path):
 
 
 def test_storage_is_exposed_by_engine():
-    assert engine.storage is storage
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "import engine; print(engine.storage.open.__module__)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "engine.storage"
 
 
 def test_read_every_corpus_fixture_like_sqlite3(corpus, tmp_path):
@@ -360,3 +364,45 @@ def test_read_every_corpus_fixture_like_sqlite3(corpus, tmp_path):
         theirs = fx.copy_to(tmp_path / fx.name / "theirs")
         got = assert_reads_like_sqlite3(str(ours.path), str(theirs.path))
         assert set(fx.tables) <= set(got), fx.name
+
+
+def test_freelist_matches_sqlite3(tmp_path):
+    path = make_db(tmp_path / "f.db", page_size=1024, rows=120)
+    con = sqlite3.connect(path)
+    con.execute("delete from typed")
+    con.execute("delete from not_alias_int where id % 2 = 0")
+    con.commit()
+    count = con.execute("pragma freelist_count").fetchone()[0]
+    used = {r[0] for r in con.execute("select pageno from dbstat")}
+    total = con.execute("pragma page_count").fetchone()[0]
+    con.close()
+    assert count > 0
+    with storage.open(path) as db:
+        free = db.freelist()
+    assert len(free) == len(set(free)) == count
+    assert set(free) == set(range(1, total + 1)) - used
+
+
+def test_open_waits_for_a_writer_then_reports_locked(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    path = make_db(tmp_path / "busy.db", rows=2)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+         "c.execute('begin exclusive'); print('held', flush=True); sys.stdin.readline()", path],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        t0 = time.monotonic()
+        with pytest.raises(OperationalError, match="locked"):
+            storage.open(path, timeout=0.3)
+        assert time.monotonic() - t0 >= 0.25
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=60)
+    with storage.open(path, timeout=0) as db:  # free again
+        assert db.schema

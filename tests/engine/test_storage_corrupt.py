@@ -256,3 +256,18 @@ def test_random_damage_gives_database_error_or_data(flips):
         pass
     except DatabaseError:
         pass
+
+
+def test_freelist_cycle(tmp_path):
+    path = tmp_path / "fl.db"
+    _base(path, rows=2000)
+    con = sqlite3.connect(path)
+    con.execute("delete from t")
+    con.commit()
+    con.close()
+    first = struct.unpack(">I", _read(path, 32, 4))[0]
+    assert first
+    _write(path, _page_off(first), struct.pack(">I", first))  # the trunk names itself next
+    with storage.open(path) as db, pytest.raises(CorruptError) as exc:
+        db.freelist()
+    assert exc.value.page is not None
