@@ -390,3 +390,27 @@ def test_write_journal_readable_by_sqlite3(hot, tmp_path, sector_size, segments)
     assert len(scan.segments) == segments and scan.pages_restored == len(changed)
     seen = sqlite3_open_after(tmp_path, "ours", mid, journal)
     assert seen["db"] == before and not seen["journal_left"]
+
+
+@given(st.lists(st.lists(st.tuples(st.integers(1, 30), st.integers(0, 255)), max_size=5),
+                min_size=1, max_size=4),
+       st.integers(0, 25), u32)
+def test_built_journal_scans_back(segments, initial_size, nonce):
+    page_size, sector = 512, 512
+    parts, size, expected = [], 0, []
+    for records in segments:
+        pad = -size % sector
+        parts += [bytes(pad), build_journal_header(
+            record_count=len(records), checksum_nonce=nonce, initial_db_size=initial_size,
+            sector_size=sector, page_size=page_size)]
+        size += pad + sector
+        for pgno, fill in records:
+            parts.append(build_journal_record(pgno, bytes([fill]) * page_size, nonce))
+            size += page_size + 8
+            expected.append((pgno, pgno <= initial_size))
+    scan = scan_journal(b"".join(parts))
+    assert scan.header_valid and scan.initial_db_size == initial_size
+    assert len(scan.segments) == len(segments)
+    assert [(r.page_number, r.restored) for r in scan.records] == expected
+    assert scan.pages_restored == sum(ok for _, ok in expected)
+    assert scan.stop_offset == -(-size // sector) * sector and "no room" in scan.stop_reason
