@@ -325,7 +325,9 @@ class JournalScan:
     """Result of :func:`scan_journal`: what a hot-journal rollback would do."""
 
     size: int
-    looks_hot: bool = False  # first byte non-zero: sqlite3's own test (hasHotJournal)
+    # first byte non-zero: sqlite3's test of the journal itself (hasHotJournal); sqlite3 also
+    # needs a non-empty database file and no other connection holding a RESERVED lock
+    looks_hot: bool = False
     header_valid: bool = False  # the first header passes readJournalHdr
     page_size: int | None = None
     sector_size: int | None = None
