@@ -62,7 +62,17 @@ Fast twins (``struct`` and plain indexing, no construct): :func:`read_page_heade
 :func:`read_cell_pointers`, :func:`read_table_leaf_cell`,
 :func:`read_table_interior_cell`, :func:`read_index_leaf_cell`,
 :func:`read_index_interior_cell`, :func:`hdr_offset_for`, and the fused scans
-:func:`table_leaf_cells` / :func:`iter_table_leaf_cells`.
+:func:`table_leaf_cells` / :func:`iter_table_leaf_cells` (cells of a whole leaf
+page in one loop) and :func:`table_leaf_rows` (cells and records: ``(rowid,
+*values)`` per row, an :class:`OverflowCell` where the payload spills). The
+twins accept ``bytes`` (fastest), ``bytearray`` and ``memoryview``; payloads
+they return are ``bytes``.
+
+Parsing checks only what is needed to read the page safely: page type, cell
+pointers inside ``[end of pointer array, usable size)``, cells ending inside the
+usable area, a freeblock chain that strictly ascends (so a cycle is refused)
+and stays inside the usable area. Overlaps between cells, and the free-space
+accounting, are for checkers to judge.
 """
 
 from __future__ import annotations

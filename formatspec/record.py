@@ -47,7 +47,9 @@ and otherwise makes SQLite's choices. Non-minimal *varint* encodings inside a
 header (never written by SQLite) parse but are rebuilt in their shortest form.
 
 Fast twins: :func:`decode_record`, :func:`decode_record_header`,
-:func:`encode_record`, :func:`serial_type_of`, :func:`serial_type_length`.
+:func:`encode_record`, :func:`serial_type_of`, :func:`serial_type_length`, and
+:func:`record_decoder` (a ``decode(payload)`` bound to one encoding, skipping
+the argument dispatch of :func:`decode_record`).
 :func:`decode_record` caches, per distinct header (the header bytes are the
 key), a compiled ``struct.Struct`` for the whole record and a small generated
 function that turns its fields into Python values, so a record decodes with one
