@@ -333,7 +333,7 @@ class WalFrameInfo:
 class WalScan:
     """Result of :func:`scan_wal`: what sqlite3's recovery makes of a WAL file."""
 
-    size: int
+    size: int  # bytes in the file; -1 when a reader without size met an invalid page size
     header: WalHeaderFields | None = None
     header_valid: bool = False
     header_problem: str | None = None
