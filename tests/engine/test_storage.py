@@ -406,3 +406,64 @@ def test_open_waits_for_a_writer_then_reports_locked(tmp_path):
         holder.wait(timeout=60)
     with storage.open(path, timeout=0) as db:  # free again
         assert db.schema
+
+
+_SCAN_CHILD = """
+import sys
+import engine.storage as storage
+n = 0
+with storage.open(sys.argv[1]) as db:
+    for name in db.table_names():
+        for _ in db.rows(name):
+            n += 1
+with open("/proc/self/status") as f:
+    peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+print(n, peak)
+"""
+
+
+@pytest.mark.slow
+def test_scan_of_a_1gb_file_keeps_resident_memory_under_100mb(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("needs /proc for the peak resident size")
+    path = tmp_path / "big.db"
+    con = sqlite3.connect(path)
+    con.execute("pragma journal_mode=off")
+    con.execute("pragma synchronous=off")
+    con.execute("create table big(a integer, b text, c blob)")
+    row = 0
+    while path.stat().st_size < 1024 * 1024 * 1024:
+        con.executemany("insert into big values (?, ?, zeroblob(150))",
+                        ((i, f"row {i}") for i in range(row, row + 200_000)))
+        con.commit()
+        row += 200_000
+    want = con.execute("select count(*) from big").fetchone()[0] + 1  # + the schema row
+    con.close()
+    out = subprocess.run([sys.executable, "-c", _SCAN_CHILD, str(path)], capture_output=True,
+                         text=True, check=True, timeout=3600).stdout.split()
+    n, peak_kib = int(out[0]), int(out[1])
+    assert n == want
+    assert peak_kib < 100 * 1024, f"peak RSS {peak_kib / 1024:.0f} MB"
+
+
+@pytest.mark.slow
+def test_read_lock_byte_database_created_by_sqlite3(tmp_path):
+    from corpus.build import build_lock_byte
+
+    fx = build_lock_byte(tmp_path / "lb")
+    con = sqlite3.connect(fx.path)
+    small = con.execute("select rowid, * from small").fetchall()
+    big = con.execute("select rowid, id, length(b), b = zeroblob(length(b)) from big").fetchall()
+    free = con.execute("pragma freelist_count").fetchone()[0]
+    con.close()
+    with storage.open(fx.path) as db:
+        assert db.page_count > db.pager.lock_byte_page
+        assert list(db.rows("small")) == small
+        assert [(r[0], r[1], len(r[2]), r[2] == bytes(len(r[2]))) for r in db.rows("big")] == [
+            (a, b, c, bool(d)) for a, b, c, d in big]
+        pages = db.freelist()
+        assert len(pages) == free and db.pager.lock_byte_page not in pages
