@@ -151,8 +151,11 @@ def test_page_size_65536_is_stored_as_one(tmp_path):
     path = tmp_path / "big.db"
     con = _open_wal_db(path, 65536)
     con.execute("INSERT INTO t VALUES (1, randomblob(100))")
-    _, shm = _snapshot(path)
+    wal, shm = _snapshot(path)
     con.close()
+    scan = scan_wal(wal)
+    assert scan.header.page_size == 65536 and scan.header_valid  # the WAL stores it as is
+    assert scan.mx_frame == read_walindex_header(shm).mxFrame > 0
     assert struct.unpack_from("<H" if struct.pack("=H", 1) == b"\1\0" else ">H", shm, 14)[0] == 1
     assert read_walindex_header(shm).szPage == 65536
     assert WalIndexHeader.parse(shm).szPage == 65536
