@@ -241,7 +241,7 @@ def test_corrupt_frame_ends_log_like_sqlite3(live_wal, tmp_path):
     assert len(scan.frames) == 3 and scan.trailing_bytes == 500
 
 
-def test_big_endian_wal_readable_by_sqlite3(live_wal, tmp_path):
+def test_write_big_endian_wal_readable_by_sqlite3(live_wal, tmp_path):
     wal = live_wal["wal"]
     scan = scan_wal(wal)
     assert not scan.header.big_endian_checksum  # sqlite3 on this host writes little-endian
