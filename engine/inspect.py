@@ -114,7 +114,8 @@ class PageSource:
             self.page_count = -(-self.file_size // self.page_size)
         if self.overlay:
             self.page_count = max(self.page_count, max(self.overlay))
-        self.encoding = TEXT_ENCODINGS.get(h.text_encoding, "utf-8")
+        # SQLite uses the low two bits, 0 meaning UTF-8 (sqlite3InitOne)
+        self.encoding = TEXT_ENCODINGS.get(h.text_encoding & 3, "utf-8")
         self.reads = 0
 
     def _open_pager(self) -> None:

@@ -214,8 +214,6 @@ class _Checker:
             self.report(1, 21, "payload fractions must be 64, 32, 32", "header")
         if h.schema_format > 4:
             self.report(1, 44, f"schema format {h.schema_format} is not 1..4", "header")
-        if h.text_encoding not in (1, 2, 3) and (h.text_encoding or self.n > 1):
-            self.report(1, 56, f"text encoding {h.text_encoding} is not 1, 2 or 3", "header")
         if h.read_version > 2:
             self.report(1, 19, f"read version {h.read_version} is not 1 or 2", "header")
         file_pages = -(-self.src.file_size // self.src.page_size)  # a partial page counts
@@ -524,7 +522,7 @@ class _Checker:
                    on_record=None) -> int | None:
         if not self.use(root, U_BTREE, None, f"root of {name}"):
             return None
-        keyinfo = _keyinfo(idef, table) if idef else None
+        keyinfo = _keyinfo(idef, table, self.src.header.schema_format) if idef else None
         state = {"prev": None, "count": 0, "leaf_depth": None, "bad_order": False,
                  "on_record": on_record}
         self._index_page(name, root, 1, keyinfo, actual, state)
@@ -675,8 +673,11 @@ def _index_plan(tdef: TableDef, idef: IndexDef):
     return cols, False, suffix
 
 
-def _keyinfo(idef: IndexDef | None, table: TableDef | None):
-    """[(collation, desc)] for the declared columns; None when a collation is unknown."""
+def _keyinfo(idef: IndexDef | None, table: TableDef | None, schema_format: int = 4):
+    """[(collation, desc)] for the declared columns; None when a collation is unknown.
+
+    Below schema format 4, SQLite ignores DESC in index definitions.
+    """
     if idef is None:
         return None
     out = []
@@ -688,7 +689,7 @@ def _keyinfo(idef: IndexDef | None, table: TableDef | None):
         coll = (coll or "BINARY").upper()
         if coll not in KNOWN_COLLATIONS:
             return None
-        out.append((coll, ic.desc))
+        out.append((coll, ic.desc and schema_format >= 4))
     return out
 
 

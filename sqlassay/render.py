@@ -112,7 +112,7 @@ def render_summary(con: Console, inv) -> None:
     enc = {1: "UTF-8", 2: "UTF-16le", 3: "UTF-16be"}.get(h["text_encoding"], "?")
     con.print(Text(f"{inv.path}", style="bold"))
     t = Table(title="database header", show_header=True, header_style="bold")
-    t.add_column("field")
+    t.add_column("field", no_wrap=True)
     t.add_column("value", justify="right")
     for name, value in h.items():
         if name in ("header_string", "reserved_for_expansion"):
@@ -128,8 +128,10 @@ def render_summary(con: Console, inv) -> None:
         k.add_row(kind, str(n))
     con.print(k)
     b = Table(title="b-trees")
-    for col in ("name", "type", "root", "depth", "pages", "overflow", "entries", "fill"):
-        b.add_column(col, justify="right" if col not in ("name", "type") else "left")
+    longest = max((len(t.name) for t in inv.btrees), default=4)
+    b.add_column("name", no_wrap=True, min_width=min(longest, 60))
+    for col in ("type", "root", "depth", "pages", "overflow", "entries", "fill"):
+        b.add_column(col, justify="right" if col != "type" else "left")
     for tr in inv.btrees:
         typ = tr.type + (" (without rowid)" if tr.without_rowid else "")
         b.add_row(escape(tr.name), typ, str(tr.rootpage), str(tr.depth), str(tr.pages),
