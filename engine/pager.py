@@ -341,9 +341,11 @@ class Pager:
         if self._closed:
             raise OperationalError("pager is closed")
         data = self._read_raw(pgno, self.page_size, None)
+        assert len(data) == self.page_size, "invariant 2: a page is page_size bytes"
         cache[pgno] = data
         if len(cache) > self.cache_pages:
             cache.popitem(last=False)
+        assert len(cache) <= self.cache_pages, "invariant 1: the cache is bounded"
         return data
 
     def set_cache_size(self, cache_size: int) -> None:

@@ -35,6 +35,12 @@ from .errors import CorruptError, NotSupportedError, OperationalError
 from .values import affinity_of_type, apply_affinity
 
 _MISSING = object()
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(name: str) -> str:
+    """SQLite's case folding of identifiers: ASCII letters only (sqlite3StrICmp)."""
+    return name.translate(_ASCII_LOWER)
 
 
 @dataclass
@@ -86,9 +92,9 @@ class Table:
     _shape: Any = None
 
     def column_index(self, name: str) -> int:
-        low = name.lower()
+        low = fold(name)
         for i, c in enumerate(self.columns):
-            if c.name.lower() == low:
+            if fold(c.name) == low:
                 return i
         if low in ("rowid", "_rowid_", "oid") and not self.without_rowid:
             return -1
@@ -146,7 +152,7 @@ class SchemaObject:
 
 
 class Catalog:
-    """Every object of one database schema, by lower-cased name."""
+    """Every object of one database schema, by name folded as SQLite folds it (ASCII)."""
 
     def __init__(self, rows, encoding: str = "utf-8") -> None:
         self.encoding = encoding
@@ -161,7 +167,7 @@ class Catalog:
             typ, name, tbl_name, rootpage, sql = row
             if not isinstance(name, str) or not isinstance(typ, str):
                 raise CorruptError(f"sqlite_schema row with type {typ!r} name {name!r}", page=1)
-            key = name.lower()
+            key = fold(name)
             if typ in ("table", "index") and not (rootpage is None or isinstance(rootpage, int)):
                 raise CorruptError(f"{typ} {name}: root page {rootpage!r} is not a number", page=1)
             if typ == "table":
@@ -177,14 +183,15 @@ class Catalog:
             else:
                 raise CorruptError(f"sqlite_schema row of unknown type {typ!r}", page=1)
         for _typ, name, tbl_name, rootpage, _sql in autos:
-            self.indexes[name.lower()] = self._auto_index(name, tbl_name, rootpage)
+            self.indexes[fold(name)] = self._auto_index(
+                name, tbl_name if isinstance(tbl_name, str) else "", rootpage)
         for ix in self.indexes.values():
             if not ix.auto:
                 self._resolve_index(ix)
 
     # -- lookups -----------------------------------------------------------
     def table(self, name: str) -> Table:
-        key = name.lower()
+        key = fold(name)
         if key in ("sqlite_master", "sqlite_temp_master", "sqlite_temp_schema"):
             key = "sqlite_schema"
         t = self.tables.get(key)
@@ -193,14 +200,14 @@ class Catalog:
         return t
 
     def index(self, name: str) -> Index:
-        ix = self.indexes.get(name.lower())
+        ix = self.indexes.get(fold(name))
         if ix is None:
             raise OperationalError(f"no such index: {name}")
         return ix
 
     # -- indexes -------------------------------------------------------------
     def _resolve_index(self, ix: Index) -> None:
-        t = self.tables.get(ix.table.lower())
+        t = self.tables.get(fold(ix.table))
         if t is None:
             return  # the file says so; sqlite3 would call the schema malformed on use
         for ic in ix.columns:
@@ -215,7 +222,7 @@ class Catalog:
 
     def _auto_index(self, name: str, tbl_name: str, rootpage) -> Index:
         """sqlite_autoindex_T_N: the N-th PRIMARY KEY / UNIQUE constraint that needed an index."""
-        t = self.tables.get((tbl_name or "").lower())
+        t = self.tables.get(fold(tbl_name or ""))
         cols: list[IndexColumn] = []
         if t is not None:
             try:
@@ -478,11 +485,11 @@ def _make_shape(table: Table, encoding: str):
             out.append(name)
     names = [f"a{k}" for k in range(n)]
     width = n
-    named_rowid = any(c.name.lower() == "rowid" for c in cols)
+    named_rowid = any(fold(c.name) == "rowid" for c in cols)
     if rowid_table:
         first = "_rowid"
         for i, c in enumerate(cols):
-            if c.name.lower() == "rowid":
+            if fold(c.name) == "rowid":
                 first = out[i]
                 break
         out.insert(0, first)

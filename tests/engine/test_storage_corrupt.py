@@ -271,3 +271,58 @@ def test_freelist_cycle(tmp_path):
     with storage.open(path) as db, pytest.raises(CorruptError) as exc:
         db.freelist()
     assert exc.value.page is not None
+
+
+def _wal_and_journal_images():
+    import shutil
+    import tempfile
+
+    d = Path(tempfile.mkdtemp())
+    live = d / "w.db"
+    con = sqlite3.connect(live, isolation_level=None)
+    con.execute(f"pragma page_size={PAGE}")
+    con.execute("pragma journal_mode=wal")
+    con.execute("pragma wal_autocheckpoint=0")
+    con.execute("create table t(a integer primary key, b)")
+    for i in range(6):
+        con.execute("insert into t(b) values (?)", ("w" * (i * 150),))
+    wal_pair = (live.read_bytes(), Path(f"{live}-wal").read_bytes())
+    con.close()
+    live = d / "j.db"
+    con = sqlite3.connect(live, isolation_level=None)
+    con.execute(f"pragma page_size={PAGE}")
+    con.execute("create table t(a integer primary key, b)")
+    con.executemany("insert into t(b) values (?)", (("j" * (i % 300),) for i in range(200)))
+    con.execute("pragma cache_size=2")
+    con.execute("begin")
+    con.execute("update t set b = 'changed'")
+    hot = d / "hot.db"
+    shutil.copyfile(live, hot)
+    journal_pair = (hot.read_bytes(), Path(f"{live}-journal").read_bytes())
+    con.execute("rollback")
+    con.close()
+    return wal_pair, journal_pair
+
+
+WAL_PAIR, JOURNAL_PAIR = _wal_and_journal_images()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["wal", "journal"]), st.data())
+def test_random_damage_in_wal_or_journal(which, data):
+    image, side = WAL_PAIR if which == "wal" else JOURNAL_PAIR
+    side = bytearray(side)
+    flips = data.draw(st.lists(st.tuples(st.integers(0, len(side) - 1), st.integers(0, 255)),
+                               min_size=1, max_size=6))
+    for at, value in flips:
+        side[at] = value
+    if data.draw(st.booleans()):
+        del side[data.draw(st.integers(0, len(side))):]  # a torn tail
+    kw = {which: bytes(side)}
+    try:
+        with storage.open_bytes(image, **kw) as db:
+            for name in db.table_names():
+                for _ in db.rows(name):
+                    pass
+    except DatabaseError:
+        pass
