@@ -63,6 +63,7 @@ each bad byte sequence becomes U+FFFD). Pass ``text_errors="strict"`` to get a
 
 from __future__ import annotations
 
+import codecs
 import struct
 
 import construct as cs
@@ -152,6 +153,13 @@ def serial_type_of(value, encoding: str = "utf-8") -> int:
 def _check_encoding(encoding: str) -> None:
     if encoding not in ENCODINGS:
         raise FormatError(f"unknown database text encoding {encoding!r}; one of {ENCODINGS}")
+
+
+def _check_text_errors(errors: str) -> None:
+    try:
+        codecs.lookup_error(errors)
+    except (LookupError, TypeError):
+        raise FormatError(f"unknown text error handler {errors!r}") from None
 
 
 def _encode_text(value: str, encoding: str) -> bytes:
@@ -261,7 +269,9 @@ def _params(context):
     params = context._params
     encoding = params.get("encoding", "utf-8")
     _check_encoding(encoding)
-    return encoding, params.get("text_errors", "replace")
+    errors = params.get("text_errors", "replace")
+    _check_text_errors(errors)
+    return encoding, errors
 
 
 def _record_header_size(type_bytes: int) -> int:
@@ -618,6 +628,7 @@ def _make_decoders(payload: bytes, encoding: str, errors: str):
 
 def _new_decoder(encoding: str, errors: str):
     _check_encoding(encoding)
+    _check_text_errors(errors)
     cache: dict = {}
     row_cache: dict = {}
     get = cache.get

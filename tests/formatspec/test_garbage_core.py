@@ -191,6 +191,12 @@ def test_bad_context_values_are_format_errors():
             table_leaf_cells(bytes([TABLE_LEAF]) + bytes(1023), 0, usable)
     with pytest.raises(FormatError):
         decode_record(b"\x01", "latin-1")
+    bad_text = b"\x02\x0f\xff"  # one byte of text (serial type 15) that is not UTF-8
+    assert decode_record(bad_text) == ("\ufffd",)
+    with pytest.raises(FormatError):
+        decode_record(bad_text, "utf-8", "no-such-handler")
+    with pytest.raises(FormatError):
+        Record.parse(bad_text, text_errors="no-such-handler")
 
 
 # --------------------------------------------------------------------------- linear time
