@@ -50,6 +50,8 @@ rollback): work on :meth:`Fixture.copy_to` copies.
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import json
 import math
 import os
@@ -696,6 +698,34 @@ def load_manifest(outdir: Path | str) -> list[Fixture]:
     outdir = Path(outdir)
     doc = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
     return [Fixture.from_json(d, outdir) for d in doc["fixtures"]]
+
+
+def build_stamp() -> str:
+    """Changes whenever this builder or the SQLite library does."""
+    source = Path(__file__).read_bytes()
+    return hashlib.sha256(source + sqlite3.sqlite_version.encode()).hexdigest()[:16]
+
+
+def build_once(root: Path | str, *, small_only: bool = False) -> list[Fixture]:
+    """Build the corpus under ``root`` unless a complete build is there already.
+
+    Safe to call from several processes at once (pytest-xdist workers): an
+    ``fcntl`` lock on ``root/corpus.lock`` lets the first caller build while the
+    others wait; ``manifest.json``, written last, marks a build complete. The
+    build goes to ``root/corpus-<stamp>``, so a changed builder or SQLite gets
+    a fresh directory.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    outdir = root / f"corpus-{'small-' if small_only else ''}{build_stamp()}"
+    with open(root / "corpus.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (outdir / MANIFEST).exists():
+                build_all(outdir, small_only=small_only)  # writes the manifest last
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return load_manifest(outdir)
 
 
 # -- the lock-byte database (slow test only) ---------------------------------------------------

@@ -14,8 +14,11 @@ ties formatspec to sqlite3 over the same files).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -313,3 +316,40 @@ def test_copy_to_keeps_sidecar_names(corpus_by_name, tmp_path):
     assert fx.wal_path == tmp_path / "small_wal_p1024.db-wal"
     assert fx.shm_path == tmp_path / "small_wal_p1024.db-shm"
     assert fx.wal_path.read_bytes() == corpus_by_name["small_wal_p1024"].wal_path.read_bytes()
+
+
+def _build_once_logged(root: str, log: str, queue) -> None:
+    original = corpus_build.build_all
+
+    def logged(outdir, **kw):
+        with open(log, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        time.sleep(0.3)  # keep the lock long enough for the others to queue up
+        return original(outdir, **kw)
+
+    corpus_build.build_all = logged
+    queue.put([fx.name for fx in corpus_build.build_once(root, small_only=True)])
+
+
+def test_build_once_builds_once_across_processes(tmp_path):
+    """What the session fixture relies on under pytest-xdist: one build, all workers see it."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    log = tmp_path / "builds.log"
+    procs = [ctx.Process(target=_build_once_logged, args=(str(tmp_path / "root"), str(log), queue))
+             for _ in range(3)]
+    for proc in procs:
+        proc.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=120)
+        assert proc.exitcode == 0
+    assert len(log.read_text().split()) == 1
+    expected = sorted(s.name for s in corpus_build.SPECS if s.small)
+    assert all(sorted(r) == expected for r in results)
+    # a later call (another session with the same builder) reuses the build as well
+    (manifest,) = (tmp_path / "root").glob(f"*/{corpus_build.MANIFEST}")
+    before = manifest.stat().st_mtime_ns
+    again = corpus_build.build_once(tmp_path / "root", small_only=True)
+    assert sorted(fx.name for fx in again) == expected
+    assert manifest.stat().st_mtime_ns == before
