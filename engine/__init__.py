@@ -33,4 +33,8 @@ __all__ = [
     "Warning",
 ]
 
+from .api import Connection, Cursor, connect  # noqa: E402 - the DB-API entry point
+
+__all__ += ["Connection", "Cursor", "connect"]
+
 from . import storage  # noqa: E402,F401 - the storage read side: engine.storage.open(path)

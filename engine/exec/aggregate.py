@@ -1,0 +1,122 @@
+"""Grouping and aggregate evaluation (lang_select.html, "Generation of the set of
+result rows" for aggregate queries; lang_aggfunc.html).
+
+``group(rows, ...)`` consumes the filtered input rows of one query level and
+yields one row per group: the group's representative input row (SQLite's
+"bare column" rule: the row that set the result of a lone min()/max(), else
+the last row of the group) followed by the aggregate results.  Groups come
+out in the order of their GROUP BY key, as SQLite's sorter produces them; an
+aggregate query without GROUP BY yields exactly one row, with an all-NULL
+representative row when there was no input.
+"""
+
+from __future__ import annotations
+
+from .operators import value_key
+
+__all__ = ["AggSpec", "group"]
+
+
+class AggSpec:
+    """One aggregate call: the definition, compiled argument functions, DISTINCT,
+    FILTER predicate and the argument's collation."""
+
+    __slots__ = ("defn", "args", "distinct", "filter", "coll", "star", "minmax")
+
+    def __init__(self, defn, args, distinct=False, filter=None, coll=None, star=False):
+        self.defn = defn
+        self.args = args
+        self.distinct = distinct
+        self.filter = filter
+        self.coll = coll or "BINARY"
+        self.star = star
+        self.minmax = defn.is_minmax
+
+    def new(self):
+        if self.star:
+            return self.defn.factory(self.coll, star=True)
+        return self.defn.factory(self.coll)
+
+
+def _make_stepper(spec: AggSpec):
+    """A function (state, seen, row) -> bool (True if a min/max took this row)."""
+    args = spec.args
+    filt = spec.filter
+    if spec.star:
+        def step(state, seen, r):
+            if filt is not None and not filt(r):
+                return False
+            state.step()
+            return False
+        return step
+    if spec.distinct:
+        keyf = value_key(spec.coll)
+        a0 = args[0]
+        rest = args[1:]
+
+        def step(state, seen, r):
+            if filt is not None and not filt(r):
+                return False
+            v = a0(r)
+            if v is None:
+                return False
+            k = keyf(v)
+            if k in seen:
+                return False
+            seen.add(k)
+            return state.step(v, *[a(r) for a in rest])
+        return step
+    if len(args) == 1:
+        a0 = args[0]
+        if filt is None:
+            return lambda state, seen, r: state.step(a0(r))
+
+        def step(state, seen, r):
+            if not filt(r):
+                return False
+            return state.step(a0(r))
+        return step
+
+    def step(state, seen, r):
+        if filt is not None and not filt(r):
+            return False
+        return state.step(*[a(r) for a in args])
+    return step
+
+
+def group(rows, key_fns, key_colls, specs, width):
+    """Yield ``representative_row + (aggregate results...)`` per group."""
+    steppers = [_make_stepper(s) for s in specs]
+    n = len(specs)
+    bare_minmax = n == 1 and specs[0].minmax
+    if not key_fns:
+        states = [s.new() for s in specs]
+        seens = [set() for _ in specs]
+        rep = None
+        for r in rows:
+            took = False
+            for i in range(n):
+                took = steppers[i](states[i], seens[i], r) or took
+            if not bare_minmax or took or rep is None:
+                rep = r
+        if rep is None:
+            rep = (None,) * width
+        yield tuple(rep) + tuple(s.finalize() for s in states)
+        return
+    keyfs = [value_key(c) for c in key_colls]
+    groups: dict = {}
+    for r in rows:
+        key = tuple(kf(f(r)) for kf, f in zip(keyfs, key_fns))
+        g = groups.get(key)
+        if g is None:
+            g = [None, [s.new() for s in specs], [set() for _ in specs]]
+            groups[key] = g
+        states, seens = g[1], g[2]
+        took = False
+        for i in range(n):
+            took = steppers[i](states[i], seens[i], r) or took
+        if not bare_minmax or took or g[0] is None:
+            g[0] = r
+    for key in sorted(groups):
+        rep, states, _ = groups[key]
+        yield tuple(rep) + tuple(s.finalize() for s in states)

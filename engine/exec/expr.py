@@ -1,0 +1,760 @@
+"""The expression compiler: an AST expression becomes a Python closure once per
+statement, so rows are never evaluated by re-walking the tree.
+
+Implements lang_expr.html and datatype3.html sections 3-7 on top of
+``engine.values``: three-valued logic, the affinity of an expression (a
+column's declared affinity, CAST's type, a scalar subquery's first column; no
+affinity otherwise), the affinity applied to the operands of a comparison
+(numeric when either side is numeric and both have one; otherwise the one side
+that has TEXT affinity converts an affinity-less other side), and the collating
+sequence of a binary comparison (an explicit COLLATE on the left operand, else
+one on the right, else the left column's collation, else the right's, else
+BINARY).  Every closure takes one argument: the current row of the query level
+being evaluated (a flat tuple); correlated references read the enclosing
+level's current row from a holder.
+"""
+
+from __future__ import annotations
+
+from .. import values as V
+from ..errors import NotSupportedError, OperationalError
+
+__all__ = ["CExpr", "ExprCompiler", "comparison_affinity", "NUMERIC_AFFS"]
+
+NUMERIC_AFFS = frozenset(("INTEGER", "REAL", "NUMERIC"))
+
+
+class CExpr:
+    """A compiled expression: ``fn(row)`` plus what the planner and the comparison rules
+    need to know about it."""
+
+    __slots__ = ("fn", "aff", "coll", "explicit", "const", "value", "column", "uses_row",
+                 "cmps")
+
+    def __init__(self, fn, aff=None, coll=None, explicit=False, const=False, value=None,
+                 column=None, uses_row=True):
+        self.cmps = ()  # comparisons this expression implies, for the planner
+        self.fn = fn
+        self.aff = aff  # None = no affinity; else INTEGER/REAL/NUMERIC/TEXT/BLOB
+        self.coll = coll  # None = BINARY by default
+        self.explicit = explicit  # collation came from a COLLATE operator
+        self.const = const  # value known at compile time
+        self.value = value
+        self.column = column  # (source, column index) for a plain column reference
+        self.uses_row = uses_row  # False when the value does not depend on this level's row
+
+
+def constant(value) -> CExpr:
+    return CExpr(lambda r, v=value: v, const=True, value=value, uses_row=False)
+
+
+def comparison_affinity(a: CExpr, b: CExpr) -> str | None:
+    """The affinity applied to both operands of a comparison (sqlite3CompareAffinity)."""
+    aa, bb = a.aff, b.aff
+    if aa is not None and bb is not None:
+        if aa in NUMERIC_AFFS or bb in NUMERIC_AFFS:
+            return "NUMERIC"
+        return None
+    one = aa if aa is not None else bb
+    if one is None or one == "BLOB":
+        return None
+    return one
+
+
+def comparison_collation(a: CExpr, b: CExpr) -> str:
+    if a.explicit:
+        return a.coll
+    if b.explicit:
+        return b.coll
+    return a.coll or b.coll or "BINARY"
+
+
+def _converter(aff):
+    """A function applying a comparison affinity to one operand (or None)."""
+    if aff is None or aff == "BLOB":
+        return None
+    if aff in NUMERIC_AFFS:
+        def conv(v):
+            if type(v) is str:
+                return V.apply_affinity(v, "NUMERIC")
+            return v
+        return conv
+
+    def conv_text(v):
+        t = type(v)
+        if t is int or t is float:
+            return V.to_text(v)
+        return v
+    return conv_text
+
+
+def _cmp_fn(op: str, collation: str):
+    compare = V.compare
+    coll = collation
+    if op in ("=", "=="):
+        if coll == "BINARY":
+            def f(a, b):
+                if type(a) is type(b) and type(a) is not float:
+                    return 1 if a == b else 0
+                return 1 if compare(a, b, "BINARY") == 0 else 0
+            return f
+        return lambda a, b: 1 if compare(a, b, coll) == 0 else 0
+    if op in ("!=", "<>"):
+        return lambda a, b: 1 if compare(a, b, coll) != 0 else 0
+    if op == "<":
+        return lambda a, b: 1 if compare(a, b, coll) < 0 else 0
+    if op == "<=":
+        return lambda a, b: 1 if compare(a, b, coll) <= 0 else 0
+    if op == ">":
+        return lambda a, b: 1 if compare(a, b, coll) > 0 else 0
+    if op == ">=":
+        return lambda a, b: 1 if compare(a, b, coll) >= 0 else 0
+    raise NotSupportedError(f"comparison operator {op} not supported yet")
+
+
+def make_comparison(op: str, a: CExpr, b: CExpr) -> CExpr:
+    """``a op b`` with SQLite's affinity and collation rules; NULL if either is NULL."""
+    aff = comparison_affinity(a, b)
+    coll = comparison_collation(a, b)
+    conv = _converter(aff)
+    cmp = _cmp_fn(op, coll)
+    fa, fb = a.fn, b.fn
+    if conv is not None:
+        if b.const:
+            bv = b.value
+            bv = None if bv is None else conv(bv)
+            if bv is None:
+                return constant(None) if not a.uses_row else CExpr(
+                    lambda r: None, uses_row=False)
+
+            def f(r):
+                x = fa(r)
+                if x is None:
+                    return None
+                return cmp(conv(x), bv)
+        else:
+            def f(r):
+                x = fa(r)
+                if x is None:
+                    return None
+                y = fb(r)
+                if y is None:
+                    return None
+                return cmp(conv(x), conv(y))
+    else:
+        if b.const:
+            bv = b.value
+            if bv is None:
+                return CExpr(lambda r: None, uses_row=False)
+
+            def f(r):
+                x = fa(r)
+                if x is None:
+                    return None
+                return cmp(x, bv)
+        else:
+            def f(r):
+                x = fa(r)
+                if x is None:
+                    return None
+                y = fb(r)
+                if y is None:
+                    return None
+                return cmp(x, y)
+    return CExpr(f, uses_row=a.uses_row or b.uses_row)
+
+
+def make_is(a: CExpr, b: CExpr, negate: bool) -> CExpr:
+    aff = comparison_affinity(a, b)
+    coll = comparison_collation(a, b)
+    conv = _converter(aff) or (lambda v: v)
+    compare = V.compare
+    fa, fb = a.fn, b.fn
+    yes, no = (0, 1) if negate else (1, 0)
+
+    def f(r):
+        x = fa(r)
+        y = fb(r)
+        if x is None or y is None:
+            return yes if x is y else no
+        return yes if compare(conv(x), conv(y), coll) == 0 else no
+    return CExpr(f, uses_row=a.uses_row or b.uses_row)
+
+
+def _truth(v):
+    return V.truth(v)
+
+
+def make_and(a: CExpr, b: CExpr) -> CExpr:
+    fa, fb = a.fn, b.fn
+    truth = V.truth
+
+    def f(r):
+        x = fa(r)
+        tx = truth(x) if x is not None else None
+        if tx is False:
+            return 0
+        y = fb(r)
+        ty = truth(y) if y is not None else None
+        if ty is False:
+            return 0
+        if tx is None or ty is None:
+            return None
+        return 1
+    return CExpr(f, uses_row=a.uses_row or b.uses_row)
+
+
+def make_or(a: CExpr, b: CExpr) -> CExpr:
+    fa, fb = a.fn, b.fn
+    truth = V.truth
+
+    def f(r):
+        x = fa(r)
+        tx = truth(x) if x is not None else None
+        if tx is True:
+            return 1
+        y = fb(r)
+        ty = truth(y) if y is not None else None
+        if ty is True:
+            return 1
+        if tx is None or ty is None:
+            return None
+        return 0
+    return CExpr(f, uses_row=a.uses_row or b.uses_row)
+
+
+def predicate(e: CExpr):
+    """A row -> bool function (true only when the expression is true, as WHERE does)."""
+    fn = e.fn
+    truth = V.truth
+
+    def p(r):
+        v = fn(r)
+        if v is None:
+            return False
+        t = type(v)
+        if t is int:
+            return v != 0
+        return truth(v) is True
+    return p
+
+
+class ExprCompiler:
+    """Compiles one expression tree against a resolver (the SELECT compiler).
+
+    The resolver provides ``column(node)``, ``parameter(node)``,
+    ``subquery(node, kind)``, ``aggregate(node)``, ``window(node)`` and
+    ``function_allowed(name)``.
+    """
+
+    def __init__(self, resolver):
+        self.resolver = resolver
+        self.depth = 0
+
+    def compile(self, node) -> CExpr:
+        self.depth += 1
+        if self.depth > 1000:
+            raise OperationalError("Expression tree is too large (maximum depth 1000)")
+        try:
+            handler = getattr(self, "c_" + type(node).__name__, None)
+            if handler is None:
+                raise NotSupportedError(
+                    f"expression {type(node).__name__} not supported yet")
+            return handler(node)
+        finally:
+            self.depth -= 1
+
+    # -- tracking which FROM items an operand reads ----------------------------------------
+    def _tracked(self, node):
+        scope = getattr(self.resolver, "scope", None)
+        if scope is None:
+            return self.compile(node), frozenset()
+        saved = scope.used
+        scope.used = set()
+        try:
+            c = self.compile(node)
+            deps = frozenset(scope.used)
+        finally:
+            scope.used = saved | scope.used
+        return c, deps
+
+    # -- literals ---------------------------------------------------------------------------
+    def c_Number(self, node):
+        text = node.text
+        if text[:2].lower() == "0x":
+            v = int(text, 16)
+            if v >= 1 << 64:
+                raise OperationalError(f'hex literal too big: {text}')
+            if v >= 1 << 63:
+                v -= 1 << 64
+            return constant(v)
+        if text.isdigit():
+            v = int(text)
+            if v > (1 << 63) - 1:
+                return constant(V.to_real(text))
+            return constant(v)
+        return constant(V.to_real(text))
+
+    def c_String(self, node):
+        return constant(node.value)
+
+    def c_Blob(self, node):
+        return constant(node.value)
+
+    def c_Null(self, node):
+        return constant(None)
+
+    def c_Boolean(self, node):
+        return constant(1 if node.value else 0)
+
+    def c_CurrentTime(self, node):
+        from ..functions import SCALAR_FUNCTIONS
+
+        name = {"CURRENT_TIME": "time", "CURRENT_DATE": "date",
+                "CURRENT_TIMESTAMP": "datetime"}[node.keyword.upper()]
+        fd = SCALAR_FUNCTIONS.get(name)
+        if fd is None:
+            raise NotSupportedError(f"{node.keyword} not supported yet")
+        call = self.resolver.call_scalar(fd, [])
+        return CExpr(lambda r: call(()), uses_row=False)
+
+    def c_Parameter(self, node):
+        return self.resolver.parameter(node)
+
+    def c_Column(self, node):
+        return self.resolver.column(node)
+
+    def c__ColumnNode(self, node):
+        return self.resolver.column(node)
+
+    # -- operators --------------------------------------------------------------------------
+    def c_Unary(self, node):
+        op = node.op.upper()
+        a = self.compile(node.operand)
+        fa = a.fn
+        if op == "+":
+            # unary plus keeps the value but not the column-ness (no index use)
+            return CExpr(fa, aff=a.aff, coll=a.coll, explicit=a.explicit, const=a.const,
+                         value=a.value, uses_row=a.uses_row)
+        if op == "-":
+            neg = V.negate
+            if a.const:
+                return constant(neg(a.value))
+            return CExpr(lambda r: neg(fa(r)), uses_row=a.uses_row)
+        if op == "~":
+            bn = V.bitnot
+            return CExpr(lambda r: bn(fa(r)), uses_row=a.uses_row)
+        if op == "NOT":
+            truth = V.truth
+
+            def f(r):
+                v = fa(r)
+                if v is None:
+                    return None
+                return 0 if truth(v) else 1
+            return CExpr(f, uses_row=a.uses_row)
+        raise NotSupportedError(f"unary operator {op} not supported yet")
+
+    _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "&": "bitand",
+              "|": "bitor", "<<": "lshift", ">>": "rshift", "||": "concat"}
+
+    def c_Binary(self, node):
+        op = node.op.upper()
+        if op == "AND":
+            return make_and(self.compile(node.left), self.compile(node.right))
+        if op == "OR":
+            return make_or(self.compile(node.left), self.compile(node.right))
+        if op in ("=", "==", "<>", "!=", "<", "<=", ">", ">="):
+            a, da = self._tracked(node.left)
+            b, db = self._tracked(node.right)
+            if isinstance(node.left, _TupleTypes) or isinstance(node.right, _TupleTypes):
+                raise NotSupportedError("row values are not supported yet")
+            c = make_comparison(op, a, b)
+            c.cmps = [(op if op != "==" else "=", a, b, da, db)] if op not in ("<>", "!=") \
+                else []
+            return c
+        if op in ("IS", "IS NOT"):
+            a = self.compile(node.left)
+            b = self.compile(node.right)
+            return make_is(a, b, op == "IS NOT")
+        if op in ("->", "->>"):
+            raise NotSupportedError("JSON operators are not supported yet")
+        name = self._ARITH.get(op)
+        if name is None:
+            raise NotSupportedError(f"operator {op} not supported yet")
+        fn = getattr(V, name)
+        a = self.compile(node.left)
+        b = self.compile(node.right)
+        fa, fb = a.fn, b.fn
+        if a.const and b.const:
+            return constant(fn(a.value, b.value))
+        if b.const:
+            bv = b.value
+            return CExpr(lambda r: fn(fa(r), bv), uses_row=a.uses_row)
+        return CExpr(lambda r: fn(fa(r), fb(r)), uses_row=a.uses_row or b.uses_row)
+
+    def c_Collate(self, node):
+        a = self.compile(node.operand)
+        coll = node.collation.upper()
+        if coll not in ("BINARY", "NOCASE", "RTRIM"):
+            raise OperationalError(f"no such collation sequence: {node.collation}")
+        return CExpr(a.fn, aff=a.aff, coll=coll, explicit=True, const=a.const, value=a.value,
+                     column=a.column, uses_row=a.uses_row)
+
+    def c_IsNull(self, node):
+        a = self.compile(node.operand)
+        fa = a.fn
+        if node.negated:
+            return CExpr(lambda r: 0 if fa(r) is None else 1, uses_row=a.uses_row)
+        return CExpr(lambda r: 1 if fa(r) is None else 0, uses_row=a.uses_row)
+
+    def c_Between(self, node):
+        x, dx = self._tracked(node.operand)
+        lo, dlo = self._tracked(node.low)
+        hi, dhi = self._tracked(node.high)
+        ge = make_comparison(">=", x, lo)
+        le = make_comparison("<=", x, hi)
+        both = make_and(ge, le)
+        if node.negated:
+            fb = both.fn
+
+            def f(r):
+                v = fb(r)
+                return None if v is None else 1 - v
+            return CExpr(f, uses_row=both.uses_row)
+        both.cmps = [(">=", x, lo, dx, dlo), ("<=", x, hi, dx, dhi)]
+        return both
+
+    def c_Like(self, node):
+        op = node.op.upper()
+        a = self.compile(node.operand)
+        p = self.compile(node.pattern)
+        fa, fp = a.fn, p.fn
+        if op == "LIKE":
+            like = V.like
+            if node.escape is not None:
+                e = self.compile(node.escape)
+                fe = e.fn
+
+                def f(r):
+                    return like(fp(r), fa(r), fe(r), has_escape=True)
+            else:
+                def f(r):
+                    return like(fp(r), fa(r))
+        elif op == "GLOB":
+            glob = V.glob
+
+            def f(r):
+                return glob(fp(r), fa(r))
+        elif op == "REGEXP":
+            raise OperationalError("no such function: REGEXP")
+        else:
+            raise OperationalError("unable to use function MATCH in the requested context")
+        if node.negated:
+            g = f
+
+            def f(r):
+                v = g(r)
+                return None if v is None else 1 - v
+        return CExpr(f, uses_row=a.uses_row or p.uses_row)
+
+    def c_Cast(self, node):
+        a = self.compile(node.operand)
+        tn = node.type_name
+        aff = V.affinity_of_type(tn or None) if tn else "BLOB"
+        cast = V.cast
+        fa = a.fn
+        if a.const:
+            c = constant(cast(a.value, tn or None))
+            c.aff = aff
+            return c
+        return CExpr(lambda r: cast(fa(r), tn or None), aff=aff, coll=a.coll if a.explicit
+                     else None, uses_row=a.uses_row)
+
+    def c_Case(self, node):
+        truth = V.truth
+        whens = []
+        if node.operand is not None:
+            base = self.compile(node.operand)
+            for w in node.whens:
+                cond = make_comparison("=", base, self.compile(w.condition))
+                whens.append((cond.fn, self.compile(w.result).fn))
+        else:
+            for w in node.whens:
+                whens.append((self.compile(w.condition).fn, self.compile(w.result).fn))
+        else_fn = self.compile(node.else_).fn if node.else_ is not None else (lambda r: None)
+
+        def f(r):
+            for cond, res in whens:
+                v = cond(r)
+                if v is not None and truth(v):
+                    return res(r)
+            return else_fn(r)
+        return CExpr(f)
+
+    def c_Tuple(self, node):
+        raise NotSupportedError("row values are not supported yet")
+
+    def c_Raise(self, node):
+        raise OperationalError("RAISE() may only be used within a trigger-program")
+
+    # -- subqueries -------------------------------------------------------------------------
+    def _subquery_runner(self, select):
+        """(unit, run) where run(r) returns an iterator over the subquery's rows, cached
+        per statement run when the subquery is not correlated."""
+        unit = self.resolver.subquery(select)
+        holder = self.resolver.scope.holder
+        if unit.correlated:
+            rows = unit.rows
+
+            def run(r):
+                holder[0] = r
+                return rows()
+            return unit, run, True
+        return unit, None, False
+
+    def c_Subquery(self, node):
+        unit, run, correlated = self._subquery_runner(node.select)
+        if len(unit.names) != 1:
+            raise OperationalError(
+                f"sub-select returns {len(unit.names)} columns - expected 1")
+        aff = unit.affs[0]
+        coll = unit.colls[0]
+        if correlated:
+            def f(r):
+                for row in run(r):
+                    return row[0]
+                return None
+            return CExpr(f, aff=aff, coll=coll)
+        state = self.resolver.state
+        cache = [None, None]
+        rows = unit.rows
+
+        def g(r):
+            if cache[0] != state.epoch:
+                v = None
+                for row in rows():
+                    v = row[0]
+                    break
+                cache[1] = v
+                cache[0] = state.epoch
+            return cache[1]
+        return CExpr(g, aff=aff, coll=coll, uses_row=False)
+
+    def c_Exists(self, node):
+        unit, run, correlated = self._subquery_runner(node.select)
+        if correlated:
+            def f(r):
+                for _row in run(r):
+                    return 1
+                return 0
+            return CExpr(f)
+        state = self.resolver.state
+        cache = [None, None]
+        rows = unit.rows
+
+        def g(r):
+            if cache[0] != state.epoch:
+                v = 0
+                for _row in rows():
+                    v = 1
+                    break
+                cache[1] = v
+                cache[0] = state.epoch
+            return cache[1]
+        return CExpr(g, uses_row=False)
+
+    def c_In(self, node):
+        from .operators import value_key
+
+        x = self.compile(node.operand)
+        if isinstance(node.operand, _TupleTypes):
+            raise NotSupportedError("row values are not supported yet")
+        neg = node.negated
+        fx = x.fn
+        if node.table is not None:
+            raise NotSupportedError("IN table-name is not supported yet")
+        if node.select is not None:
+            unit, run, correlated = self._subquery_runner(node.select)
+            if len(unit.names) != 1:
+                raise OperationalError(
+                    f"sub-select returns {len(unit.names)} columns - expected 1")
+            other = CExpr(None, aff=unit.affs[0], coll=unit.colls[0])
+            aff = comparison_affinity(x, other)
+            coll = comparison_collation(x, other)
+            conv = _converter(aff) or (lambda v: v)
+            keyf = value_key(coll)
+            state = self.resolver.state
+            cache = [None, None, None]
+
+            def build(it):
+                keys = set()
+                has_null = False
+                n = 0
+                for row in it:
+                    n += 1
+                    v = row[0]
+                    if v is None:
+                        has_null = True
+                    else:
+                        keys.add(keyf(conv(v)))
+                return keys, has_null, n
+
+            if correlated:
+                def get(r):
+                    return build(run(r))
+            else:
+                rows = unit.rows
+
+                def get(r):
+                    if cache[0] != state.epoch:
+                        cache[1] = build(rows())
+                        cache[0] = state.epoch
+                    return cache[1]
+
+            def f(r):
+                v = fx(r)
+                keys, has_null, n = get(r)
+                if n == 0:
+                    return 1 if neg else 0
+                if v is None:
+                    return None
+                if keyf(conv(v)) in keys:
+                    return 0 if neg else 1
+                if has_null:
+                    return None
+                return 1 if neg else 0
+            return CExpr(f)
+        items = [self.compile(e) for e in node.values or []]
+        if not items:
+            return constant(1 if neg else 0)
+        noaff = [CExpr(i.fn, coll=i.coll, explicit=i.explicit, const=i.const, value=i.value)
+                 for i in items]
+        aff = comparison_affinity(x, noaff[0])
+        coll = comparison_collation(x, noaff[0])
+        conv = _converter(aff) or (lambda v: v)
+        keyf = value_key(coll)
+        if all(i.const for i in items):
+            keys = set()
+            has_null = False
+            for i in items:
+                if i.value is None:
+                    has_null = True
+                else:
+                    keys.add(keyf(conv(i.value)))
+
+            def f(r):
+                v = fx(r)
+                if v is None:
+                    return None
+                if keyf(conv(v)) in keys:
+                    return 0 if neg else 1
+                if has_null:
+                    return None
+                return 1 if neg else 0
+            c = CExpr(f, uses_row=x.uses_row)
+            return c
+        fns = [i.fn for i in items]
+
+        def g(r):
+            v = fx(r)
+            if v is None:
+                return None
+            k = keyf(conv(v))
+            has_null = False
+            for fi in fns:
+                w = fi(r)
+                if w is None:
+                    has_null = True
+                elif keyf(conv(w)) == k:
+                    return 0 if neg else 1
+            if has_null:
+                return None
+            return 1 if neg else 0
+        return CExpr(g)
+
+    # -- functions --------------------------------------------------------------------------
+    def c_Function(self, node):
+        special = self.resolver.function(node, self)
+        if special is not None:
+            return special
+        name = node.name.lower()
+        if node.order_by:
+            raise OperationalError(f"ORDER BY may not be used with non-aggregate {name}()")
+        if node.distinct:
+            raise OperationalError("DISTINCT aggregates must have exactly one argument")
+        args = [self.compile(a) for a in node.args]
+        n = len(args)
+        fns = [a.fn for a in args]
+        if name in ("coalesce", "ifnull"):
+            if (name == "ifnull" and n != 2) or n < 2:
+                raise OperationalError(f"wrong number of arguments to function {name}()")
+
+            def f(r):
+                for fi in fns:
+                    v = fi(r)
+                    if v is not None:
+                        return v
+                return None
+            return CExpr(f, coll=args[0].coll if args[0].explicit else None)
+        if name == "iif":
+            if n != 3:
+                raise OperationalError("wrong number of arguments to function iif()")
+            c, t, e = fns
+            truth = V.truth
+
+            def f(r):
+                v = c(r)
+                return t(r) if v is not None and truth(v) else e(r)
+            return CExpr(f)
+        if name in ("likely", "unlikely"):
+            if n != 1:
+                raise OperationalError(f"wrong number of arguments to function {name}()")
+            a = args[0]
+            return CExpr(a.fn, aff=a.aff, coll=a.coll, explicit=a.explicit, uses_row=a.uses_row)
+        if name == "likelihood":
+            if n != 2:
+                raise OperationalError("wrong number of arguments to function likelihood()")
+            pv = args[1].value if args[1].const else None
+            if type(pv) is not float or not 0.0 <= pv <= 1.0:
+                raise OperationalError(
+                    "second argument to likelihood() must be a constant between 0.0 and 1.0")
+            a = args[0]
+            return CExpr(a.fn, aff=a.aff, coll=a.coll, explicit=a.explicit, uses_row=a.uses_row)
+        from ..functions import SCALAR_FUNCTIONS
+
+        fd = SCALAR_FUNCTIONS.get(name)
+        if fd is None:
+            raise OperationalError(f"no such function: {name}")
+        lo, hi = fd.min_args, fd.max_args
+        if n < lo or (hi is not None and hi >= 0 and n > hi):
+            raise OperationalError(f"wrong number of arguments to function {name}()")
+        coll = None
+        for a in args:
+            if a.explicit:
+                coll = a.coll
+                break
+        if coll is None:
+            for a in args:
+                if a.coll:
+                    coll = a.coll
+                    break
+        call = self.resolver.call_scalar(fd, args, coll)
+        if n == 0:
+            return CExpr(lambda r: call(()), uses_row=False)
+        if n == 1:
+            f0 = fns[0]
+            return CExpr(lambda r: call((f0(r),)))
+        if n == 2:
+            f0, f1 = fns
+            return CExpr(lambda r: call((f0(r), f1(r))))
+        return CExpr(lambda r: call(tuple([fi(r) for fi in fns])))
+
+
+_TupleTypes: tuple = ()
+try:  # the parser's row-value node
+    from ..sql.ast import Tuple as _AstTuple
+
+    _TupleTypes = (_AstTuple,)
+except ImportError:  # pragma: no cover
+    pass

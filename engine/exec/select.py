@@ -1,0 +1,1360 @@
+"""The SELECT compiler and executor (lang_select.html, lang_with.html).
+
+A SELECT is compiled once into a ``Unit``: a tree of Python closures and
+generators.  One query level evaluates over *combined rows*: the flat
+concatenation of the rows of its FROM items in join order, each table row
+laid out as ``(rowid, col0, col1, ...)`` (no rowid for WITHOUT ROWID tables
+and subqueries).  Expressions compile to closures over that layout; a
+correlated reference to an enclosing level reads that level's current row
+from its scope's ``holder``, which every subquery evaluation sets first.
+
+Processing order for one level, as lang_select.html describes it: FROM
+(joins in the planner's order) -> WHERE -> GROUP BY/aggregates -> HAVING ->
+window functions -> result columns -> DISTINCT -> ORDER BY -> LIMIT/OFFSET.
+Compound SELECTs combine their arms with UNION [ALL], INTERSECT and EXCEPT
+and then apply the ORDER BY/LIMIT of the compound.  Names resolve with
+SQLite's rules and messages ("no such table: X", "no such column: X",
+"ambiguous column name: X"); result column names are those sqlite3 reports.
+"""
+
+from __future__ import annotations
+
+from .. import planner as P
+from .. import values as V
+from ..errors import NotSupportedError, OperationalError
+from ..functions.aggregate import AGGREGATE_FUNCTIONS
+from ..functions.window import WINDOW_FUNCTIONS
+from .aggregate import AggSpec, group
+from .expr import CExpr, ExprCompiler, constant, predicate
+from .operators import distinct_key, except_, intersect, limit_offset, sort_rows, unique
+from .window import FrameSpec, WindowCall, WindowSpec, apply_windows
+
+__all__ = ["ColumnInfo", "Scope", "Source", "Unit", "compile_query"]
+
+MAX_COLUMNS = 2000
+ROWID_NAMES = ("rowid", "oid", "_rowid_")
+
+
+class ColumnInfo:
+    __slots__ = ("name", "aff", "coll", "hidden")
+
+    def __init__(self, name, aff=None, coll=None, hidden=False):
+        self.name = name
+        self.aff = aff
+        self.coll = coll
+        self.hidden = hidden
+
+
+class Source:
+    """One FROM item of a query level."""
+
+    def __init__(self, name, columns, *, table=None, unit=None, has_rowid=False):
+        self.name = name  # the name used to qualify columns (alias or table name)
+        self.columns: list[ColumnInfo] = columns
+        self.table = table  # catalog table, for base tables
+        self.unit = unit  # compiled subquery/view/CTE
+        self.has_rowid = has_rowid
+        self.offset = 0
+        self.join = "INNER"  # how this item joins the ones before it
+        self.natural = False
+        self.on = None
+        self.using: list[str] = []
+        self.using_hidden: set[int] = set()  # columns merged into an earlier item
+        self.coalesce_with: dict[int, tuple] = {}  # FULL/RIGHT USING columns
+        self.index = 0
+        self.lname = name.lower() if name else None
+        self._colmap = None
+
+    @property
+    def width(self) -> int:
+        return len(self.columns) + (1 if self.has_rowid else 0)
+
+    def col_pos(self, j: int) -> int:
+        return self.offset + (1 if self.has_rowid else 0) + j
+
+    def find(self, name: str):
+        """Index of column ``name`` (case-insensitive), -1 for the rowid, or None."""
+        if self._colmap is None:
+            m = {}
+            for j, c in enumerate(self.columns):
+                m.setdefault(c.name.lower(), j)
+            self._colmap = m
+        low = name.lower()
+        j = self._colmap.get(low)
+        if j is not None:
+            return j
+        if self.has_rowid and low in ROWID_NAMES:
+            return -1
+        return None
+
+
+class Scope:
+    """Name-resolution scope of one query level."""
+
+    def __init__(self, parent, session):
+        self.parent = parent
+        self.session = session
+        self.sources: list[Source] = []
+        self.holder = [None]
+        self.correlated = False  # something here reads an enclosing level
+        self.aliases: dict[str, object] = {}  # result-column aliases -> AST
+        self.alias_ok = False
+        self.ctes = parent.ctes if parent is not None else {}
+        self.width = 0
+        self.in_aggregate = False
+        self.used: set[int] = set()  # FROM items read by the term being compiled
+        self.used_cols: set[tuple[int, int]] = set()  # (item, column) read anywhere
+
+
+class Unit:
+    """A compiled query: column names, affinities, collations, and ``rows()``."""
+
+    def __init__(self, names, affs, colls, rows_fn, correlated=False, eqp=None):
+        self.names = names
+        self.affs = affs
+        self.colls = colls
+        self.rows = rows_fn  # () -> iterator of tuples
+        self.correlated = correlated
+        self.eqp = eqp or []
+
+
+class _State:
+    """Per-statement mutable state shared by all compiled closures."""
+
+    def __init__(self, session):
+        self.session = session
+        self.params: list = []
+        self.param_names: list[str | None] = []
+        self.param_index: dict[str, int] = {}
+        self.epoch = 0
+        self.eqp: list[tuple[int, str]] = []
+        self.fctxs: list = []
+        enc = "UTF-8"
+        if session is not None and session.storage is not None:
+            enc = session.storage.encoding
+        self.encoding = {"UTF-8": "utf-8", "UTF-16le": "utf-16le",
+                         "UTF-16be": "utf-16be"}.get(enc, "utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def compile_query(node, session, state=None, parent=None, texts=None) -> Unit:
+    state = state or _State(session)
+    return _QueryCompiler(state, parent).query(node, texts=texts)
+
+
+_ITEM_END = frozenset(("FROM", "WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "UNION",
+                       "INTERSECT", "EXCEPT", "SEMI", "EOF"))
+
+
+def result_texts(sql: str) -> list[str] | None:
+    """The source text of each result column of the statement's first SELECT, as
+    sqlite3 uses it for the names of un-aliased expressions."""
+    from ..sql.lexer import lex
+
+    try:
+        tokens = lex(sql)
+    except Exception:  # noqa: BLE001 - names only; the parser reports errors
+        return None
+    depth = 0
+    i = 0
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        if t.kind == "LP":
+            depth += 1
+        elif t.kind == "RP":
+            depth -= 1
+        elif depth == 0 and t.kind == "SELECT":
+            break
+        elif depth == 0 and t.kind in ("VALUES", "SEMI", "EOF"):
+            return None
+        i += 1
+    else:
+        return None
+    i += 1
+    if i < n and tokens[i].kind in ("DISTINCT", "ALL"):
+        i += 1
+    texts = []
+    start = i
+    depth = 0
+    while i < n:
+        t = tokens[i]
+        if t.kind == "LP":
+            depth += 1
+        elif t.kind == "RP":
+            depth -= 1
+            if depth < 0:
+                break
+        elif depth == 0 and (t.kind == "COMMA" or t.kind in _ITEM_END):
+            if i > start:
+                last = tokens[i - 1]
+                texts.append(sql[tokens[start].offset:last.offset + len(last.text)])
+            if t.kind != "COMMA":
+                break
+            start = i + 1
+        i += 1
+    return texts
+
+
+class _QueryCompiler:
+    def __init__(self, state: _State, parent: Scope | None):
+        self.state = state
+        self.parent = parent
+
+    # -- query dispatch ---------------------------------------------------------------------
+    def query(self, node, parent=None, eqp_parent=0, texts=None) -> Unit:
+        """Compile a Select statement node (body + ORDER BY/LIMIT/OFFSET + WITH)."""
+        parent = parent if parent is not None else self.parent
+        kind = type(node).__name__
+        if kind != "Select":
+            raise NotSupportedError(f"{kind} statements are not supported yet")
+        ctes = self._with(node.with_, parent)
+        cparent = parent
+        if node.with_ is not None:
+            cparent = _cte_scope(parent, ctes, self.state.session)
+        body = node.body
+        bkind = type(body).__name__
+        if bkind == "SelectCore":
+            return self.select(body, node, cparent, eqp_parent, texts)
+        if bkind == "Compound":
+            return self.compound(body, node, cparent, eqp_parent, texts)
+        if bkind == "Values":
+            return self.values(body, node, cparent)
+        raise NotSupportedError(f"{bkind} not supported yet")
+
+    def arm(self, node, parent, eqp_parent, texts=None) -> Unit:
+        kind = type(node).__name__
+        if kind == "SelectCore":
+            return self.select(node, None, parent, eqp_parent, texts)
+        if kind == "Values":
+            return self.values(node, None, parent)
+        if kind == "Select":
+            return self.query(node, parent, eqp_parent)
+        raise NotSupportedError(f"{kind} not supported yet")
+
+    # -- WITH -------------------------------------------------------------------------------
+    def _with(self, with_node, scope_parent):
+        """Register CTEs; returns the ctes mapping for the body."""
+        base = scope_parent.ctes if scope_parent is not None else {}
+        if with_node is None:
+            return base
+        ctes = dict(base)
+        recursive = with_node.recursive
+        for cte in with_node.ctes:
+            name = cte.name.lower()
+            ctes[name] = _CTE(cte, recursive, dict(ctes))
+        for c in ctes.values():
+            if isinstance(c, _CTE):
+                c.visible = ctes
+        return ctes
+
+    # -- VALUES -----------------------------------------------------------------------------
+    def values(self, node, outer, parent) -> Unit:
+        scope = Scope(parent, self.state.session)
+        ec = ExprCompiler(_Resolver(self, scope, aggregate_ok=False))
+        rows = []
+        width = None
+        for row in node.rows:
+            if width is None:
+                width = len(row)
+            elif len(row) != width:
+                raise OperationalError("all VALUES must have the same number of terms")
+            rows.append([ec.compile(e).fn for e in row])
+        names = [f"column{i + 1}" for i in range(width or 0)]
+
+        def run():
+            for row in rows:
+                yield tuple([f(None) for f in row])
+        unit = Unit(names, [None] * len(names), [None] * len(names), run,
+                    correlated=scope.correlated)
+        if outer is not None and (outer.order_by or outer.limit is not None):
+            return self._finish_compound(unit, outer, parent)
+        return unit
+
+    # -- compound ---------------------------------------------------------------------------
+    def compound(self, node, outer, parent, eqp_parent, texts=None) -> Unit:
+        terms = node.terms()
+        if len(terms) > 500:
+            raise OperationalError("too many terms in compound SELECT")
+        ops = []
+        n = node
+        while type(n).__name__ == "Compound":
+            ops.append(n.op.upper())
+            n = n.left
+        ops.reverse()
+        arms = [self.arm(t, parent, eqp_parent, texts if i == 0 else None)
+                for i, t in enumerate(terms)]
+        width = len(arms[0].names)
+        for op, arm in zip(ops, arms[1:]):
+            if len(arm.names) != width:
+                raise OperationalError(
+                    f"SELECTs to the left and right of {op} do not have the same number of "
+                    "result columns")
+        names = arms[0].names
+        affs = arms[0].affs
+        colls = list(arms[0].colls)
+        keyf = distinct_key(colls)
+        sort_all = [(lambda r, i=i: r[i], colls[i], False, None) for i in range(width)]
+
+        def run():
+            rows = arms[0].rows()
+            for op, arm in zip(ops, arms[1:]):
+                if op == "UNION ALL":
+                    rows = _chain(rows, arm.rows())
+                    continue
+                if op == "UNION":
+                    rows = unique(_chain(rows, arm.rows()), keyf)
+                elif op == "INTERSECT":
+                    rows = intersect(rows, arm.rows(), keyf)
+                elif op == "EXCEPT":
+                    rows = except_(rows, arm.rows(), keyf)
+                else:
+                    raise NotSupportedError(f"compound operator {op} not supported yet")
+                rows = iter(sort_rows(list(rows), sort_all))
+            return rows
+        unit = Unit(names, affs, colls, run, correlated=any(a.correlated for a in arms))
+        if outer is not None:
+            return self._finish_compound(unit, outer, parent)
+        return unit
+
+    def _finish_compound(self, unit, outer, parent) -> Unit:
+        order = self._compound_order(outer, unit.names, unit.colls)
+        limit_fn, offset_fn = self._limit(outer, parent)
+        rows_fn = unit.rows
+        if order:
+            self.state.eqp.append((0, "USE TEMP B-TREE FOR ORDER BY"))
+
+        def run():
+            rows = rows_fn()
+            if order:
+                rows = iter(sort_rows(list(rows), order))
+            return limit_offset(rows, limit_fn(), offset_fn())
+        return Unit(unit.names, unit.affs, unit.colls, run, unit.correlated)
+
+    def _compound_order(self, node, names, colls):
+        terms = []
+        for i, term in enumerate(node.order_by or []):
+            e = term.expr
+            pos = None
+            coll = None
+            base = e
+            if type(base).__name__ == "Collate":
+                coll = base.collation.upper()
+                base = base.operand
+            lit = _int_literal(base)
+            if lit is not None:
+                if not 1 <= lit <= len(names):
+                    raise OperationalError(
+                        f"{_ordinal(i + 1)} ORDER BY term out of range - should be between 1 "
+                        f"and {len(names)}")
+                pos = lit - 1
+            elif type(base).__name__ == "Column" and not getattr(base, "table", None):
+                low = base.name.lower()
+                for k, nm in enumerate(names):
+                    if nm.lower() == low:
+                        pos = k
+                        break
+            if pos is None:
+                raise OperationalError(
+                    f"{_ordinal(i + 1)} ORDER BY term does not match any column in the "
+                    "result set")
+            terms.append((lambda r, k=pos: r[k], coll or colls[pos], _desc(term),
+                          _nulls_first(term)))
+        return terms
+
+    # -- LIMIT/OFFSET -----------------------------------------------------------------------
+    def _limit(self, node, scope):
+        limit = getattr(node, "limit", None)
+        offset = getattr(node, "offset", None)
+        ec = ExprCompiler(_Resolver(self, Scope(scope, self.state.session), aggregate_ok=False))
+
+        def make(e, what):
+            if e is None:
+                return lambda: None
+            c = ec.compile(e)
+
+            def get():
+                v = c.fn(None)
+                v2 = V.apply_affinity(v, "NUMERIC") if type(v) is str else v
+                if type(v2) is float and v2 == int(v2):
+                    v2 = int(v2)
+                if type(v2) is not int:
+                    raise OperationalError("datatype mismatch")
+                return v2
+            return get
+        return make(limit, "LIMIT"), make(offset, "OFFSET")
+
+    # -- SELECT -----------------------------------------------------------------------------
+    def select(self, core, outer, parent, eqp_parent=0, texts=None) -> Unit:
+        """One SelectCore; ``outer`` is the Select carrying ORDER BY/LIMIT (or None for an
+        arm of a compound)."""
+        scope = Scope(parent, self.state.session)
+        if core.from_ is not None:
+            self._from(core.from_, scope)
+        off = 0
+        for i, s in enumerate(scope.sources):
+            s.offset = off
+            s.index = i
+            off += s.width
+        scope.width = off
+        self._mark_using(scope)
+        resolver = _Resolver(self, scope)
+        ec = ExprCompiler(resolver)
+
+        # result columns (stars expanded)
+        items = self._result_items(core, scope, texts)
+        if len(items) > MAX_COLUMNS:
+            raise OperationalError("too many columns in result set")
+        for _name, expr_node, alias in items:
+            if alias:
+                scope.aliases.setdefault(alias.lower(), expr_node)
+        windows = {w.name.lower(): w.spec for w in core.windows}
+        resolver.window_defs = windows
+        order_by = list(outer.order_by) if outer is not None else []
+        group_by = list(core.group_by or [])
+        having = core.having
+        has_agg = bool(group_by) or _contains_aggregate(
+            [e for _n, e, _a in items] + ([having] if having is not None else [])
+            + [t.expr for t in order_by])
+        if having is not None and not group_by and not has_agg:
+            raise OperationalError("a GROUP BY clause is required before HAVING")
+
+        # WHERE terms (no aggregates)
+        terms: list[P.Term] = []
+        resolver.aggregate_ok = False
+        if core.where is not None:
+            scope.alias_ok = True
+            for t in _conjuncts(core.where):
+                scope.used = set()
+                c = ec.compile(t)
+                terms.append(P.Term(c, scope.used, c.cmps))
+        scope.alias_ok = False
+        # ON / USING: inner joins join the WHERE terms; outer joins keep theirs
+        join_terms: dict[int, list] = {}
+        for s in scope.sources:
+            own = []
+            if s.on is not None:
+                for t in _conjuncts(s.on):
+                    scope.used = set()
+                    c = ec.compile(t)
+                    own.append(P.Term(c, scope.used | {s.index}, c.cmps))
+            if s.using or s.natural:
+                own.extend(self._using_terms(s, scope))
+            if s.join in ("LEFT", "RIGHT", "FULL"):
+                join_terms[s.index] = own
+            else:
+                terms.extend(own)
+        scope.used = set()
+
+        # GROUP BY
+        agg_specs: list[AggSpec] = []
+        resolver.agg_specs = agg_specs
+        resolver.agg_base = scope.width
+        group_fns = []
+        group_colls = []
+        if group_by:
+            scope.alias_ok = True
+            for g in group_by:
+                lit = _int_literal(g)
+                if lit is not None:
+                    if not 1 <= lit <= len(items):
+                        raise OperationalError(
+                            f"{_ordinal(len(group_fns) + 1)} GROUP BY term out of range - "
+                            f"should be between 1 and {len(items)}")
+                    g = items[lit - 1][1]
+                c = ec.compile(g)
+                group_fns.append(c.fn)
+                group_colls.append(c.coll)
+            scope.alias_ok = False
+        resolver.aggregate_ok = has_agg
+
+        # window calls
+        win_calls: list[WindowCall] = []
+        resolver.win_calls = win_calls
+
+        # result expressions, HAVING, ORDER BY
+        out_exprs = [ec.compile(e) for _n, e, _a in items]
+        names = [n for n, _e, _a in items]
+        affs = [c.aff for c in out_exprs]
+        colls = [c.coll for c in out_exprs]
+        having_fn = None
+        if having is not None:
+            scope.alias_ok = True
+            having_fn = predicate(ec.compile(having))
+            scope.alias_ok = False
+        order_terms = []
+        order_cols = []
+        scope.alias_ok = True
+        for i, term in enumerate(order_by):
+            fn, coll, desc, nf, col = self._order_term(term, i, items, out_exprs, ec)
+            order_terms.append((fn, coll, desc, nf))
+            order_cols.append((col, coll, desc, nf))
+        scope.alias_ok = False
+        resolver.win_base = scope.width + len(agg_specs)
+        limit_fn, offset_fn = self._limit(outer, parent)
+
+        # plan FROM + WHERE now that every column the query reads is known
+        plan = P.plan_level(scope, terms, join_terms, self.state, eqp_parent, scope.used_cols,
+                            order_cols if not has_agg else None)
+        from_rows = plan.rows
+
+        distinct = bool(core.distinct)
+        width = scope.width
+        out_fns = [c.fn for c in out_exprs]
+        nout = len(out_fns)
+        keyf = distinct_key(colls) if distinct else None
+        sorted_by_plan = (not has_agg and not win_calls and order_terms
+                          and plan.provides_order(order_cols))
+        agg_list = agg_specs
+
+        if nout == 1:
+            f0 = out_fns[0]
+
+            def project(r):
+                return (f0(r),)
+        elif not has_agg and not win_calls and all(c.column is not None for c in out_exprs):
+            idx = [c.column for c in out_exprs]
+            lo = idx[0]
+            if idx == list(range(lo, lo + nout)):
+                hi = lo + nout
+
+                def project(r):
+                    return tuple(r[lo:hi])
+            else:
+                def project(r):
+                    return tuple([r[i] for i in idx])
+        else:
+            def project(r):
+                return tuple([f(r) for f in out_fns])
+
+        eqp = self.state.eqp
+        if distinct:
+            eqp.append((eqp_parent, "USE TEMP B-TREE FOR DISTINCT"))
+        need_sort = bool(order_terms) and not sorted_by_plan
+        if need_sort:
+            eqp.append((eqp_parent, "USE TEMP B-TREE FOR ORDER BY"))
+
+        def run():
+            rows = from_rows()
+            if has_agg:
+                rows = group(rows, group_fns, group_colls, agg_list, width)
+                if having_fn is not None:
+                    rows = filter(having_fn, rows)
+            if win_calls:
+                rows = iter(apply_windows(list(rows), win_calls))
+            if need_sort:
+                keyed = [(project(r), tuple([t[0](r) for t in order_terms])) for r in rows]
+                if distinct:
+                    keyed = list(unique(keyed, (lambda kr: kr[0]) if keyf is None
+                                        else (lambda kr: keyf(kr[0]))))
+                sort_rows(keyed, [(lambda kr, i=i: kr[1][i], t[1], t[2], t[3])
+                                  for i, t in enumerate(order_terms)])
+                out = (kr[0] for kr in keyed)
+            else:
+                out = map(project, rows)
+                if distinct:
+                    out = unique(out, keyf)
+            return limit_offset(out, limit_fn(), offset_fn())
+        return Unit(names, affs, colls, run, correlated=scope.correlated)
+
+    def _order_term(self, term, i, items, out_exprs, ec):
+        e = term.expr
+        coll = None
+        base = e
+        if type(base).__name__ == "Collate":
+            coll = base.collation.upper()
+            base = base.operand
+        lit = _int_literal(base)
+        if lit is not None:
+            if not 1 <= lit <= len(items):
+                raise OperationalError(
+                    f"{_ordinal(i + 1)} ORDER BY term out of range - should be between 1 and "
+                    f"{len(items)}")
+            c = out_exprs[lit - 1]
+        elif (type(base).__name__ == "Column" and base.table is None
+              and base.name.lower() in ec.resolver.scope.aliases):
+            c = ec.compile(ec.resolver.scope.aliases[base.name.lower()])
+        else:
+            c = ec.compile(base)
+        if coll is None:
+            coll = c.coll
+        return (c.fn, coll or "BINARY", _desc(term), _nulls_first(term), c.column)
+
+    # -- FROM -------------------------------------------------------------------------------
+    def _from(self, clause, scope):
+        """Flatten the JoinClause into scope.sources, recording join operators."""
+        scope.sources.append(self._source(clause.first, scope))
+        for j in clause.joins:
+            src = self._source(j.source, scope)
+            op = (j.op or ",").upper()
+            if op in (",", "JOIN", "INNER", "CROSS"):
+                op = "INNER"
+            if op not in ("INNER", "LEFT", "RIGHT", "FULL"):
+                raise OperationalError(f"unknown join type: {j.op}")
+            src.join = op
+            src.natural = bool(j.natural)
+            src.on = j.on
+            src.using = list(j.using or [])
+            if src.natural and (src.on is not None or src.using):
+                raise OperationalError(
+                    "a NATURAL join may not have an ON or USING clause")
+            scope.sources.append(src)
+
+    def _source(self, node, scope) -> Source:
+        kind = type(node).__name__
+        session = self.state.session
+        if kind == "TableRef":
+            name = node.name
+            schema = node.schema
+            alias = node.alias
+            if node.indexed_by is not None:
+                raise NotSupportedError("INDEXED BY is not supported yet")
+            low = name.lower()
+            if schema is None and low in scope.ctes:
+                cte = scope.ctes[low]
+                unit = cte.compile(self, scope)
+                return self._subquery_source(alias or name, unit)
+            if schema is not None and schema.lower() not in ("main", "temp"):
+                raise OperationalError(f"no such table: {schema}.{name}")
+            table = session.catalog.table(low)
+            if table is not None:
+                cols = [ColumnInfo(c.name, c.affinity, (c.collation or "BINARY").upper(),
+                                   c.generated == "VIRTUAL" and False)
+                        for c in table.columns]
+                if any(c.generated for c in table.columns):
+                    raise NotSupportedError("generated columns are not supported yet")
+                return Source(alias or table.name, cols, table=table,
+                              has_rowid=not table.without_rowid)
+            view = session.catalog.view(low)
+            if view is not None:
+                unit = session.compile_view(view, self)
+                return self._subquery_source(alias or view.name, unit)
+            full = f"{schema}.{name}" if schema else name
+            raise OperationalError(f"no such table: {full}")
+        if kind == "SubqueryRef":
+            unit = self.query(node.select, scope.parent)
+            return self._subquery_source(node.alias, unit)
+        if kind == "TableFunctionRef":
+            raise NotSupportedError(f"table-valued function {node.name} is not supported yet")
+        raise NotSupportedError(f"FROM item {kind} is not supported yet")
+
+    def _subquery_source(self, alias, unit: Unit) -> Source:
+        cols = [ColumnInfo(n, a, c) for n, a, c in zip(unit.names, unit.affs, unit.colls)]
+        # duplicate names get ":N" suffixes, as sqlite3ColumnsFromExprList does
+        seen = {}
+        for col in cols:
+            low = col.name.lower()
+            if low in seen:
+                k = seen[low]
+                while True:
+                    k += 1
+                    cand = f"{col.name}:{k}"
+                    if cand.lower() not in seen:
+                        break
+                seen[low] = k
+                col.name = cand
+                seen[cand.lower()] = 0
+            else:
+                seen[low] = 0
+        src = Source(alias, cols, unit=unit, has_rowid=False)
+        return src
+
+    def _mark_using(self, scope: Scope):
+        """Pair USING/NATURAL columns with the earlier items and hide the right copies."""
+        for idx, src in enumerate(scope.sources):
+            src.using_pairs = []
+            if not (src.using or src.natural):
+                continue
+            left = scope.sources[:idx]
+            if src.natural:
+                names = []
+                for c in src.columns:
+                    if c.hidden:
+                        continue
+                    if any((s.find(c.name) or -1) >= 0 or s.find(c.name) == 0 for s in left):
+                        names.append(c.name)
+            else:
+                names = src.using
+            for name in names:
+                j = src.find(name)
+                if j is None or j < 0:
+                    raise OperationalError(
+                        f"cannot join using column {name} - column not present in both tables")
+                found = None
+                for s in left:
+                    k = s.find(name)
+                    if k is not None and k >= 0 and k not in s.using_hidden:
+                        if found is not None:
+                            raise OperationalError(f"ambiguous reference to {name} in USING()")
+                        found = (s, k)
+                if found is None:
+                    raise OperationalError(
+                        f"cannot join using column {name} - column not present in both tables")
+                s, k = found
+                src.using_hidden.add(j)
+                if src.join in ("RIGHT", "FULL"):
+                    src.coalesce_with[j] = (s, k)
+                src.using_pairs.append((s, k, j))
+
+    def _using_terms(self, src: Source, scope: Scope):
+        from .expr import make_comparison
+
+        terms = []
+        for s, k, j in src.using_pairs:
+            a = _colexpr(s, k)
+            b = _colexpr(src, j)
+            c = make_comparison("=", a, b)
+            da, db = frozenset((s.index,)), frozenset((src.index,))
+            c.cmps = [("=", a, b, da, db)]
+            terms.append(P.Term(c, da | db, c.cmps))
+            scope.used_cols.add((s.index, k))
+            scope.used_cols.add((src.index, j))
+        return terms
+
+    # -- result columns ---------------------------------------------------------------------
+    def _result_items(self, core, scope, texts):
+        """(name, expr AST, alias) per result column, stars expanded."""
+        items = []
+        for i, rc in enumerate(core.columns):
+            kind = type(rc).__name__
+            if kind == "Star":
+                table = rc.table
+                if not scope.sources:
+                    raise OperationalError("no tables specified")
+                matched = False
+                for s in scope.sources:
+                    if table is not None and (s.lname or "") != table.lower():
+                        continue
+                    matched = True
+                    for j, c in enumerate(s.columns):
+                        if c.hidden:
+                            continue
+                        if table is None and j in s.using_hidden:
+                            continue
+                        items.append((c.name, _ColumnNode(s, j), None))
+                if table is not None and not matched:
+                    raise OperationalError(f"no such table: {table}")
+                continue
+            expr = rc.expr
+            alias = rc.alias
+            if alias is not None:
+                name = alias
+            else:
+                text = texts[i] if texts is not None and i < len(texts) else None
+                name = _expr_name(text, expr, scope)
+            items.append((name, expr, alias))
+        return items
+
+
+class _CTE:
+    def __init__(self, node, recursive, visible):
+        self.node = node
+        self.recursive = recursive
+        self.visible = visible
+        self.compiling = False
+
+    def compile(self, qc: _QueryCompiler, scope: Scope) -> Unit:
+        node = self.node
+        body = node.select
+        colnames = getattr(node, "columns", None)
+        cparent = _cte_scope(scope.parent, self.visible, qc.state.session)
+        if self.compiling:
+            raise _RecursiveRef(self)
+        kind = type(body.body).__name__
+        if kind == "Compound" and _refers_to(body, node.name):
+            unit = _recursive_cte(self, qc, cparent, body, colnames)
+        else:
+            self.compiling = True
+            try:
+                unit = qc.query(body, cparent)
+            except _RecursiveRef:
+                raise OperationalError(
+                    f"circular reference: {node.name}") from None
+            finally:
+                self.compiling = False
+        if colnames:
+            if len(colnames) != len(unit.names):
+                raise OperationalError(
+                    f"table {node.name} has {len(unit.names)} values for "
+                    f"{len(colnames)} columns")
+            unit = Unit(list(colnames), unit.affs, unit.colls, unit.rows, unit.correlated)
+        return unit
+
+
+class _RecursiveRef(Exception):
+    def __init__(self, cte):
+        self.cte = cte
+
+
+def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Unit:
+    """WITH RECURSIVE: the initial arms, then the recursive arms run once per queued row."""
+    compound = body.body
+    selects = compound.terms()
+    ops = []
+    n = compound
+    while type(n).__name__ == "Compound":
+        ops.append(n.op.upper())
+        n = n.left
+    ops.reverse()
+    # the arms before the first that references the CTE are the initial select
+    name = cte.node.name
+    k = 0
+    while k < len(selects) and not _refers_to(selects[k], name):
+        k += 1
+    if k == 0:
+        raise OperationalError(f"recursive reference in a subquery: {name}")
+    if body.order_by:
+        raise NotSupportedError(
+            "ORDER BY in a recursive common table expression is not supported yet")
+    if body.with_ is not None:
+        raise NotSupportedError("WITH inside a recursive common table expression")
+    init_units = [qc.arm(s, cparent, 0) for s in selects[:k]]
+    width = len(init_units[0].names)
+    names = list(colnames) if colnames else init_units[0].names
+    queue_row = [None]
+    # the CTE seen from inside the recursive arms: one row, the current queue entry
+    inner = Unit(names, init_units[0].affs, init_units[0].colls,
+                 lambda: iter([queue_row[0]]) if queue_row[0] is not None else iter(()),
+                 correlated=True)
+    visible = dict(cte.visible)
+    visible[name.lower()] = _FixedCTE(inner)
+    rparent = _cte_scope(cparent, visible, qc.state.session)
+    rec_units = [qc.arm(s, rparent, 0) for s in selects[k:]]
+    for u in init_units + rec_units:
+        if len(u.names) != width:
+            raise OperationalError(
+                "SELECTs to the left and right of UNION do not have the same number of result "
+                "columns")
+    distinct = any(op == "UNION" for op in ops[k - 1:])
+    init_ops = ops[:k - 1]
+    if any(op not in ("UNION", "UNION ALL") for op in ops):
+        raise NotSupportedError("recursive CTE with INTERSECT/EXCEPT not supported yet")
+    keyf = distinct_key(init_units[0].colls)
+    limit_fn, offset_fn = qc._limit(body, cparent)
+
+    def run():
+        limit = limit_fn()
+        offset = offset_fn() or 0
+        seen = set()
+        queue = []
+        produced = 0
+        skipped = 0
+
+        def accept(row):
+            if distinct or any(op == "UNION" for op in init_ops):
+                key = row if keyf is None else keyf(row)
+                if key in seen:
+                    return False
+                seen.add(key)
+            return True
+        from collections import deque
+        queue = deque()
+        for u in init_units:
+            for row in u.rows():
+                if accept(row):
+                    queue.append(row)
+        while queue:
+            row = queue.popleft()
+            if skipped < offset:
+                skipped += 1
+            else:
+                if limit is not None and limit >= 0 and produced >= limit:
+                    return
+                produced += 1
+                yield row
+            queue_row[0] = row
+            for u in rec_units:
+                for new in list(u.rows()):
+                    if accept(new):
+                        queue.append(new)
+            queue_row[0] = None
+    return Unit(names, init_units[0].affs, init_units[0].colls, run,
+                correlated=any(u.correlated for u in init_units))
+
+
+class _FixedCTE:
+    def __init__(self, unit):
+        self.unit = unit
+
+    def compile(self, qc, scope):
+        return self.unit
+
+
+def _cte_scope(parent, ctes, session):
+    s = Scope(parent, session)
+    s.ctes = ctes
+    if parent is not None:
+        s.holder = parent.holder
+    s._transparent = True
+    return s
+
+
+def _refers_to(node, name) -> bool:
+    low = name.lower()
+    for n in node.walk():
+        if type(n).__name__ == "TableRef" and n.schema is None and n.name.lower() == low:
+            return True
+    return False
+
+
+def _chain(a, b):
+    yield from a
+    yield from b
+
+
+# ---------------------------------------------------------------------------------------------
+# name resolution and expression hooks
+# ---------------------------------------------------------------------------------------------
+
+
+class _ColumnNode:
+    """A synthetic AST node for a star-expanded column."""
+
+    def __init__(self, source, j):
+        self.source = source
+        self.j = j
+
+
+def _colexpr(s: Source, j: int) -> CExpr:
+    if j < 0:
+        pos = s.offset
+        return CExpr(lambda r, p=pos: r[p], aff="INTEGER", column=pos)
+    c = s.columns[j]
+    pos = s.col_pos(j)
+    return CExpr(lambda r, p=pos: r[p], aff=c.aff, coll=c.coll, column=pos)
+
+
+class _Resolver:
+    def __init__(self, qc: _QueryCompiler, scope: Scope, aggregate_ok=True):
+        self.qc = qc
+        self.scope = scope
+        self.aggregate_ok = aggregate_ok
+        self.in_post_agg = False
+        self.misuse_where = False
+        self.agg_specs = None
+        self.agg_base = 0
+        self.win_calls = None
+        self.win_base = 0
+        self.window_defs = {}
+        self._agg_depth = 0
+
+    @property
+    def state(self):
+        return self.qc.state
+
+    # column references
+    def column(self, node) -> CExpr:
+        if isinstance(node, _ColumnNode):
+            s, j = node.source, node.j
+            self._note(self.scope, s, j)
+            if j in s.coalesce_with:
+                return self._coalesced(s, j)
+            return _colexpr(s, j)
+        name = node.name
+        table = node.table
+        scope = self.scope
+        level = 0
+        while scope is not None:
+            hit = self._find(scope, name, table)
+            if hit is not None:
+                s, j = hit
+                self._note(scope, s, j)
+                if level == 0:
+                    if j >= 0 and j in s.coalesce_with and table is None:
+                        return self._coalesced(s, j)
+                    return _colexpr(s, j)
+                return self._outer(scope, s, j)
+            if level == 0 and table is None and scope.alias_ok and name.lower() in scope.aliases:
+                target = scope.aliases[name.lower()]
+                if not (type(target).__name__ == "Column" and target is node):
+                    saved = scope.alias_ok
+                    scope.alias_ok = False
+                    try:
+                        return self._compile_alias(target)
+                    finally:
+                        scope.alias_ok = saved
+            scope = scope.parent
+            level += 1
+        if table is None and name.lower() in ("true", "false"):
+            return constant(1 if name.lower() == "true" else 0)
+        full = f"{table}.{name}" if table else name
+        schema = getattr(node, "schema", None)
+        if schema:
+            full = f"{schema}.{full}"
+        raise OperationalError(f"no such column: {full}")
+
+    @staticmethod
+    def _note(scope, s, j):
+        scope.used.add(s.index)
+        scope.used_cols.add((s.index, j))
+        if j >= 0 and j in s.coalesce_with:
+            other, k = s.coalesce_with[j]
+            scope.used.add(other.index)
+            scope.used_cols.add((other.index, k))
+
+    def _compile_alias(self, target):
+        ec = ExprCompiler(self)
+        return ec.compile(target)
+
+    def _coalesced(self, s, j):
+        other_s, k = s.coalesce_with[j]
+        a = _colexpr(other_s, k)
+        b = _colexpr(s, j)
+        fa, fb = a.fn, b.fn
+
+        def f(r):
+            v = fa(r)
+            return fb(r) if v is None else v
+        return CExpr(f, aff=a.aff, coll=a.coll)
+
+    def _find(self, scope: Scope, name, table):
+        hits = []
+        low_t = table.lower() if table else None
+        for s in scope.sources:
+            if low_t is not None and s.lname != low_t:
+                continue
+            j = s.find(name)
+            if j is None:
+                continue
+            if low_t is None and j >= 0 and j in s.using_hidden:
+                continue
+            if j >= 0 and s.columns[j].hidden and low_t is None and False:
+                continue
+            hits.append((s, j))
+        if not hits:
+            return None
+        if len(hits) > 1:
+            # rowid of several tables, or a column in several
+            full = f"{table}.{name}" if table else name
+            raise OperationalError(f"ambiguous column name: {full}")
+        return hits[0]
+
+    def _outer(self, scope: Scope, s: Source, j: int) -> CExpr:
+        # mark every level between here and the target as correlated
+        sc = self.scope
+        while sc is not None and sc is not scope:
+            sc.correlated = True
+            sc = sc.parent
+        holder = scope.holder
+        pos = s.offset if j < 0 else s.col_pos(j)
+        aff = "INTEGER" if j < 0 else s.columns[j].aff
+        coll = None if j < 0 else s.columns[j].coll
+        if j >= 0 and j in s.coalesce_with:
+            other_s, k = s.coalesce_with[j]
+            p2 = other_s.col_pos(k)
+
+            def f(r):
+                row = holder[0]
+                v = row[p2]
+                return row[pos] if v is None else v
+            return CExpr(f, aff=aff, coll=coll, uses_row=False)
+        return CExpr(lambda r: holder[0][pos], aff=aff, coll=coll, uses_row=False)
+
+    def call_scalar(self, fd, args, coll=None):
+        """A function tuple-of-values -> value for a scalar FunctionDef."""
+        impl = fd.impl
+        if fd.needs_context:
+            from ..functions import FunctionContext
+
+            st = self.state
+            ctx = FunctionContext(encoding=st.encoding, collation=coll or "BINARY")
+            st.fctxs.append(ctx)
+            return lambda a: impl(ctx, *a)
+        return lambda a: impl(*a)
+
+    # parameters
+    def parameter(self, node) -> CExpr:
+        st = self.state
+        params = st.params
+        idx = _param_index(st, node)
+        return CExpr(lambda r: params[idx], uses_row=False)
+
+    # subqueries
+    def subquery(self, select_node) -> Unit:
+        sub = _QueryCompiler(self.state, self.scope)
+        return sub.query(select_node, self.scope)
+
+    # aggregates and windows
+    def function(self, node, ec: ExprCompiler) -> CExpr | None:
+        """Aggregate or window call -> CExpr; None for a scalar function."""
+        name = node.name.lower()
+        over = getattr(node, "over", None)
+        filt = getattr(node, "filter", None)
+        star = bool(getattr(node, "star", False))
+        distinct = bool(getattr(node, "distinct", False))
+        args = list(getattr(node, "args", None) or [])
+        if over is not None:
+            return self._window_call(node, name, args, over, filt, star, distinct, ec)
+        agg = AGGREGATE_FUNCTIONS.get(name)
+        if agg is None or (name in ("min", "max") and len(args) != 1):
+            if name in WINDOW_FUNCTIONS:
+                raise OperationalError(f"misuse of window function {name}()")
+            if filt is not None:
+                raise OperationalError(
+                    f"FILTER may not be used with non-aggregate {name}()")
+            return None
+        nargs = 0 if star else len(args)
+        if star and name != "count":
+            raise OperationalError(f"wrong number of arguments to function {name}()")
+        if not (agg.min_args <= nargs <= agg.max_args):
+            raise OperationalError(f"wrong number of arguments to function {name}()")
+        if distinct and nargs != 1:
+            raise OperationalError(
+                "DISTINCT aggregates must have exactly one argument")
+        if not self.aggregate_ok or self._agg_depth:
+            raise OperationalError(f"misuse of aggregate: {name}()")
+        if self.agg_specs is None:
+            raise OperationalError(f"misuse of aggregate: {name}()")
+        # compile the arguments in the pre-aggregation context
+        self._agg_depth += 1
+        saved = self.in_post_agg
+        self.in_post_agg = False
+        try:
+            cargs = [ec.compile(a) for a in args]
+            cfilt = predicate(ec.compile(filt)) if filt is not None else None
+        finally:
+            self._agg_depth -= 1
+            self.in_post_agg = saved
+        coll = cargs[0].coll if cargs else None
+        spec = AggSpec(agg, [c.fn for c in cargs], distinct, cfilt, coll, star=star or nargs == 0)
+        k = len(self.agg_specs)
+        self.agg_specs.append(spec)
+        pos = self.agg_base + k
+        aff = None
+        return CExpr(lambda r: r[pos], aff=aff, coll=coll if name in ("min", "max") else None)
+
+    def _window_call(self, node, name, args, over, filt, star, distinct, ec):
+        if self.win_calls is None or self._agg_depth:
+            raise OperationalError(f"misuse of window function {name}()")
+        spec_node = over
+        if isinstance(over, str):
+            w = self.window_defs.get(over.lower())
+            if w is None:
+                raise OperationalError(f"no such window: {over}")
+            spec_node = w
+        wspec = self._window_spec(spec_node, ec)
+        builtin = WINDOW_FUNCTIONS.get(name)
+        if builtin is not None:
+            if not builtin.min_args <= len(args) <= builtin.max_args:
+                raise OperationalError(f"wrong number of arguments to function {name}()")
+            if filt is not None:
+                raise OperationalError(
+                    "FILTER clause may only be used with aggregate window functions")
+            cargs = [ec.compile(a).fn for a in args]
+            call = WindowCall(wspec, builtin=builtin, args=cargs)
+        else:
+            agg = AGGREGATE_FUNCTIONS.get(name)
+            if agg is None:
+                from ..functions import SCALAR_FUNCTIONS
+                if name in SCALAR_FUNCTIONS:
+                    raise OperationalError(f"{name}() may not be used as a window function")
+                raise OperationalError(f"no such function: {name}")
+            nargs = 0 if star else len(args)
+            if not (agg.min_args <= nargs <= agg.max_args):
+                raise OperationalError(f"wrong number of arguments to function {name}()")
+            if distinct:
+                raise OperationalError(
+                    "DISTINCT is not supported for window functions")
+            cargs = [ec.compile(a) for a in args]
+            cfilt = predicate(ec.compile(filt)) if filt is not None else None
+            coll = cargs[0].coll if cargs else None
+            spec = AggSpec(agg, [c.fn for c in cargs], False, cfilt, coll,
+                           star=star or nargs == 0)
+            call = WindowCall(wspec, agg=spec)
+        k = len(self.win_calls)
+        self.win_calls.append(call)
+        resolver = self
+
+        def f(r):
+            return r[resolver.win_base + k]
+        return CExpr(f)
+
+    def _window_spec(self, w, ec) -> WindowSpec:
+        base = getattr(w, "base", None)
+        partition = list(getattr(w, "partition_by", None) or [])
+        order = list(getattr(w, "order_by", None) or [])
+        frame = getattr(w, "frame", None)
+        if base:
+            b = self.window_defs.get(base.lower())
+            if b is None:
+                raise OperationalError(f"no such window: {base}")
+            if partition:
+                raise OperationalError(f"cannot override PARTITION clause of window: {base}")
+            if order and getattr(b, "order_by", None):
+                raise OperationalError(f"cannot override ORDER BY clause of window: {base}")
+            if getattr(b, "frame", None) is not None:
+                raise OperationalError(f"cannot override frame specification of window: {base}")
+            partition = list(getattr(b, "partition_by", None) or [])
+            order = order or list(getattr(b, "order_by", None) or [])
+        cache = getattr(self, "_wspec_cache", None)
+        if cache is None:
+            cache = self._wspec_cache = {}
+        key = id(w)
+        if key in cache:
+            return cache[key]
+        pfns = []
+        for e in partition:
+            c = ec.compile(e)
+            pfns.append((c.fn, c.coll))
+        ofns = []
+        for t in order:
+            e = t.expr
+            coll = None
+            if type(e).__name__ == "Collate":
+                coll = e.collation
+            c = ec.compile(e)
+            ofns.append((c.fn, coll or c.coll, _desc(t), _nulls_first(t)))
+        fs = None
+        if frame is not None:
+            fs = self._frame(frame, ec, bool(ofns))
+        elif not ofns:
+            fs = FrameSpec("ROWS", ("UNBOUNDED_PRECEDING", None), ("UNBOUNDED_FOLLOWING", None))
+        spec = WindowSpec(pfns, ofns, fs)
+        cache[key] = spec
+        return spec
+
+    def _frame(self, frame, ec, has_order) -> FrameSpec:
+        kind = frame.unit.upper()
+
+        def bound(b):
+            btype = b.kind.upper().replace(" ", "_")
+            fn = None
+            if getattr(b, "expr", None) is not None:
+                c = ec.compile(b.expr)
+                fn = c.fn
+            return (btype, fn)
+        start = bound(frame.start)
+        end = bound(frame.end) if frame.end is not None else ("CURRENT_ROW", None)
+        exclude = getattr(frame, "exclude", None)
+        if exclude:
+            exclude = exclude.upper().replace(" ", "_")
+            if exclude == "NO_OTHERS":
+                exclude = None
+        if kind == "RANGE" and (start[1] is not None or end[1] is not None) and not has_order:
+            raise OperationalError(
+                "RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression")
+        order_rank = {"UNBOUNDED_PRECEDING": 0, "PRECEDING": 1, "CURRENT_ROW": 2,
+                      "FOLLOWING": 3, "UNBOUNDED_FOLLOWING": 4}
+        if start[0] == "UNBOUNDED_FOLLOWING" or end[0] == "UNBOUNDED_PRECEDING" or \
+                order_rank[start[0]] > order_rank[end[0]]:
+            raise OperationalError("unsupported frame specification")
+        return FrameSpec(kind, start, end, exclude)
+
+
+def _param_index(state: _State, node) -> int:
+    """0-based parameter slot (the parser numbers parameters as SQLite does)."""
+    n = node.number
+    names = state.param_names
+    while len(names) < n:
+        names.append(None)
+    if node.name != "?" and names[n - 1] is None:
+        names[n - 1] = node.name
+    return n - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _conjuncts(node):
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n).__name__ == "Binary" and n.op.upper() == "AND":
+            stack.append(n.right)
+            stack.append(n.left)
+        else:
+            out.append(n)
+    return out
+
+
+_SUBQUERY_NODES = ("Select", "Subquery", "Exists", "SubqueryRef")
+
+
+def _contains_aggregate(nodes) -> bool:
+    for root in nodes:
+        if root is None:
+            continue
+        for n in _walk_expr(root):
+            if type(n).__name__ == "Function":
+                if n.over is not None:
+                    continue
+                name = n.name.lower()
+                if name in AGGREGATE_FUNCTIONS and not (
+                        name in ("min", "max") and len(n.args) != 1):
+                    return True
+    return False
+
+
+def _walk_expr(node):
+    """Walk an expression without descending into subqueries or window calls."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n is None or isinstance(n, _ColumnNode):
+            continue
+        yield n
+        kind = type(n).__name__
+        if kind in _SUBQUERY_NODES:
+            continue
+        if kind == "In" and n.select is not None:
+            stack.append(n.operand)
+            continue
+        if kind == "Function" and n.over is not None:
+            continue
+        stack.extend(n.children())
+
+
+def _int_literal(node):
+    if type(node).__name__ == "Number" and node.text.isdigit():
+        return int(node.text)
+    return None
+
+
+def _desc(term) -> bool:
+    return (term.direction or "").upper() == "DESC"
+
+
+def _nulls_first(term):
+    n = term.nulls
+    if n is None:
+        return None
+    return n.upper() == "FIRST"
+
+
+def _ordinal(n: int) -> str:
+    if 10 <= n % 100 <= 20:
+        suf = "th"
+    else:
+        suf = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suf}"
+
+
+def _expr_name(text, expr, scope) -> str:
+    """The result column name sqlite3 reports for an un-aliased expression: a column's
+    declared name, else the expression's text as written."""
+    if type(expr).__name__ == "Column":
+        hit = None
+        sc = scope
+        try:
+            while sc is not None and hit is None:
+                hit = _Resolver(None, sc)._find(sc, expr.name, expr.table)
+                sc = sc.parent
+        except OperationalError:
+            hit = None
+        if hit is not None:
+            s, j = hit
+            if j < 0:
+                return "rowid" if s.table is not None else expr.name
+            return s.columns[j].name
+        if text is None:
+            return expr.name
+    if text is not None:
+        return text
+    return expr.to_sql()

@@ -1,0 +1,189 @@
+"""Per-connection executor state: catalog access, views, prepared statements.
+
+``Session.prepare(statement)`` compiles one parsed statement.  Queries
+(SELECT, VALUES, compound selects, and ``EXPLAIN QUERY PLAN`` of those) give
+a ``Prepared`` whose ``run(values)`` yields result tuples; every statement
+that would write or change the schema raises ``NotSupportedError`` (the write
+side comes in a later issue).  ``Session.prepare_sql(sql)`` caches prepared
+statements by SQL text, as sqlite3's statement cache does, so repeated point
+queries do not pay for parsing and planning again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from ..errors import NotSupportedError, OperationalError, ProgrammingError
+
+__all__ = ["Prepared", "Session"]
+
+_QUERY_KINDS = ("Select", "CompoundSelect", "Compound", "Values")
+_CACHE_SIZE = 128
+
+
+class Prepared:
+    """A compiled statement: parameter names, result column names and ``run``."""
+
+    def __init__(self, statement, session, unit, state, eqp=False):
+        self.statement = statement
+        self.session = session
+        self.unit = unit
+        self.state = state
+        self.eqp = eqp
+        self.parameter_names = list(state.param_names)
+        if eqp:
+            self.column_names = ["id", "parent", "notused", "detail"]
+        else:
+            self.column_names = list(unit.names)
+        self.busy = False
+
+    def run(self, values):
+        state = self.state
+        state.params[:] = values
+        state.epoch += 1
+        if state.fctxs:
+            import time
+
+            now = time.time()
+            for ctx in state.fctxs:
+                ctx.now = now
+        if self.eqp:
+            return iter([(i + 2, p, 0, d) for i, (p, d) in enumerate(state.eqp_rows)])
+        return self._rows()
+
+    def _rows(self):
+        self.busy = True
+        try:
+            yield from self.unit.rows()
+        finally:
+            self.busy = False
+
+
+class Session:
+    def __init__(self, storage):
+        self.storage = storage
+        if storage is not None:
+            self.catalog_obj = storage.catalog
+        else:
+            from ..schema import Catalog
+
+            self.catalog_obj = Catalog([])
+        self.catalog = _CatalogView(self.catalog_obj)
+        self._cache: OrderedDict[str, Prepared] = OrderedDict()
+        self._views_compiling: set[str] = set()
+
+    def close(self) -> None:
+        if self.storage is not None:
+            self.storage.close()
+            self.storage = None
+
+    # -- statements ------------------------------------------------------------------------
+    def prepare_sql(self, sql: str):
+        """(parsed statement count, Prepared or None) for ``sql``, using the cache."""
+        hit = self._cache.get(sql)
+        if hit is not None and not hit.busy:
+            self._cache.move_to_end(sql)
+            return hit
+        from ..sql import parse
+
+        statements = parse(sql)
+        if not statements:
+            return None
+        if len(statements) > 1:
+            raise ProgrammingError("You can only execute one statement at a time.")
+        prepared = self.prepare(statements[0], sql)
+        self._cache[sql] = prepared
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return prepared
+
+    def prepare(self, statement, sql: str | None = None) -> Prepared:
+        from .select import _State, compile_query, result_texts
+
+        kind = type(statement).__name__
+        state = _State(self)
+        if kind == "Explain":
+            inner = statement.statement
+            if not getattr(statement, "query_plan", False):
+                raise NotSupportedError("EXPLAIN (bytecode) is not supported yet")
+            if type(inner).__name__ not in _QUERY_KINDS:
+                raise NotSupportedError(
+                    f"EXPLAIN QUERY PLAN of {type(inner).__name__} is not supported yet")
+            unit = compile_query(inner, self, state)
+            state.eqp_rows = list(state.eqp)
+            return Prepared(statement, self, unit, state, eqp=True)
+        if kind not in _QUERY_KINDS:
+            raise NotSupportedError(f"{_describe(kind)} not supported yet")
+        texts = result_texts(sql) if sql is not None else None
+        unit = compile_query(statement, self, state, texts=texts)
+        return Prepared(statement, self, unit, state)
+
+    # -- views ------------------------------------------------------------------------------
+    def compile_view(self, view, qc):
+        from ..sql import parse_one
+
+        key = view.name.lower()
+        if key in self._views_compiling:
+            raise OperationalError(f"view {view.name} is circularly defined")
+        self._views_compiling.add(key)
+        try:
+            stmt = parse_one(view.sql)
+            body = getattr(stmt, "select", None)
+            if body is None:
+                raise NotSupportedError(f"view {view.name}: unexpected definition")
+            from .select import Unit
+
+            unit = qc.query(body, None)
+            cols = getattr(stmt, "columns", None)
+            if cols:
+                if len(cols) != len(unit.names):
+                    raise OperationalError(
+                        f"expected {len(cols)} columns for '{view.name}' but got "
+                        f"{len(unit.names)}")
+                unit = Unit([c if isinstance(c, str) else c.name for c in cols], unit.affs,
+                            unit.colls, unit.rows, unit.correlated)
+            return unit
+        finally:
+            self._views_compiling.discard(key)
+
+    # -- storage access -----------------------------------------------------------------------
+    def table_rows(self, table):
+        if self.storage is None or not table.rootpage:
+            return iter(())
+        return self.storage.rows(table.name)
+
+
+class _CatalogView:
+    """Lookups that return None instead of raising."""
+
+    def __init__(self, catalog):
+        self._c = catalog
+
+    def table(self, low):
+        if low in ("sqlite_master", "sqlite_temp_master", "sqlite_temp_schema"):
+            low = "sqlite_schema"
+        t = self._c.tables.get(low)
+        if t is not None and getattr(t, "virtual", False):
+            raise NotSupportedError(f"virtual table {t.name} not supported yet")
+        return t
+
+    def view(self, low):
+        return self._c.views.get(low)
+
+    def indexes_of(self, table):
+        low = table.name.lower()
+        return [ix for ix in self._c.indexes.values() if ix.table.lower() == low]
+
+
+def _describe(kind: str) -> str:
+    words = {
+        "Insert": "INSERT", "Update": "UPDATE", "Delete": "DELETE",
+        "CreateTable": "CREATE TABLE", "CreateIndex": "CREATE INDEX",
+        "CreateView": "CREATE VIEW", "CreateTrigger": "CREATE TRIGGER",
+        "Drop": "DROP", "AlterTable": "ALTER TABLE", "Pragma": "PRAGMA",
+        "Begin": "BEGIN", "Commit": "COMMIT", "Rollback": "ROLLBACK",
+        "Vacuum": "VACUUM", "Attach": "ATTACH", "Detach": "DETACH",
+        "Analyze": "ANALYZE", "Reindex": "REINDEX", "Savepoint": "SAVEPOINT",
+        "Release": "RELEASE",
+    }
+    return words.get(kind, kind) + " statements are"

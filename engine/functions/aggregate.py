@@ -1,0 +1,260 @@
+"""SQLite's built-in aggregate functions (lang_aggfunc.html; func.c in 3.40.1).
+
+Each aggregate is a small class with ``step(*args)``, ``inverse(*args)`` (the
+window-function "remove a row" operation, where SQLite has one), ``value()``
+(the current result, used by window frames) and ``finalize()``.  Semantics
+follow the linked SQLite 3.40.1:
+
+- ``sum``/``total``/``avg`` convert each argument with numeric affinity
+  (``sqlite3_value_numeric_type``); integers add exactly until the sum leaves
+  64 bits, which makes ``sum`` fail with "integer overflow"; any non-integer
+  makes the result REAL.  The REAL sum is a plain running double (Kahan
+  summation arrived only in 3.43).
+- ``min``/``max`` skip NULL, compare with the argument's collation, keep the
+  first of equal values and report whether the row became the new best (the
+  executor uses that for SQLite's bare-column rule).
+- ``group_concat(X[, SEP])`` skips NULL X; the separator defaults to ",", a
+  NULL separator is empty, the first term has none.  ``string_agg`` and the
+  ORDER BY clause inside aggregates arrived in 3.44 and are not offered.
+"""
+
+from __future__ import annotations
+
+from .. import values as V
+from ..errors import OperationalError
+
+__all__ = ["AGGREGATE_FUNCTIONS", "AggregateDef"]
+
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+
+
+def _numeric(value):
+    """``sqlite3_value_numeric_type`` then the value as int or float (None for NULL)."""
+    if value is None:
+        return None
+    t = type(value)
+    if t is int or t is float:
+        return value
+    if t is str:
+        converted = V.apply_affinity(value, "NUMERIC")
+        if type(converted) in (int, float):
+            return converted
+        return V.to_real(value)
+    return V.to_real(value)
+
+
+class Count:
+    __slots__ = ("n",)
+
+    def __init__(self):
+        self.n = 0
+
+    def step(self, value):
+        if value is not None:
+            self.n += 1
+
+    def inverse(self, value):
+        if value is not None:
+            self.n -= 1
+
+    def value(self):
+        return self.n
+
+    finalize = value
+
+
+class CountStar:
+    __slots__ = ("n",)
+
+    def __init__(self):
+        self.n = 0
+
+    def step(self):
+        self.n += 1
+
+    def inverse(self):
+        self.n -= 1
+
+    def value(self):
+        return self.n
+
+    finalize = value
+
+
+class Sum:
+    """sum(), total() and avg() share one accumulator, as in func.c."""
+
+    __slots__ = ("cnt", "isum", "rsum", "approx", "overflow")
+
+    def __init__(self):
+        self.cnt = 0
+        self.isum = 0
+        self.rsum = 0.0
+        self.approx = False
+        self.overflow = False
+
+    def step(self, value):
+        if value is None:
+            return
+        v = value if type(value) is int else _numeric(value)
+        self.cnt += 1
+        if type(v) is int:
+            self.rsum += v
+            if not (self.approx or self.overflow):
+                s = self.isum + v
+                if _INT64_MIN <= s <= _INT64_MAX:
+                    self.isum = s
+                else:
+                    self.approx = self.overflow = True
+        else:
+            self.rsum += v
+            self.approx = True
+
+    def inverse(self, value):
+        if value is None:
+            return
+        v = value if type(value) is int else _numeric(value)
+        self.cnt -= 1
+        if type(v) is int:
+            self.rsum -= v
+            s = self.isum - v
+            # C wraps silently here (no overflow check in sumInverse)
+            self.isum = ((s - _INT64_MIN) % (1 << 64)) + _INT64_MIN
+        else:
+            self.rsum -= v
+
+    def value(self):
+        if self.cnt > 0:
+            if self.overflow:
+                raise OperationalError("integer overflow")
+            if self.approx:
+                return self.rsum
+            return self.isum
+        return None
+
+    finalize = value
+
+
+class Total(Sum):
+    __slots__ = ()
+
+    def value(self):
+        return self.rsum
+
+    finalize = value
+
+
+class Avg(Sum):
+    __slots__ = ()
+
+    def value(self):
+        if self.cnt > 0:
+            return self.rsum / self.cnt
+        return None
+
+    finalize = value
+
+
+class _MinMax:
+    __slots__ = ("best", "collation")
+    is_max = False
+
+    def __init__(self, collation: str = "BINARY"):
+        self.best = None
+        self.collation = collation
+
+    def step(self, value) -> bool:
+        """Add a row; True when it became the new best (SQLite's bare-column rule)."""
+        if value is None:
+            return False
+        best = self.best
+        if best is None:
+            self.best = value
+            return True
+        c = V.compare(best, value, self.collation)
+        if (c < 0) if self.is_max else (c > 0):
+            self.best = value
+            return True
+        return False
+
+    def inverse(self, value):  # pragma: no cover - the window executor recomputes instead
+        raise NotImplementedError
+
+    def value(self):
+        return self.best
+
+    finalize = value
+
+
+class Min(_MinMax):
+    __slots__ = ()
+    is_max = False
+
+
+class Max(_MinMax):
+    __slots__ = ()
+    is_max = True
+
+
+class GroupConcat:
+    __slots__ = ("parts", "seps", "started")
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.seps: list[str] = []
+        self.started = False
+
+    def step(self, value, separator=","):
+        if value is None:
+            return
+        if self.started:
+            self.seps.append("" if separator is None else V.to_text(separator))
+        else:
+            self.seps.append("")
+        self.started = True
+        self.parts.append(V.to_text(value))
+
+    def inverse(self, value, separator=","):
+        if value is None:
+            return
+        # removes the oldest term and the separator that followed it
+        if self.parts:
+            del self.parts[0]
+            del self.seps[0]
+            if self.seps:
+                self.seps[0] = ""
+
+    def value(self):
+        if not self.started:
+            return None
+        return "".join(s + p for s, p in zip(self.seps, self.parts))
+
+    finalize = value
+
+
+class AggregateDef:
+    """name, argument count range, factory (called with the argument collation)."""
+
+    __slots__ = ("name", "min_args", "max_args", "factory", "has_inverse", "is_minmax")
+
+    def __init__(self, name, min_args, max_args, factory, has_inverse=True, is_minmax=False):
+        self.name = name
+        self.min_args = min_args
+        self.max_args = max_args
+        self.factory = factory
+        self.has_inverse = has_inverse
+        self.is_minmax = is_minmax
+
+
+AGGREGATE_FUNCTIONS: dict[str, AggregateDef] = {
+    "avg": AggregateDef("avg", 1, 1, lambda coll: Avg()),
+    "count": AggregateDef(
+        "count", 0, 1, lambda coll, star=False: CountStar() if star else Count()
+    ),
+    "group_concat": AggregateDef("group_concat", 1, 2, lambda coll: GroupConcat()),
+    "max": AggregateDef("max", 1, 1, lambda coll: Max(coll), has_inverse=False, is_minmax=True),
+    "min": AggregateDef("min", 1, 1, lambda coll: Min(coll), has_inverse=False, is_minmax=True),
+    "sum": AggregateDef("sum", 1, 1, lambda coll: Sum()),
+    "total": AggregateDef("total", 1, 1, lambda coll: Total()),
+}

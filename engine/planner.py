@@ -1,0 +1,783 @@
+"""The query planner: join order and access paths for one query level.
+
+Follows the ideas of SQLite's query planner (optoverview.html, where.c),
+simplified:
+
+- Each WHERE conjunct (and each ON conjunct of an inner join) is a *term*
+  with the set of FROM items it depends on.  A term ``col op expr`` (op one
+  of = < <= > >=, BETWEEN giving two) whose other side depends only on items
+  already bound can drive an access path.
+- Access paths for a table: a rowid / INTEGER PRIMARY KEY equality seek
+  ("SEARCH t USING INTEGER PRIMARY KEY (rowid=?)"), a rowid range, an index
+  equality seek on a prefix of the index's columns optionally followed by a
+  range on the next column ("SEARCH t USING INDEX i (a=? AND b>?)"), a full
+  scan ("SCAN t"), or, when an equality with a bound item exists but no index
+  serves it, a hash table built once per run ("SEARCH t USING AUTOMATIC
+  COVERING INDEX (a=?)").  An index is usable for a comparison only when the
+  comparison's collation is the index column's and its affinity is
+  compatible (sqlite3IndexAffinityOk: none/BLOB always, TEXT with a TEXT
+  column, numeric with a numeric column).  An index holding every column the
+  query reads from the table is used without touching the table (COVERING).
+- Join order: inner joins are ordered greedily by estimated cost (cheapest
+  access first, then items reachable by equality from the bound ones), so
+  chains of equality joins are linear; outer joins keep their written order.
+- ORDER BY is satisfied without sorting when a single-table query scans in
+  rowid order or through an index whose columns match the ORDER BY terms.
+
+Execution writes each FROM item's row into a shared buffer laid out in FROM
+order (so compiled expressions never depend on the join order) and yields the
+buffer as a tuple once every item is bound and every term passed.
+"""
+
+from __future__ import annotations
+
+from . import values as V
+from .errors import NotSupportedError
+from .exec.expr import NUMERIC_AFFS, comparison_affinity, comparison_collation, predicate
+from .exec.operators import value_key
+
+__all__ = ["LevelPlan", "Term", "plan_level"]
+
+_FULL_SCAN_ROWS = 1_000_000
+_FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+class Term:
+    """One conjunct: compiled expression, the FROM items (by index) it reads, and the
+    comparisons it implies, each ``(op, left CExpr, right CExpr, left deps, right deps)``."""
+
+    __slots__ = ("cexpr", "deps", "cmps", "pred", "used")
+
+    def __init__(self, cexpr, deps, cmps=()):
+        self.cexpr = cexpr
+        self.deps = frozenset(deps)
+        self.cmps = list(cmps)
+        self.pred = predicate(cexpr)
+        self.used = False
+
+
+class _Access:
+    """How one FROM item is read at its place in the join order."""
+
+    def __init__(self, source, kind, detail, cost):
+        self.source = source
+        self.kind = kind  # scan, rowid_eq, rowid_range, index, hash, unit
+        self.detail = detail
+        self.cost = cost
+        self.consumed: list[Term] = []
+        self.key_exprs = []
+        self.index = None
+        self.eq_cols = 0
+        self.lo = None  # (op, CExpr)
+        self.hi = None
+        self.covering = False
+        self.ordered_by_index = False
+        self.hash_pairs = []  # (column index j, other CExpr, conv, keyf)
+
+
+class LevelPlan:
+    def __init__(self, rows, provides):
+        self.rows = rows
+        self._provides = provides
+
+    def provides_order(self, order_terms) -> bool:
+        return self._provides(order_terms)
+
+
+def _conv_for(aff):
+    if aff is None or aff == "BLOB":
+        return None
+    if aff in NUMERIC_AFFS:
+        def conv(v):
+            if type(v) is str:
+                return V.apply_affinity(v, "NUMERIC")
+            return v
+        return conv
+
+    def conv_text(v):
+        if type(v) in (int, float):
+            return V.to_text(v)
+        return v
+    return conv_text
+
+
+def _affinity_ok(cmp_aff, col_aff) -> bool:
+    if cmp_aff is None or cmp_aff == "BLOB":
+        return True
+    if cmp_aff == "TEXT":
+        return col_aff == "TEXT"
+    return col_aff in NUMERIC_AFFS
+
+
+def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
+               used_cols: set, order_terms=None):
+    """Plan one query level.  ``join_terms`` maps a source index to the Terms of its ON
+    clause for outer joins (inner-join ON terms are already among ``terms``)."""
+    session = state.session
+    eqp = state.eqp
+    sources = scope.sources
+    n = len(sources)
+    const_terms = [t for t in terms if not t.deps]
+    const_preds = [t.pred for t in const_terms]
+
+    if n == 0:
+        def rows0():
+            if all(p(()) for p in const_preds):
+                yield ()
+        eqp.append((eqp_parent, "SCAN CONSTANT ROW"))
+        return LevelPlan(rows0, lambda o: False)
+
+    outer = any(s.join in ("LEFT", "RIGHT", "FULL") for s in sources)
+    pos_map = {}
+    for s in sources:
+        if s.has_rowid:
+            pos_map[s.offset] = (s, -1)
+        for j in range(len(s.columns)):
+            pos_map[s.col_pos(j)] = (s, j)
+
+    remaining = [t for t in terms if t.deps]
+    order: list[int] = []
+    accesses: list[_Access] = []
+    bound: set[int] = set()
+    if outer:
+        for s in sources:
+            if s.join in ("RIGHT", "FULL") or any(
+                    x.join in ("RIGHT", "FULL") for x in sources[s.index + 1:]):
+                usable = []  # every row of this item must be seen
+            elif s.join == "LEFT":
+                usable = list(join_terms.get(s.index, []))
+            else:
+                usable = remaining
+            acc = _best_access(s, bound, usable, pos_map, session, used_cols, order_terms, n)
+            order.append(s.index)
+            accesses.append(acc)
+            bound.add(s.index)
+    else:
+        left = list(range(n))
+        while left:
+            best = None
+            for i in left:
+                acc = _best_access(sources[i], bound, remaining, pos_map, session, used_cols,
+                                   order_terms, n)
+                if best is None or acc.cost < best[1].cost:
+                    best = (i, acc)
+            i, acc = best
+            left.remove(i)
+            order.append(i)
+            accesses.append(acc)
+            bound.add(i)
+
+    # place the residual terms at the first level where everything they read is bound
+    consumed = {id(t) for a in accesses for t in a.consumed}
+    level_terms: list[list] = [[] for _ in range(n)]
+    seen_bound: set[int] = set()
+    for k, i in enumerate(order):
+        seen_bound.add(i)
+        for t in remaining:
+            if id(t) in consumed or t.used:
+                continue
+            if t.deps <= seen_bound:
+                # a WHERE term over an outer-joined item must wait for its level
+                level_terms[k].append(t)
+                t.used = True
+    for t in remaining:
+        t.used = False
+
+    for acc in accesses:
+        s = acc.source
+        detail = acc.detail
+        if s.join == "LEFT":
+            detail += " LEFT-JOIN"
+        elif s.join in ("RIGHT", "FULL"):
+            detail += " RIGHT-JOIN" if s.join == "RIGHT" else " FULL-JOIN"
+        eqp.append((eqp_parent, detail))
+
+    width = scope.width
+    on_preds = {i: [t.pred for t in join_terms.get(i, []) if id(t) not in consumed]
+                for i in range(n)}
+
+    if n == 1 and not outer:
+        acc = accesses[0]
+        preds = [t.pred for t in level_terms[0]]
+        reader = _reader(acc, session, state)
+
+        def rows1():
+            if not all(p(()) for p in const_preds):
+                return iter(())
+            it = reader(None)
+            if not preds:
+                return it
+            if len(preds) == 1:
+                return filter(preds[0], it)
+            return (r for r in it if all(p(r) for p in preds))
+        provides = _order_check(accesses[0])
+        return LevelPlan(rows1, provides)
+
+    readers = [_reader(acc, session, state) for acc in accesses]
+    level_preds = [[t.pred for t in lt] for lt in level_terms]
+
+    def rows_n():
+        if not all(p(()) for p in const_preds):
+            return
+        buf = [None] * width
+        gen = _seed()
+        for k, i in enumerate(order):
+            s = sources[i]
+            gen = _level(gen, buf, s, readers[k], on_preds.get(i, []), level_preds[k],
+                         s.join, [sources[j] for j in order[:k]])
+        for _ in gen:
+            yield tuple(buf)
+    return LevelPlan(rows_n, lambda o: False)
+
+
+def _seed():
+    yield None
+
+
+def _level(prefix, buf, s, reader, on_preds, where_preds, join, earlier):
+    o = s.offset
+    w = s.width
+    e = o + w
+    nulls = (None,) * w
+    if join in ("RIGHT", "FULL"):
+        yield from _right_level(prefix, buf, s, reader, on_preds, where_preds, join, earlier)
+        return
+    left_join = join == "LEFT"
+    for _ in prefix:
+        matched = False
+        for row in reader(buf):
+            buf[o:e] = row
+            if on_preds and not all(p(buf) for p in on_preds):
+                continue
+            matched = True
+            if where_preds and not all(p(buf) for p in where_preds):
+                continue
+            yield None
+        if left_join and not matched:
+            buf[o:e] = nulls
+            if where_preds and not all(p(buf) for p in where_preds):
+                continue
+            yield None
+
+
+def _right_level(prefix, buf, s, reader, on_preds, where_preds, join, earlier):
+    o = s.offset
+    w = s.width
+    e = o + w
+    rows = list(reader(buf))
+    hit = [False] * len(rows)
+    for _ in prefix:
+        matched = False
+        for idx, row in enumerate(rows):
+            buf[o:e] = row
+            if on_preds and not all(p(buf) for p in on_preds):
+                continue
+            matched = True
+            hit[idx] = True
+            if where_preds and not all(p(buf) for p in where_preds):
+                continue
+            yield None
+        if join == "FULL" and not matched:
+            buf[o:e] = (None,) * w
+            if where_preds and not all(p(buf) for p in where_preds):
+                continue
+            yield None
+    for src in earlier:
+        buf[src.offset:src.offset + src.width] = (None,) * src.width
+    for idx, row in enumerate(rows):
+        if hit[idx]:
+            continue
+        buf[o:e] = row
+        if where_preds and not all(p(buf) for p in where_preds):
+            continue
+        yield None
+
+
+# ---------------------------------------------------------------------------------------------
+# access path choice
+# ---------------------------------------------------------------------------------------------
+
+
+def _candidates(s, bound, terms, pos_map):
+    """(term, op, column j, other CExpr, comparison affinity, collation) for s."""
+    out = []
+    for t in terms:
+        if s.index not in t.deps:
+            continue
+        for op, a, b, da, db in t.cmps:
+            for x, y, dx, dy, o in ((a, b, da, db, op), (b, a, db, da, _FLIP.get(op))):
+                if o is None or x.column is None:
+                    continue
+                hit = pos_map.get(x.column)
+                if hit is None or hit[0] is not s or dx != frozenset((s.index,)):
+                    continue
+                if not dy <= bound or s.index in dy:
+                    continue
+                aff = comparison_affinity(x, y)
+                coll = comparison_collation(x, y)
+                out.append((t, o, hit[1], y, aff, coll))
+    return out
+
+
+def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -> _Access:
+    name = s.name
+    cands = _candidates(s, bound, terms, pos_map)
+    table = s.table
+    if table is None or session.storage is None or not table.rootpage:
+        acc = _Access(s, "unit" if s.unit is not None else "scan", f"SCAN {name}",
+                      100_000 if s.unit is not None else _FULL_SCAN_ROWS)
+        _maybe_hash(acc, cands)
+        return acc
+    ipk = table.rowid_alias
+    best = None
+    if s.has_rowid:
+        eqs = [c for c in cands if c[1] == "=" and (c[2] == -1 or c[2] == ipk)]
+        if eqs:
+            t, op, j, other, aff, coll = eqs[0]
+            acc = _Access(s, "rowid_eq", f"SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)", 1)
+            acc.key_exprs = [other]
+            acc.consumed = [t] if len(t.cmps) == 1 else []
+            return acc
+        rng = [c for c in cands if c[1] in ("<", "<=", ">", ">=") and (c[2] == -1 or c[2] == ipk)]
+        if rng:
+            lo = next((c for c in rng if c[1] in (">", ">=")), None)
+            hi = next((c for c in rng if c[1] in ("<", "<=")), None)
+            parts = []
+            if lo:
+                parts.append(f"rowid{lo[1]}?")
+            if hi:
+                parts.append(f"rowid{hi[1]}?")
+            acc = _Access(s, "rowid_range",
+                          f"SEARCH {name} USING INTEGER PRIMARY KEY ({' AND '.join(parts)})",
+                          _FULL_SCAN_ROWS // (4 if (lo and not hi) or (hi and not lo) else 16))
+            acc.lo = (lo[1], lo[3]) if lo else None
+            acc.hi = (hi[1], hi[3]) if hi else None
+            best = acc
+    needed = {j for (si, j) in used_cols if si == s.index}
+    for ix in session.catalog.indexes_of(table):
+        if ix.partial or not ix.rootpage or table.without_rowid:
+            continue
+        cols = ix.columns
+        eq_used = []
+        k = 0
+        while k < len(cols):
+            ic = cols[k]
+            if ic.column < -1 and ic.column != -1:
+                break
+            c = _usable(cands, ic, table, "=")
+            if c is None:
+                break
+            eq_used.append(c)
+            k += 1
+        rng_lo = rng_hi = None
+        if k < len(cols) and cols[k].column >= 0 and not cols[k].desc:
+            rng_lo = _usable(cands, cols[k], table, (">", ">="))
+            rng_hi = _usable(cands, cols[k], table, ("<", "<="))
+        if not eq_used and rng_lo is None and rng_hi is None:
+            continue
+        covering = all(any(ic.column == j for ic in cols) or (j == -1) or (j == ipk)
+                       for j in needed)
+        parts = [f"{_colname(table, ic)}=?" for ic in cols[:k]]
+        if rng_lo:
+            parts.append(f"{_colname(table, cols[k])}{rng_lo[1]}?")
+        if rng_hi:
+            parts.append(f"{_colname(table, cols[k])}{rng_hi[1]}?")
+        kind = "COVERING INDEX" if covering else "INDEX"
+        if k == len(cols) and ix.unique:
+            cost = 1.5
+        elif k:
+            cost = 10 / k + (len(cols) - k)
+        else:
+            cost = _FULL_SCAN_ROWS / (4 if (rng_lo is None) != (rng_hi is None) else 16)
+        if not covering:
+            cost *= 1.2
+        acc = _Access(s, "index", f"SEARCH {name} USING {kind} {ix.name} ({' AND '.join(parts)})",
+                      cost)
+        acc.index = ix
+        acc.eq_cols = k
+        acc.key_exprs = [c[3] for c in eq_used]
+        acc.key_convs = [_conv_for(c[4]) for c in eq_used]
+        acc.lo = (rng_lo[1], rng_lo[3], _conv_for(rng_lo[4])) if rng_lo else None
+        acc.hi = (rng_hi[1], rng_hi[3], _conv_for(rng_hi[4])) if rng_hi else None
+        acc.covering = covering
+        acc.consumed = [c[0] for c in eq_used if len(c[0].cmps) == 1]
+        if best is None or acc.cost < best.cost:
+            best = acc
+    if best is not None:
+        return best
+    acc = _Access(s, "scan", f"SCAN {name}", _FULL_SCAN_ROWS)
+    # ORDER BY through an index (single-table queries)
+    if n == 1 and order_terms:
+        pick = _index_for_order(s, table, session, order_terms, needed, pos_map)
+        if pick is not None:
+            ix, covering = pick
+            kind = "COVERING INDEX" if covering else "INDEX"
+            acc = _Access(s, "index", f"SCAN {name} USING {kind} {ix.name}", _FULL_SCAN_ROWS)
+            acc.index = ix
+            acc.covering = covering
+            acc.ordered_by_index = True
+            return acc
+    _maybe_hash(acc, cands)
+    return acc
+
+
+def _maybe_hash(acc: _Access, cands):
+    eqs = [c for c in cands if c[1] == "="]
+    if not eqs:
+        return
+    if acc.source.unit is not None and acc.source.unit.correlated:
+        return
+    s = acc.source
+    parts = []
+    for t, _op, j, other, aff, coll in eqs:
+        if j < 0:
+            continue
+        conv = _conv_for(aff)
+        acc.hash_pairs.append((j, other, conv, value_key(coll)))
+        parts.append(f"{s.columns[j].name}=?")
+        if len(t.cmps) == 1:
+            acc.consumed.append(t)
+    if acc.hash_pairs:
+        acc.kind = "hash" if acc.kind == "scan" else "unit_hash"
+        acc.detail = f"SEARCH {s.name} USING AUTOMATIC COVERING INDEX ({' AND '.join(parts)})"
+        acc.cost = 10
+
+
+def _usable(cands, ic, table, ops):
+    if ic.column < 0 and ic.column != -1:
+        return None
+    for c in cands:
+        t, op, j, other, aff, coll = c
+        if op not in (ops if isinstance(ops, tuple) else (ops,)):
+            continue
+        if j != ic.column:
+            continue
+        col_aff = "INTEGER" if j == -1 else table.columns[j].affinity
+        if not _affinity_ok(aff, col_aff):
+            continue
+        if (coll or "BINARY").upper() != (ic.collation or "BINARY").upper():
+            continue
+        return c
+    return None
+
+
+def _colname(table, ic):
+    if ic.column == -1:
+        return "rowid"
+    return table.columns[ic.column].name
+
+
+def _index_for_order(s, table, session, order_terms, needed, pos_map):
+    cols = []
+    for fn_pos, coll, desc, nulls in order_terms:
+        if fn_pos is None or desc or nulls is not None:
+            return None
+        hit = pos_map.get(fn_pos)
+        if hit is None or hit[0] is not s:
+            return None
+        cols.append((hit[1], (coll or "BINARY").upper()))
+    ipk = table.rowid_alias
+    if cols and cols[0][0] in (-1, ipk) and ipk is not None or (cols and cols[0][0] == -1):
+        return None  # rowid order: the table scan already provides it
+    for ix in session.catalog.indexes_of(table):
+        if ix.partial or not ix.rootpage or table.without_rowid:
+            continue
+        if len(ix.columns) < len(cols):
+            continue
+        ok = True
+        for (j, coll), ic in zip(cols, ix.columns):
+            if ic.column != j or ic.desc or (ic.collation or "BINARY").upper() != coll:
+                ok = False
+                break
+        if ok:
+            covering = all(any(ic.column == j for ic in ix.columns) or j == -1 or j == ipk
+                           for j in needed)
+            return ix, covering
+    return None
+
+
+def _order_check(acc: _Access):
+    s = acc.source
+    table = s.table
+
+    def provides(order_terms) -> bool:
+        if not order_terms:
+            return True
+        if acc.ordered_by_index:
+            return True
+        if table is None:
+            return False
+        if acc.kind in ("scan", "rowid_range", "rowid_eq") and s.has_rowid:
+            if len(order_terms) == 1:
+                pos, coll, desc, nulls = order_terms[0]
+                ipk = table.rowid_alias
+                rowid_positions = {s.offset}
+                if ipk is not None:
+                    rowid_positions.add(s.col_pos(ipk))
+                return pos in rowid_positions and not desc and nulls is None
+        if acc.kind == "index":
+            ix = acc.index
+            k = acc.eq_cols
+            rest = ix.columns[k:]
+            if len(order_terms) > len(rest):
+                return False
+            for (pos, coll, desc, nulls), ic in zip(order_terms, rest):
+                if ic.column < 0 or pos != s.col_pos(ic.column) or desc or nulls is not None:
+                    return False
+                if (coll or "BINARY").upper() != (ic.collation or "BINARY").upper():
+                    return False
+            return True
+        return False
+    return provides
+
+
+# ---------------------------------------------------------------------------------------------
+# readers: buf -> iterator of source rows
+# ---------------------------------------------------------------------------------------------
+
+
+def _reader(acc: _Access, session, state):
+    s = acc.source
+    kind = acc.kind
+    if kind in ("unit", "unit_hash") or (kind in ("scan", "hash") and s.table is None):
+        unit = s.unit
+        if kind in ("hash", "unit_hash"):
+            return _hash_reader(acc, lambda: unit.rows(), state)
+        if unit.correlated:
+            return lambda buf: unit.rows()
+        cache = {}
+
+        def read_unit(buf):
+            epoch = state.epoch
+            got = cache.get("rows")
+            if got is None or got[0] != epoch:
+                got = (epoch, list(unit.rows()))
+                cache["rows"] = got
+            return iter(got[1])
+        return read_unit
+    table = s.table
+    if kind == "scan":
+        def scan(buf):
+            return session.table_rows(table)
+        return scan
+    if kind == "hash":
+        return _hash_reader(acc, lambda: session.table_rows(table), state)
+    storage = session.storage
+    if kind == "rowid_eq":
+        f = acc.key_exprs[0].fn
+
+        def rowid_eq(buf):
+            v = f(buf)
+            rid = _as_rowid(v)
+            if rid is None:
+                return ()
+            row = storage.row(table.name, rid)
+            return () if row is None else (row,)
+        return rowid_eq
+    if kind == "rowid_range":
+        return _rowid_range_reader(acc, storage, table)
+    if kind == "index":
+        return _index_reader(acc, storage, table)
+    raise NotSupportedError(f"access path {kind} not supported yet")
+
+
+def _as_rowid(v):
+    t = type(v)
+    if t is int:
+        return v
+    if v is None:
+        return None
+    if t is str:
+        v = V.apply_affinity(v, "NUMERIC")
+        t = type(v)
+        if t is int:
+            return v
+    if t is float:
+        if v == int(v) and -(2 ** 63) <= v < 2 ** 63:
+            return int(v)
+    return None
+
+
+def _hash_reader(acc: _Access, source_rows, state):
+    pairs = acc.hash_pairs
+    s = acc.source
+    off = 1 if s.has_rowid else 0
+    js = [j for j, _o, _c, _k in pairs]
+    others = [o.fn for _j, o, _c, _k in pairs]
+    convs = [c for _j, _o, c, _k in pairs]
+    keys = [k for _j, _o, _c, k in pairs]
+    cache = {}
+
+    def build():
+        table = {}
+        for row in source_rows():
+            key = []
+            for j, conv, kf in zip(js, convs, keys):
+                v = row[off + j]
+                if v is None:
+                    break
+                if conv is not None:
+                    v = conv(v)
+                key.append(kf(v))
+            else:
+                table.setdefault(tuple(key), []).append(row)
+        return table
+
+    def read(buf):
+        got = cache.get("t")
+        if got is None or got[0] != state.epoch:
+            got = cache["t"] = (state.epoch, build())
+        key = []
+        for f, conv, kf in zip(others, convs, keys):
+            v = f(buf)
+            if v is None:
+                return ()
+            if conv is not None:
+                v = conv(v)
+            key.append(kf(v))
+        return got[1].get(tuple(key), ())
+    return read
+
+
+def _rowid_range_reader(acc, storage, table):
+    from .btree import BTree
+
+    lo = acc.lo
+    hi = acc.hi
+    shape = table.row_shape(storage.pager.encoding)
+
+    def read(buf):
+        tree = BTree(storage.pager, table.rootpage, index=False)
+        cur = tree.cursor()
+        start = None
+        if lo is not None:
+            v = lo[1].fn(buf)
+            if v is None:
+                return
+            if type(v) is str:
+                v = V.apply_affinity(v, "NUMERIC")
+            if type(v) not in (int, float):
+                return  # text/blob are greater than every integer rowid
+            start = v
+        stop = None
+        if hi is not None:
+            w = hi[1].fn(buf)
+            if w is None:
+                return
+            if type(w) is str:
+                w = V.apply_affinity(w, "NUMERIC")
+            stop = w
+        if start is None:
+            ok = cur.first()
+        else:
+            import math
+            s0 = math.floor(start) if type(start) is float else start
+            s0 = max(min(s0, 2 ** 63 - 1), -(2 ** 63))
+            cur.seek_rowid(int(s0))
+            ok = not cur.eof
+        lo_op = lo[0] if lo else None
+        hi_op = hi[0] if hi else None
+        while ok:
+            rid = cur.rowid
+            if start is not None:
+                if rid < start or (lo_op == ">" and rid == start):
+                    ok = cur.next()
+                    continue
+            if stop is not None and type(stop) in (int, float):
+                if rid > stop or (hi_op == "<" and rid == stop):
+                    return
+            yield shape((rid, *cur.record()))
+            ok = cur.next()
+    return read
+
+
+def _index_reader(acc, storage, table):
+    from .btree import BTree
+
+    ix = acc.index
+    cols = ix.columns
+    k = acc.eq_cols
+    key_fns = [e.fn for e in acc.key_exprs]
+    key_convs = getattr(acc, "key_convs", [None] * k)
+    colls = [ic.collation or "BINARY" for ic in cols]
+    descs = [ic.desc for ic in cols]
+    lo = acc.lo
+    hi = acc.hi
+    covering = acc.covering
+    width = len(table.columns) + 1
+    ipk = table.rowid_alias
+    real_cols = {i for i, c in enumerate(table.columns) if c.affinity == "REAL"}
+    placements = [(i, ic.column) for i, ic in enumerate(cols) if ic.column >= 0]
+    compare = V.compare
+    range_coll = colls[k] if k < len(cols) else "BINARY"
+
+    def make_row(entry):
+        rid = entry[-1]
+        if covering:
+            row = [None] * width
+            row[0] = rid
+            for i, j in placements:
+                v = entry[i]
+                if j in real_cols and type(v) is int:
+                    v = float(v)
+                row[1 + j] = v
+            if ipk is not None:
+                row[1 + ipk] = rid
+            return tuple(row)
+        return storage.row(table.name, rid)
+
+    def read(buf):
+        key = []
+        for f, conv in zip(key_fns, key_convs):
+            v = f(buf)
+            if v is None:
+                return
+            if conv is not None:
+                v = conv(v)
+            key.append(v)
+        lo_v = hi_v = None
+        if lo is not None:
+            lo_v = lo[1].fn(buf)
+            if lo_v is None:
+                return
+            if lo[2] is not None:
+                lo_v = lo[2](lo_v)
+        if hi is not None:
+            hi_v = hi[1].fn(buf)
+            if hi_v is None:
+                return
+            if hi[2] is not None:
+                hi_v = hi[2](hi_v)
+        tree = BTree(storage.pager, ix.rootpage, index=True)
+        cur = tree.cursor()
+        if lo is not None:
+            cur.seek_key(key + [lo_v], colls, descs)
+        elif hi is not None:
+            # skip the NULLs: every non-NULL value sorts after -inf
+            cur.seek_key(key + [float("-inf")], colls, descs)
+        elif key:
+            cur.seek_key(key, colls, descs)
+        else:
+            cur.first()
+        ok = not cur.eof
+        while ok:
+            entry = cur.record()
+            for i in range(k):
+                if compare(entry[i], key[i], colls[i]) != 0:
+                    return
+            if lo is not None:
+                c = compare(entry[k], lo_v, range_coll)
+                if c < 0 or (c == 0 and lo[0] == ">"):
+                    ok = cur.next()
+                    continue
+            if hi is not None:
+                v = entry[k]
+                if v is None:
+                    ok = cur.next()
+                    continue
+                c = compare(v, hi_v, range_coll)
+                if c > 0 or (c == 0 and hi[0] == "<"):
+                    return
+            yield make_row(entry)
+            ok = cur.next()
+    return read
