@@ -8,9 +8,12 @@
   pytest-xdist (:func:`corpus.build.build_once`: the workers share one
   directory; an ``fcntl`` lock makes one of them build while the others wait,
   and ``manifest.json``, written last, marks the build complete). Tests must
-  not open the files in place with sqlite3 (a WAL or hot-journal fixture would be checkpointed or rolled
-  back): use ``fixture.copy_to(tmp_path)``.
+  not open the files in place with sqlite3 (a WAL or hot-journal fixture
+  would be checkpointed or rolled back): use ``fixture.copy_to(tmp_path)``.
 * ``corpus_by_name``: the same fixtures in a dict keyed by name.
+* ``sqlite_view``: ``view(path)`` -> what sqlite3 reports about a database
+  file (pragmas, ``sqlite_schema``, every ``dbstat`` row), read from a
+  private copy of the file alone; the referee of the golden tests.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=50)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 def pytest_report_header(config):
