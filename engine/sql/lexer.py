@@ -58,9 +58,13 @@ class SQLSyntaxError(OperationalError):
 
 
 _ID_CHAR = r"[A-Za-z0-9_$\u0080-\U0010FFFF]"
+# whitespace and comments
+_SKIP = r"(?:[ \t\n\f\r]+|--[^\n]*|/\*(?=[\s\S])[\s\S]*?(?:\*/|\Z))*"
+# whitespace is skipped in front of every token; a comment is a match of its
+# own that yields no token
 _PATTERN = re.compile(
-    r"""
-    (?P<space>[ \t\n\f\r]+|--[^\n]*|/\*(?=[\s\S])[\s\S]*?(?:\*/|\Z))
+    r"""[ \t\n\f\r]*(?:
+    (?P<comment>--[^\n]*|/\*(?=[\s\S])[\s\S]*?(?:\*/|\Z))
   | (?P<blob>[xX]'[0-9a-fA-F]*')
   | (?P<id>[A-Za-z_\u0080-\U0010FFFF][A-Za-z0-9_$\u0080-\U0010FFFF]*)
   | (?P<hex>0[xX][0-9a-fA-F]+)
@@ -69,9 +73,10 @@ _PATTERN = re.compile(
   | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
   | (?P<var>\?[0-9]*|[$@:#])
   | (?P<punct>->>|->|\|\||<=|<>|<<|>=|>>|==|!=|[-+*/%=<>|&~,;().])
-    """,
+    )""",
     re.VERBOSE,
 )
+_SKIP_RE = re.compile(_SKIP)
 _ID_TAIL = re.compile(_ID_CHAR + "*")
 _NOT_SPACE_OR_PAREN = re.compile(r"[^ \t\n\f\r)]*")
 
@@ -82,8 +87,8 @@ def _illegal(sql: str, start: int, end: int) -> SQLSyntaxError:
 
 
 def _scan_variable(sql: str, pos: int) -> tuple[int, bool]:
-    """Length-end of a ``$``/``@``/``:``/``#`` parameter starting at ``pos``
-    and whether it is legal (tokenize.c, case CC_DOLLAR / CC_VARALPHA)."""
+    """End of a ``$``/``@``/``:``/``#`` parameter starting at ``pos`` and
+    whether it is legal (tokenize.c, case CC_DOLLAR / CC_VARALPHA)."""
     i = pos + 1
     n = 0
     length = len(sql)
@@ -108,8 +113,9 @@ def _scan_variable(sql: str, pos: int) -> tuple[int, bool]:
 def tokenize(sql: str) -> list[Token]:
     """Split ``sql`` into tokens (whitespace and comments dropped), ending with
     an ``EOF`` token. Raises :class:`SQLSyntaxError` on the first unrecognized
-    token. (The parser uses :func:`lex`, which keeps illegal tokens in the list
-    so that an earlier syntax error wins, as in SQLite.)"""
+    token. (The parser reads :func:`iter_lex` lazily and meets illegal tokens
+    as ``ILLEGAL`` tokens, so that an earlier syntax error wins, as in
+    SQLite.)"""
     tokens = lex(sql)
     for tok in tokens:
         if tok.kind == "ILLEGAL":
@@ -117,75 +123,97 @@ def tokenize(sql: str) -> list[Token]:
     return tokens
 
 
+def _illegal_at(sql: str, pos: int) -> tuple[Token | None, int]:
+    """At ``pos`` (after whitespace) nothing legal starts: the illegal token
+    there and where to go on, or (None, end) at the end of the input."""
+    length = len(sql)
+    if pos >= length or sql[pos] == "\x00":
+        return None, length
+    c = sql[pos]
+    if c in "'\"`[":
+        # an unterminated string or quoted identifier runs to the end
+        return Token("ILLEGAL", sql[pos:], pos), length
+    return Token("ILLEGAL", c, pos), pos + 1
+
+
 def iter_tokens(sql: str):
     """Yield the tokens of ``sql`` one by one, an unrecognized token as kind
-    ``ILLEGAL`` with its text, and finally ``EOF``."""
-    if len(sql) > MAX_SQL_LENGTH // 4 and len(sql.encode("utf-8", "surrogatepass")) > MAX_SQL_LENGTH:
+    ``ILLEGAL`` with its text, and finally ``EOF``. Lazy: text after the
+    point where the parser stops is never scanned."""
+    if len(sql) > MAX_SQL_LENGTH // 4 and len(
+        sql.encode("utf-8", "surrogatepass")
+    ) > MAX_SQL_LENGTH:
         raise SQLSyntaxError("string or blob too big", sql, 0)
-    pos = 0
-    length = len(sql)
-    match = _PATTERN.match
     keyword_kind = KEYWORD_KIND
     punct = PUNCTUATION
+    length = len(sql)
+    nul = sql.find("\x00")
+    if nul >= 0:
+        length = nul
+        sql = sql[:nul]
+    pos = 0
     while pos < length:
-        m = match(sql, pos)
-        if m is None:
-            c = sql[pos]
-            if c == "\x00":
+        restart = False
+        for m in _PATTERN.finditer(sql, pos):
+            if m.start() != pos:
+                # something illegal between pos and this match
+                tok, pos = _illegal_at(sql, _SKIP_RE.match(sql, pos).end())
+                if tok is not None:
+                    yield tok
+                restart = True
                 break
-            if c in "'\"`[":
-                # an unterminated string or quoted identifier runs to the end
-                yield Token("ILLEGAL", sql[pos:], pos)
-                pos = length
-                break
-            yield Token("ILLEGAL", c, pos)
-            pos += 1
-            continue
-        group = m.lastgroup
-        end = m.end()
-        if group == "space":
-            pos = end
-            continue
-        text = m.group()
-        if group == "id":
-            kind = keyword_kind.get(text.upper(), "ID")
-            if kind == "ID" and len(text) == 1 and text in "xX" and sql.startswith("'", end):
-                # X' that is not a well-formed blob literal
-                q = sql.find("'", end + 1)
-                stop = length if q < 0 else q + 1
-                tok = Token("ILLEGAL", sql[pos:stop], pos)
-                pos = stop
-                yield tok
+            group = m.lastgroup
+            end = m.end()
+            if group == "comment":
+                pos = end
                 continue
-        elif group == "punct":
-            kind = punct[text]
-        elif group == "number":
-            tail = _ID_TAIL.match(sql, end).end()
-            if tail != end:
-                # e.g. 12abc, 1_000, 1e: one unrecognized token
-                tok = Token("ILLEGAL", sql[pos:tail], pos)
-                pos = tail
-                yield tok
-                continue
-            kind = "INTEGER" if text.isdigit() else "FLOAT"
-        elif group == "hex":
-            kind = "INTEGER"
-        elif group == "string":
-            kind = "STRING"
-        elif group == "quoted":
-            kind = "ID"
-        elif group == "blob":
-            kind = "BLOB" if (len(text) - 3) % 2 == 0 else "ILLEGAL"
-        else:  # var
-            c = text[0]
-            if c == "?":
+            start = m.start(group)
+            text = sql[start:end]
+            if group == "id":
+                kind = keyword_kind.get(text.upper(), "ID")
+                if end - start == 1 and text in "xX" and end < length and sql[end] == "'":
+                    # X' that is not a well-formed blob literal
+                    q = sql.find("'", end + 1)
+                    stop = length if q < 0 else q + 1
+                    yield Token("ILLEGAL", sql[start:stop], start)
+                    pos = stop
+                    restart = True
+                    break
+            elif group == "punct":
+                kind = punct[text]
+            elif group == "number":
+                if end < length:
+                    tail = _ID_TAIL.match(sql, end).end()
+                    if tail != end:
+                        # e.g. 12abc, 1_000, 1e: one unrecognized token
+                        yield Token("ILLEGAL", sql[start:tail], start)
+                        pos = tail
+                        restart = True
+                        break
+                kind = "INTEGER" if text.isdigit() else "FLOAT"
+            elif group == "string":
+                kind = "STRING"
+            elif group == "quoted":
+                kind = "ID"
+            elif group == "hex":
+                kind = "INTEGER"
+            elif group == "blob":
+                kind = "BLOB" if (end - start - 3) % 2 == 0 else "ILLEGAL"
+            elif text == "?" or text[0] == "?":
                 kind = "VARIABLE"
             else:
-                end, legal = _scan_variable(sql, pos)
-                text = sql[pos:end]
-                kind = "VARIABLE" if legal else "ILLEGAL"
-        yield Token(kind, text, pos)
-        pos = end
+                stop, legal = _scan_variable(sql, start)
+                yield Token("VARIABLE" if legal else "ILLEGAL", sql[start:stop], start)
+                pos = stop
+                restart = True
+                break
+            yield Token(kind, text, start)
+            pos = end
+        if not restart:
+            # no further match: only whitespace, comments or illegal text left
+            tok, pos = _illegal_at(sql, _SKIP_RE.match(sql, pos).end())
+            if tok is not None:
+                yield tok
     yield Token("EOF", "", length)
 
 
@@ -221,12 +249,30 @@ def _is_id_like(tok: Token) -> bool:
     return k in ("ID", "STRING", "JOIN_KW", "WINDOW", "OVER") or k in FALLBACK_ID
 
 
+def iter_lex(sql: str):
+    """Tokens of ``sql`` for the parser, lazily: illegal tokens included as
+    ``ILLEGAL``, WINDOW/OVER/FILTER classified, ``EOF`` last."""
+    buffer: list[Token] = []
+    prev: Token | None = None
+    source = iter_tokens(sql)
+    for tok in source:
+        buffer.append(tok)
+        if len(buffer) < 3 and tok.kind != "EOF":
+            continue
+        while buffer and (len(buffer) >= 3 or buffer[-1].kind == "EOF"):
+            first = buffer[0]
+            if first.kind == "ID" and first.text.upper() in ("WINDOW", "OVER", "FILTER"):
+                classify_window_keywords([prev or Token("", "", 0)] + buffer[:3])
+                # (index 1 of that list is ``first``)
+            prev = buffer.pop(0)
+            yield prev
+            if prev.kind == "EOF":
+                return
+
+
 def lex(sql: str) -> list[Token]:
-    """Tokens of ``sql`` ready for the parser (illegal tokens included as
-    ``ILLEGAL``, window keywords classified, ``EOF`` last)."""
-    tokens = list(iter_tokens(sql))
-    classify_window_keywords(tokens)
-    return tokens
+    """All tokens of ``sql`` as :func:`iter_lex` yields them."""
+    return list(iter_lex(sql))
 
 
 def illegal_token_error(sql: str, tok: Token) -> SQLSyntaxError:

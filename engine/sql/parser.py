@@ -32,8 +32,8 @@ from __future__ import annotations
 from engine.errors import ProgrammingError
 
 from . import ast as A
-from .lexer import SQLSyntaxError, illegal_token_error, lex
-from .tokens import ID_KINDS, IDS_KINDS, NM_KINDS, Token
+from .lexer import SQLSyntaxError, illegal_token_error, iter_lex
+from .tokens import FALLBACK_ID, ID_KINDS, IDS_KINDS, NM_KINDS, Token
 
 MAX_EXPR_DEPTH = 1000
 MAX_COMPOUND_SELECT = 500
@@ -118,7 +118,11 @@ class Parser:
 
     def __init__(self, sql: str):
         self.sql = sql
-        self.toks: list[Token] = lex(sql)
+        # tokens are read lazily: text after the point where parsing stops
+        # is never scanned (a huge hostile script costs nothing past its
+        # first error)
+        self._source = iter_lex(sql)
+        self.toks: list[Token] = [next(self._source)]
         self.pos = 0
         self.tok: Token = self.toks[0]
         self.depth = 0
@@ -127,19 +131,33 @@ class Parser:
         self.nvar = 0
         self.varnames: dict[str, int] = {}
         self.in_trigger = False
+        # An error of a parse.y action: SQLite raises it when it reduces the
+        # rule, i.e. once the next token has been accepted. A syntax error at
+        # that next token therefore wins; see defer().
+        self.pending: SQLSyntaxError | None = None
 
     # ------------------------------------------------------------------
     # token helpers
 
     def advance(self) -> Token:
+        if self.pending is not None:
+            raise self.pending
         tok = self.tok
         self.pos += 1
-        self.tok = self.toks[self.pos] if self.pos < len(self.toks) else self.toks[-1]
+        self.tok = self._token(self.pos)
         return tok
 
+    def _token(self, i: int) -> Token:
+        toks = self.toks
+        while len(toks) <= i:
+            last = toks[-1]
+            if last.kind == "EOF":
+                return last
+            toks.append(next(self._source))
+        return toks[i]
+
     def peek(self, k: int = 1) -> Token:
-        i = self.pos + k
-        return self.toks[i] if i < len(self.toks) else self.toks[-1]
+        return self._token(self.pos + k)
 
     def at(self, kind: str) -> bool:
         return self.tok.kind == kind
@@ -161,6 +179,20 @@ class Parser:
         if tok.kind == "EOF":
             return SQLSyntaxError("incomplete input", self.sql, tok.offset, None)
         return SQLSyntaxError(f'near "{tok.text}": syntax error', self.sql, tok.offset, tok.text)
+
+    def defer(self, message: str, tok: Token | None = None) -> None:
+        """Record a parse-action error, raised when the next token is
+        accepted (or the statement ends there)."""
+        if self.pending is None:
+            self.pending = self.fail(message, tok)
+
+    def finish_statement(self) -> None:
+        """The statement must end here: raise a syntax error at anything but
+        ``;`` or the end, else the pending action error if any."""
+        if self.tok.kind not in ("SEMI", "EOF"):
+            raise self.error()
+        if self.pending is not None:
+            raise self.pending
 
     def fail(self, message: str, tok: Token | None = None) -> SQLSyntaxError:
         tok = self.tok if tok is None else tok
@@ -220,7 +252,7 @@ class Parser:
                     height = x
         height += 1
         if height > MAX_EXPR_DEPTH:
-            raise self.fail(f"Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})")
+            self.defer(f"Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})")
         if height > 1:
             self.heights[id(node)] = height
             self._keep.append(node)
@@ -251,12 +283,14 @@ class Parser:
             if self.at("EOF"):
                 return out
             out.append(self.statement_top())
+            self.finish_statement()
             if not self.at("EOF"):
                 self.expect("SEMI")
 
     def statement_top(self) -> A.Statement:
         self.nvar = 0
         self.varnames = {}
+        self.pending = None
         self.depth = 0
         self.heights = {}
         self._keep = []
@@ -316,9 +350,8 @@ class Parser:
             materialized = None
             if self.accept("MATERIALIZED"):
                 materialized = True
-            elif self.at("NOT") and self.peek().kind == "MATERIALIZED":
-                self.advance()
-                self.advance()
+            elif self.accept("NOT"):
+                self.expect("MATERIALIZED")
                 materialized = False
             self.expect("LP")
             self.enter(4)
@@ -335,6 +368,13 @@ class Parser:
         if not self.at("LP"):
             return None
         self.advance()
+        names = self.eidlist()
+        self.expect("RP")
+        return names
+
+    def eidlist(self) -> list[str]:
+        """Names, each of which SQLite's grammar lets carry COLLATE and
+        ASC/DESC only to reject them (parserAddExprIdListTerm)."""
         names = []
         while True:
             tok = self.tok
@@ -344,11 +384,9 @@ class Parser:
                     self.ids()
                 if not self.accept("ASC"):
                     self.accept("DESC")
-                raise self.fail(f'syntax error after column name "{tok.text}"', tok)
+                self.defer(f'syntax error after column name "{tok.text}"', tok)
             if not self.accept("COMMA"):
-                break
-        self.expect("RP")
-        return names
+                return names
 
     # ---- SELECT
 
@@ -372,9 +410,9 @@ class Parser:
                 _, ob, lim, _ = parts[i]
                 if ob or lim is not None:
                     what = "ORDER BY" if ob else "LIMIT"
-                    raise self.fail(f"{what} clause should come after {ops[i]} not before")
+                    self.defer(f"{what} clause should come after {ops[i]} not before")
             if len(parts) > MAX_COMPOUND_SELECT:
-                raise self.fail("too many terms in compound SELECT")
+                self.defer("too many terms in compound SELECT")
             node = parts[0][0]
             for op, part in zip(ops, parts[1:]):
                 node = A.Compound(op, node, part[0])
@@ -549,7 +587,7 @@ class Parser:
     def from_clause(self) -> A.JoinClause:
         first, on, using = self.table_source()
         if on is not None or using is not None:
-            raise self.fail(
+            self.defer(
                 f"a JOIN clause is required before {'ON' if on is not None else 'USING'}"
             )
         clause = A.JoinClause(first, [])
@@ -605,7 +643,7 @@ class Parser:
             or ("OUTER" in bits and "LEFT" not in bits and "RIGHT" not in bits)
         ):
             text = " ".join(w.text for w in words)
-            raise self.fail(f"unknown join type: {text}", words[0])
+            self.defer(f"unknown join type: {text}", words[0])
         natural = "NATURAL" in bits
         if "LEFT" in bits and "RIGHT" in bits:
             return "FULL", natural
@@ -678,9 +716,9 @@ class Parser:
             self.advance()
             self.expect("BY")
             ref.indexed_by = self.nm()
-        elif self.at("NOT") and self.peek().kind == "INDEXED":
+        elif self.at("NOT"):
             self.advance()
-            self.advance()
+            self.expect("INDEXED")
             ref.not_indexed = True
 
     def id_list(self) -> list[str]:
@@ -744,7 +782,7 @@ class Parser:
         if (s == "CURRENT ROW" and e == "PRECEDING") or (
             s == "FOLLOWING" and e in ("PRECEDING", "CURRENT ROW")
         ):
-            raise self.fail("unsupported frame specification")
+            self.defer("unsupported frame specification")
         return A.Frame(unit, start, end, exclude)
 
     def frame_bound(self, is_start: bool) -> A.FrameBound:
@@ -829,7 +867,11 @@ class Parser:
                     left = node
                     continue
                 if nxt not in ("LIKE_KW", "MATCH", "BETWEEN", "IN"):
-                    return left
+                    if min_prec > A.P_EQ:
+                        return left
+                    # SQLite shifts the NOT and fails at what follows it
+                    self.advance()
+                    raise self.error()
                 self.advance()
                 negated = True
                 kind = self.tok.kind
@@ -881,7 +923,18 @@ class Parser:
     def between_expr(self, left: A.Expr, negated: bool) -> A.Expr:
         self.advance()
         self.enter(2)
+        # The lower bound ends at an AND of its own level; after an OR, AND
+        # binds tighter, as in SQLite's LALR tables (so "x BETWEEN 1 OR 2
+        # AND 3" never finds its AND).
         low = self.expr(A.P_NOT)
+        while self.at("OR"):
+            self.advance()
+            self.enter(2)
+            right = self.expr(A.P_AND)
+            self.leave(2)
+            node = A.Binary("OR", low, right)
+            self.set_height(node, low, right)
+            low = node
         self.expect("AND")
         self.enter(2)
         high = self.expr(A.P_CMP)
@@ -911,7 +964,20 @@ class Parser:
                 node.table_args = self.expr_list(nonempty=False)
                 self.leave(4)
                 self.expect("RP")
-        self.set_height(node, left, node.values, node.select)
+        if (
+            node.values is not None
+            and len(node.values) == 1
+            and not isinstance(node.values[0], A.Tuple)
+            and _is_constant(node.values[0], functions=False)
+        ):
+            # parse.y turns "x IN (const)" into "x = +const": two levels
+            height = max(self.h(left), self.h(node.values[0]) + 1) + 1
+            if height > MAX_EXPR_DEPTH:
+                self.defer(f"Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})")
+            self.heights[id(node)] = height
+            self._keep.append(node)
+        else:
+            self.set_height(node, left, node.values, node.select)
         return node
 
     def unary(self) -> A.Expr:
@@ -983,7 +1049,8 @@ class Parser:
         if kind == "RAISE":
             return self.raise_()
         if kind in _IDJ_KINDS:
-            if self.peek().kind == "LP":
+            # a join keyword names a column but never a function
+            if kind != "JOIN_KW" and self.peek().kind == "LP":
                 return self.function()
             return self.column_ref()
         raise self.error()
@@ -1011,11 +1078,11 @@ class Parser:
                 self.nvar += 1
                 number = self.nvar
                 if number > MAX_VARIABLE_NUMBER:
-                    raise self.fail("too many SQL variables", tok)
+                    self.defer("too many SQL variables", tok)
                 return A.Parameter("?", number)
             n = int(text[1:])
             if n < 1 or n > MAX_VARIABLE_NUMBER:
-                raise self.fail(
+                self.defer(
                     f"variable number must be between ?1 and ?{MAX_VARIABLE_NUMBER}", tok
                 )
             if n > self.nvar:
@@ -1029,7 +1096,7 @@ class Parser:
             self.nvar += 1
             number = self.nvar
             if number > MAX_VARIABLE_NUMBER:
-                raise self.fail("too many SQL variables", tok)
+                self.defer("too many SQL variables", tok)
             self.varnames[text] = number
         return A.Parameter(text, number)
 
@@ -1037,9 +1104,7 @@ class Parser:
         self.advance()
         self.enter(1)
         if self.tok.kind in _SELECT_START:
-            self.enter(1)
             sel = self.select()
-            self.leave(1)
             self.need(2)
             self.leave(1)
             self.expect("RP")
@@ -1166,7 +1231,7 @@ class Parser:
         self.leave(3)
         self.expect("RP")
         if len(node.args) > MAX_FUNCTION_ARG:
-            raise self.fail(f"too many arguments on function {name_tok.text}")
+            self.defer(f"too many arguments on function {name_tok.text}")
         if self.at("FILTER"):
             self.advance()
             self.expect("LP")
@@ -1245,9 +1310,9 @@ class Parser:
             col_name = self.nm()
             raw, _ = self.type_token()
             if len(table.columns) + 1 > MAX_COLUMN:
-                raise self.fail(f"too many columns on {name}")
+                self.defer(f"too many columns on {name}")
             if col_name.lower() in seen:
-                raise self.fail(f"duplicate column name: {col_name}")
+                self.defer(f"duplicate column name: {col_name}")
             seen.add(col_name.lower())
             col = A.ColumnDef(col_name, column_type(raw) if raw else None, [], raw)
             table.columns.append(col)
@@ -1270,9 +1335,9 @@ class Parser:
         if table.strict:
             for col in table.columns:
                 if col.type is None or col.type == "":
-                    raise self.fail(f"missing datatype for {table.name}.{col.name}")
+                    self.defer(f"missing datatype for {table.name}.{col.name}")
                 if col.type not in _STD_TYPES:
-                    raise self.fail(
+                    self.defer(
                         f'unknown datatype for {table.name}.{col.name}: "{col.type}"'
                     )
         if table.without_rowid:
@@ -1282,34 +1347,37 @@ class Parser:
                 col.primary_key is not None and col.primary_key.autoincrement
                 for col in table.columns)
             if autoinc:
-                raise self.fail("AUTOINCREMENT not allowed on WITHOUT ROWID tables")
+                self.defer("AUTOINCREMENT not allowed on WITHOUT ROWID tables")
             if pk is None:
-                raise self.fail(f"PRIMARY KEY missing on table {table.name}")
+                self.defer(f"PRIMARY KEY missing on table {table.name}")
 
     def table_options(self, table: A.CreateTable) -> None:
+        # table_option_set ::= . | table_option | table_option_set COMMA
+        # table_option: the empty set may be followed by ", option".
         if self.tok.kind not in NM_KINDS and not self.at("WITHOUT"):
-            return
+            if not self.accept("COMMA"):
+                return
         while True:
             if self.at("WITHOUT"):
                 self.advance()
                 opt_tok = self.tok
                 opt = self.nm()
                 if opt.lower() != "rowid":
-                    raise self.fail(f"unknown table option: {opt_tok.text}", opt_tok)
+                    self.defer(f"unknown table option: {opt_tok.text}", opt_tok)
                 table.without_rowid = True
             else:
                 opt_tok = self.tok
                 opt = self.nm()
                 if opt.lower() != "strict":
-                    raise self.fail(f"unknown table option: {opt_tok.text}", opt_tok)
+                    self.defer(f"unknown table option: {opt_tok.text}", opt_tok)
                 table.strict = True
             if not self.accept("COMMA"):
                 return
 
     def conflict_clause(self) -> str | None:
-        if self.at("ON") and self.peek().kind == "CONFLICT":
+        if self.at("ON"):
             self.advance()
-            self.advance()
+            self.expect("CONFLICT")
             if self.tok.kind in _RESOLVE_TYPES:
                 return self.advance().kind
             raise self.error()
@@ -1328,7 +1396,7 @@ class Parser:
                 c = self.default_value(col)
                 c.name = name
                 if col.generated is not None:
-                    raise self.fail("cannot use DEFAULT on a generated column")
+                    self.defer("cannot use DEFAULT on a generated column")
                 col.constraints.append(c)
             elif kind == "NULL":
                 self.advance()
@@ -1352,12 +1420,12 @@ class Parser:
                 conflict = self.conflict_clause()
                 autoinc = bool(self.accept("AUTOINCREMENT"))
                 if pk_seen:
-                    raise self.fail(f'table "{table.name}" has more than one primary key')
+                    self.defer(f'table "{table.name}" has more than one primary key')
                 pk_seen = True
                 if col.generated is not None:
-                    raise self.fail("generated columns cannot be part of the PRIMARY KEY")
+                    self.defer("generated columns cannot be part of the PRIMARY KEY")
                 if autoinc and not (col.type == "INTEGER" and direction != "DESC"):
-                    raise self.fail("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
+                    self.defer("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
                 col.constraints.append(A.PrimaryKeyConstraint(name, direction, conflict, autoinc))
             elif kind == "UNIQUE":
                 self.advance()
@@ -1390,17 +1458,17 @@ class Parser:
                 self.expect("RP")
                 storage = "VIRTUAL"
                 type_tok = None
-                if self.at("ID"):
+                if self.at("ID") or self.tok.kind in FALLBACK_ID:
                     type_tok = self.advance()
                     word = type_tok.text.lower()
                     if word == "stored":
                         storage = "STORED"
                     elif word != "virtual":
-                        raise self.fail(f'error in generated column "{col.name}"', type_tok)
+                        self.defer(f'error in generated column "{col.name}"', type_tok)
                 if col.default is not None:
-                    raise self.fail(f'error in generated column "{col.name}"')
+                    self.defer(f'error in generated column "{col.name}"')
                 if col.primary_key is not None:
-                    raise self.fail("generated columns cannot be part of the PRIMARY KEY")
+                    self.defer("generated columns cannot be part of the PRIMARY KEY")
                 col.constraints.append(A.GeneratedConstraint(name, e, storage))
             else:
                 return pk_seen
@@ -1426,7 +1494,7 @@ class Parser:
             self.expect("RP")
             text = self.sql[start:end].rstrip(" \t\n\f\r")
             if not _is_constant(e):
-                raise self.fail(f"default value of column [{col.name}] is not constant")
+                self.defer(f"default value of column [{col.name}] is not constant")
             return A.DefaultConstraint(None, e, text)
         if kind in ("PLUS", "MINUS"):
             self.advance()
@@ -1477,8 +1545,10 @@ class Parser:
             if self.at("MATCH"):
                 self.advance()
                 clause.match.append(self.nm())
-            elif self.at("ON") and self.peek().kind in ("INSERT", "DELETE", "UPDATE"):
+            elif self.at("ON"):
                 self.advance()
+                if self.tok.kind not in ("INSERT", "DELETE", "UPDATE"):
+                    raise self.error()
                 event = self.advance().kind
                 clause.actions.append((event, self.ref_action()))
             else:
@@ -1519,7 +1589,7 @@ class Parser:
                 self.expect("RP")
                 conflict = self.conflict_clause()
                 if pk_seen:
-                    raise self.fail(f'table "{table.name}" has more than one primary key')
+                    self.defer(f'table "{table.name}" has more than one primary key')
                 pk_seen = True
                 self.check_table_pk(table, cols, autoinc)
                 table.constraints.append(A.TablePrimaryKey(name, cols, conflict, autoinc))
@@ -1543,14 +1613,7 @@ class Parser:
                 self.advance()
                 self.expect("KEY")
                 self.expect("LP")
-                cols = []
-                while True:
-                    tok = self.tok
-                    cols.append(self.nm())
-                    if self.at("COLLATE") or self.at("ASC") or self.at("DESC"):
-                        raise self.fail(f'syntax error after column name "{tok.text}"', tok)
-                    if not self.accept("COMMA"):
-                        break
+                cols = self.eidlist()
                 self.expect("RP")
                 clause = self.references()
                 if self.at("DEFERRABLE") or (self.at("NOT") and self.peek().kind == "DEFERRABLE"):
@@ -1571,7 +1634,7 @@ class Parser:
             cname = term.column_name
             col = by_name.get(cname.lower()) if cname is not None else None
             if col is not None and col.generated is not None:
-                raise self.fail("generated columns cannot be part of the PRIMARY KEY")
+                self.defer("generated columns cannot be part of the PRIMARY KEY")
         if autoinc:
             ok = False
             if len(cols) == 1:
@@ -1579,7 +1642,7 @@ class Parser:
                 col = by_name.get(cname.lower()) if cname is not None else None
                 ok = col is not None and col.type == "INTEGER" and cols[0].direction != "DESC"
             if not ok:
-                raise self.fail("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
+                self.defer("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
 
     def create_index(self) -> A.CreateIndex:
         unique = bool(self.accept("UNIQUE"))
@@ -1701,15 +1764,16 @@ class Parser:
             tok = self.tok
             self.advance()
             self.nm()
-            raise self.fail(
+            self.defer(
                 "qualified table names are not allowed on INSERT, UPDATE, and DELETE "
                 "statements within triggers", tok)
         ref = A.TableRef(name)
-        if self.at("INDEXED") or (self.at("NOT") and self.peek().kind == "INDEXED"):
+        if self.at("INDEXED") or self.at("NOT"):
             tok = self.tok
             self.indexed_opt(ref)
-            raise self.fail(
-                "the INDEXED BY clause is not allowed on UPDATE or DELETE statements "
+            clause = "NOT INDEXED" if ref.not_indexed else "INDEXED BY"
+            self.defer(
+                f"the {clause} clause is not allowed on UPDATE or DELETE statements "
                 "within triggers", tok)
         return ref
 
@@ -1795,9 +1859,9 @@ class Parser:
         return node
 
     def upsert(self, node: A.Insert) -> None:
-        while self.at("ON") and self.peek().kind == "CONFLICT":
+        while self.at("ON"):
             self.advance()
-            self.advance()
+            self.expect("CONFLICT")
             up = A.Upsert()
             if self.accept("LP"):
                 self.enter(4)
@@ -1826,7 +1890,7 @@ class Parser:
             return None
         tok = self.advance()
         if self.in_trigger:
-            raise self.fail("cannot use RETURNING in a trigger", tok)
+            self.defer("cannot use RETURNING in a trigger", tok)
         self.enter(2)
         cols = self.result_columns()
         self.leave(2)
@@ -1839,7 +1903,11 @@ class Parser:
                 cols = self.id_list()
                 self.expect("RP")
                 self.expect("EQ")
-                items.append(A.SetItem(cols, self.expr(), True))
+                e = self.expr()
+                n = _vector_size(e)
+                if n is not None and n != len(cols):
+                    self.defer(f"{len(cols)} columns assigned {n} values")
+                items.append(A.SetItem(cols, e, True))
             else:
                 col = self.nm()
                 self.expect("EQ")
@@ -1874,7 +1942,7 @@ class Parser:
         if self.at("LIMIT"):
             node.limit, node.offset = self.limit()
         if node.order_by and node.limit is None:
-            raise self.fail(f"ORDER BY without LIMIT on {what}")
+            self.defer(f"ORDER BY without LIMIT on {what}")
 
     def st_delete(self) -> A.Statement:
         return self.delete(None)
@@ -2056,11 +2124,34 @@ class Parser:
         return A.Reindex()
 
 
-def _is_constant(e: A.Expr) -> bool:
+def _vector_size(e: A.Expr) -> int | None:
+    """sqlite3ExprVectorSize: items of a row value, result columns of a
+    subquery (None when a ``*`` hides the count), 1 otherwise."""
+    if isinstance(e, A.Tuple):
+        return len(e.items)
+    if isinstance(e, A.Subquery):
+        body = e.select.body
+        while isinstance(body, A.Compound):
+            body = body.left
+        if isinstance(body, A.Values):
+            return len(body.rows[0])
+        if any(isinstance(c, A.Star) for c in body.columns):
+            return None
+        return len(body.columns)
+    return 1
+
+
+def _is_constant(e: A.Expr, functions: bool = True) -> bool:
     """sqlite3ExprIsConstantOrFunction as used for DEFAULT (expr): no column
     references (TRUE/FALSE excepted), subqueries, parameters or window
-    functions."""
+    functions. With ``functions`` False, sqlite3ExprIsConstant at parse time:
+    parameters are constant, function calls are not."""
     for node in e.walk():
+        if not functions:
+            if isinstance(node, A.Function):
+                return False
+            if isinstance(node, A.Parameter):
+                continue
         if isinstance(node, A.Column):
             if node.table is not None or node.name.lower() not in ("true", "false"):
                 return False
@@ -2157,9 +2248,8 @@ def parse_one(sql: str) -> A.Statement | None:
     if p.at("EOF"):
         return None
     stmt = p.statement_top()
+    p.finish_statement()
     if not p.at("EOF"):
-        if not p.at("SEMI"):
-            raise p.error()
         p.advance()
         if not p.at("EOF"):
             raise ProgrammingError("You can only execute one statement at a time.")
@@ -2172,4 +2262,5 @@ def parse_expression(sql: str) -> A.Expr:
     e = p.expr()
     if not p.at("EOF"):
         raise p.error()
+    p.finish_statement()
     return e
