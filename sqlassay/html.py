@@ -99,6 +99,13 @@ Object.keys(fixed).forEach(function (k) {
   s.appendChild(sw); s.appendChild(document.createTextNode(k));
   legend.appendChild(s);
 });
+// "#page-N" in the address opens that page's detail (as a click would)
+const wanted = /^#page-(\\d+)$/.exec(window.location.hash);
+if (wanted) {
+  const n = Number(wanted[1]);
+  const p = data.pages[n - 1];
+  if (p) show(p, document.getElementById("page-" + n));
+}
 document.body.dataset.rendered = String(data.pages.length);
 </script>
 </body></html>
