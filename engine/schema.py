@@ -160,7 +160,6 @@ class Catalog:
         self.indexes: dict[str, Index] = {}
         self.views: dict[str, SchemaObject] = {}
         self.triggers: dict[str, SchemaObject] = {}
-        self.problems: list[str] = []
         self.tables["sqlite_schema"] = _schema_table()
         autos = []
         for row in rows:
@@ -192,7 +191,7 @@ class Catalog:
     # -- lookups -----------------------------------------------------------
     def table(self, name: str) -> Table:
         key = fold(name)
-        if key in ("sqlite_master", "sqlite_temp_master", "sqlite_temp_schema"):
+        if key == "sqlite_master":
             key = "sqlite_schema"
         t = self.tables.get(key)
         if t is None:

@@ -124,7 +124,7 @@ class Database:
         return out
 
     def _tree(self, root: int, *, index: bool) -> BTree:
-        if not 1 <= root <= self.page_count:
+        if not isinstance(root, int) or not 1 <= root <= self.page_count:
             raise CorruptError(f"root page {root} out of range 1..{self.page_count}", page=root)
         return BTree(self.pager, root, index=index)
 
@@ -174,6 +174,8 @@ class Database:
     def rows(self, table: str) -> Iterator[tuple]:
         """``SELECT rowid, * FROM table`` (WITHOUT ROWID: ``SELECT *``), in storage order."""
         t = self._table(table)
+        if self.page_count == 0:
+            return  # an empty file: sqlite_schema exists and is empty
         shape = t.row_shape(self.pager.encoding)
         if t.without_rowid:
             tree = self._tree(t.rootpage, index=True)

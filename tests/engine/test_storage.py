@@ -344,6 +344,7 @@ def test_empty_database(tmp_path):
     sqlite3.connect(path).close()
     with storage.open(path) as db:
         assert db.schema == [] and db.page_count == 0
+        assert list(db.rows("sqlite_schema")) == []
     with storage.open_bytes(b"") as db:
         assert db.schema == []
 
