@@ -240,18 +240,19 @@ class Column(Expr):
     name: str = ""
     table: str | None = None
     schema: str | None = None
-    # how the column name was quoted: None, '"' (SQLite's EP_DblQuoted: may
-    # turn into a string literal when it names no column) or '`'/'[' (a
-    # quoted name: never TRUE/FALSE)
+    # How the name was quoted, where it matters: '"' for a double-quoted
+    # name (SQLite's EP_DblQuoted: it becomes a string literal when it
+    # names no column), '`' for `true`/[false]/'true' (quoted, so never a
+    # truth value), None otherwise.
     quote: str | None = None
 
     def to_sql(self) -> str:
         if self.quote == '"':
             last = '"' + self.name.replace('"', '""') + '"'
-        elif self.quote:
+        elif self.quote or quote_name(self.name) != self.name:
             last = "`" + self.name.replace("`", "``") + "`"
         else:
-            last = quote_name(self.name)
+            last = self.name
         if self.table is None:
             return last
         prefix = quote_name(self.table) + "."
@@ -1183,6 +1184,43 @@ class CreateTable(Statement):
     without_rowid: bool = False
     strict: bool = False
     as_select: Select | None = None
+
+    def column(self, name: str) -> ColumnDef | None:
+        """The column called ``name`` (case-insensitively), or None."""
+        low = name.lower()
+        for col in self.columns:
+            if col.name.lower() == low:
+                return col
+        return None
+
+    @property
+    def rowid_alias(self) -> str | None:
+        """The INTEGER PRIMARY KEY column that aliases the rowid, or None:
+        a rowid table whose primary key is one column of declared type
+        INTEGER, not DESC (sqlite3AddPrimaryKey)."""
+        if self.without_rowid:
+            return None
+        pk = self.primary_key
+        if pk is None or len(pk) != 1 or pk[0].direction == "DESC":
+            return None
+        name = pk[0].column_name
+        col = self.column(name) if name is not None else None
+        if col is None or (col.type or "").upper() != "INTEGER":
+            return None
+        return col.name
+
+    def column_not_null(self, col: ColumnDef) -> bool:
+        """Whether the column is NOT NULL in effect: declared so, or a
+        PRIMARY KEY column of a WITHOUT ROWID table, or of a STRICT table
+        unless it is the rowid alias (sqlite3EndTable)."""
+        if col.not_null:
+            return True
+        if not (self.without_rowid or self.strict):
+            return False
+        pk_names = {(t.column_name or "").lower() for t in (self.primary_key or [])}
+        if col.name.lower() not in pk_names:
+            return False
+        return self.without_rowid or col.name != self.rowid_alias
 
     @property
     def primary_key(self) -> list[OrderingTerm] | None:

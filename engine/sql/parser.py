@@ -90,12 +90,12 @@ def _quote_of(tok: Token) -> str | None:
     c = tok.text[:1]
     if c == '"':
         return c
-    if c in ("`", "[", "'"):
+    if c in ("`", "[", "'") and dequote(tok.text).lower() in ("true", "false"):
         return "`"
     return None
 
 
-def column_type(raw: str) -> str:
+def column_type(raw: str) -> str | None:
     """The declared type SQLite 3.40 derives from the raw source text of a
     column's type tokens (build.c, sqlite3AddColumn)."""
     t = raw
@@ -110,7 +110,7 @@ def column_type(raw: str) -> str:
             t = t[1:-1]
         if t.upper() in _STD_TYPES:
             return t.upper()
-    return _dequote_prefix(t)
+    return _dequote_prefix(t) or None
 
 
 class Parser:
@@ -841,12 +841,14 @@ class Parser:
                 self.set_height(node, left, right)
                 left = node
                 continue
-            if min_prec > A.P_EQ and kind != "COLLATE":
-                return left
             if kind == "COLLATE":
+                if A.P_COLLATE < min_prec:
+                    return left
                 self.advance()
                 left = A.Collate(left, self.ids())
                 continue
+            if min_prec > A.P_EQ:
+                return left
             if kind in ("ISNULL", "NOTNULL"):
                 self.advance()
                 node = A.IsNull(left, kind == "NOTNULL")
@@ -1314,7 +1316,7 @@ class Parser:
             if col_name.lower() in seen:
                 self.defer(f"duplicate column name: {col_name}")
             seen.add(col_name.lower())
-            col = A.ColumnDef(col_name, column_type(raw) if raw else None, [], raw)
+            col = A.ColumnDef(col_name, column_type(raw), [], raw)
             table.columns.append(col)
             pk_seen = self.column_constraints(table, col, pk_seen)
             if self.accept("COMMA"):
@@ -1332,6 +1334,8 @@ class Parser:
 
     def end_table(self, table: A.CreateTable) -> None:
         """The checks of build.c's sqlite3EndTable that need no schema."""
+        if table.columns and all(c.generated is not None for c in table.columns):
+            self.defer("must have at least one non-generated column")
         if table.strict:
             for col in table.columns:
                 if col.type is None or col.type == "":
@@ -1487,12 +1491,12 @@ class Parser:
         if kind == "LP":
             self.advance()
             self.enter(3)
-            start = self.tok.offset
             e = self.expr()
             end = self.tok.offset
             self.leave(3)
             self.expect("RP")
-            text = self.sql[start:end].rstrip(" \t\n\f\r")
+            # the text between the parentheses, trimmed (sqlite3DbSpanDup)
+            text = self.sql[tok.offset + 1:end].strip(" \t\n\v\f\r")
             if not _is_constant(e):
                 self.defer(f"default value of column [{col.name}] is not constant")
             return A.DefaultConstraint(None, e, text)
@@ -1503,9 +1507,8 @@ class Parser:
             if term is None:
                 raise self.error()
             text = self.sql[tok.offset:term_tok.offset + len(term_tok.text)]
-            node = A.Unary(tok.text, term) if kind == "MINUS" else term
-            if kind == "PLUS":
-                node = A.Unary("+", term)
+            # parse.y keeps "-term" as a negation and drops a "+"
+            node = A.Unary("-", term) if kind == "MINUS" else term
             return A.DefaultConstraint(None, node, text)
         term = self.default_term()
         if term is not None:
@@ -1997,7 +2000,7 @@ class Parser:
                 raise self.error()
             col_name = self.nm()
             raw, _ = self.type_token()
-            col = A.ColumnDef(col_name, column_type(raw) if raw else None, [], raw)
+            col = A.ColumnDef(col_name, column_type(raw), [], raw)
             shell = A.CreateTable(table, schema)
             shell.columns.append(col)
             self.enter(4)

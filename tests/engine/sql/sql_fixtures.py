@@ -61,6 +61,7 @@ PARSE_STAGE_MESSAGES = (
     "ORDER BY without LIMIT on",
     "too many columns on",
     "columns assigned",
+    "must have at least one non-generated column",
 )
 
 
