@@ -26,6 +26,12 @@ engine. It turns a :class:`~engine.vfs.File` into pages ``1..page_count`` of
   deleted); a read-only open presents the rolled-back state from memory and
   writes nothing.
 
+Limitation (for the write side's issue): a WAL is read without the wal-index
+(``-shm``), so this reader takes none of the WAL read locks there. The
+snapshot is consistent when no sqlite3 process is writing the database at the
+same time; a concurrent checkpoint or WAL restart by a live writer is not
+excluded (the SHARED lock on the database file does not stop WAL writers).
+
 The cache is bounded: at most ``cache_pages`` pages are held, least recently
 used first out, so memory does not grow with the file. Pages are returned as
 ``bytes`` (immutable; the b-tree layer may keep memoryviews of them).
