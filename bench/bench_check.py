@@ -1,0 +1,105 @@
+"""Benchmark: ``sqlassay check`` against ``PRAGMA integrity_check`` on a ~100 MB database.
+
+Builds (once, cached next to this file unless ``--db`` is given) a database of
+about 100 MB written by sqlite3: a rowid table with two indexes, a WITHOUT
+ROWID table with one index, rows of mixed sizes including overflow payloads,
+and some free pages. Then times, in the same run:
+
+* sqlite3: ``PRAGMA integrity_check`` (a fresh connection, cold page cache);
+* sqlassay: ``engine.integrity.check`` (the same file).
+
+Prints both times and the ratio (target: within 5x). Usage:
+``python bench/bench_check.py [--db PATH] [--size-mb N] [--repeat R]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.integrity import check  # noqa: E402
+
+
+def build(path: Path, size_mb: int) -> None:
+    rng = random.Random(100)
+    tmp = path.with_suffix(".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    con = sqlite3.connect(tmp)
+    con.execute("PRAGMA page_size=4096")
+    con.execute("PRAGMA journal_mode=OFF")
+    con.execute("PRAGMA synchronous=OFF")
+    con.executescript("""
+        CREATE TABLE events(id INTEGER PRIMARY KEY, kind TEXT, at REAL, body BLOB, note TEXT);
+        CREATE INDEX events_kind_at ON events(kind, at);
+        CREATE INDEX events_note ON events(note COLLATE NOCASE);
+        CREATE TABLE tags(name TEXT PRIMARY KEY, n INTEGER, info TEXT) WITHOUT ROWID;
+        CREATE INDEX tags_n ON tags(n);
+    """)
+    target = size_mb << 20
+    i = 0
+    while True:
+        batch = []
+        for _ in range(5000):
+            i += 1
+            size = rng.choice([10, 40, 120, 300, 900, 6000]) if i % 50 else 30000
+            batch.append((i, f"kind{i % 37}", rng.random() * 1e6, rng.randbytes(size),
+                          f"note {rng.randrange(10**6)}"))
+        con.executemany("INSERT INTO events VALUES(?,?,?,?,?)", batch)
+        con.executemany("INSERT OR REPLACE INTO tags VALUES(?,?,?)",
+                        [(f"tag{rng.randrange(10**7)}", rng.randrange(1000), "x" * 40)
+                         for _ in range(1000)])
+        con.commit()
+        if os.path.getsize(tmp) >= target:
+            break
+    con.execute("DELETE FROM events WHERE id % 97 = 0")
+    con.commit()
+    con.close()
+    tmp.rename(path)
+
+
+def time_sqlite3(path: Path) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    result = con.execute("PRAGMA integrity_check").fetchall()
+    con.close()
+    return time.perf_counter() - t0, result[0][0]
+
+
+def time_ours(path: Path) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    problems = check(path)
+    return time.perf_counter() - t0, len(problems)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, default=None)
+    ap.add_argument("--size-mb", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args(argv)
+    path = args.db or Path(__file__).with_name(f"bench_check_{args.size_mb}mb.db")
+    if not path.exists():
+        t0 = time.perf_counter()
+        build(path, args.size_mb)
+        print(f"built {path} in {time.perf_counter() - t0:.1f}s")
+    size = os.path.getsize(path)
+    ref = min(time_sqlite3(path) for _ in range(args.repeat))
+    ours = min(time_ours(path) for _ in range(args.repeat))
+    print(f"database: {path} ({size / 2**20:.1f} MiB)")
+    print(f"sqlite3 PRAGMA integrity_check: {ref[0]:8.2f}s  ({ref[1]})")
+    print(f"sqlassay check:                 {ours[0]:8.2f}s  ({ours[1]} problems)")
+    ratio = ours[0] / ref[0] if ref[0] else float("inf")
+    print(f"ratio: {ratio:.2f}x (target <= 5x)")
+    return 0 if ref[1] == "ok" and ours[1] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
