@@ -9,6 +9,7 @@ composition inside this package.
 
 from __future__ import annotations
 
+import io
 import re
 
 import construct as cs
@@ -25,16 +26,21 @@ def _path_of(err: cs.ConstructError) -> str | None:
     return _POS.sub("", str(path)).strip() or None
 
 
-def translate(err: cs.ConstructError, what: str, *, page: int | None = None) -> FormatError:
-    """Turn a construct error into a FormatError naming offset and field path."""
+def translate(
+    err: cs.ConstructError, what: str, *, page: int | None = None, offset: int | None = None
+) -> FormatError:
+    """Turn a construct error into a FormatError naming offset and field path.
+
+    construct renders its errors as ``Error in path <path>`` followed by the
+    message on the next line; we keep the message and the path separately.
+    ``offset`` is where the stream stood when parsing failed, when known.
+    """
     if isinstance(err, FormatError):  # raised from inside one of our adapters
         return err
-    msg = str(getattr(err, "message", None) or err.__class__.__name__)
-    msg = msg.splitlines()[0] if msg else err.__class__.__name__
-    offset = None
-    m = re.search(r"position (\d+)", str(err))
-    if m:
-        offset = int(m.group(1))
+    lines = [line for line in str(err).splitlines() if line.strip()]
+    if lines and lines[0].startswith("Error in path"):
+        lines = lines[1:]
+    msg = lines[0] if lines else err.__class__.__name__
     return FormatError(f"{what}: {msg}", offset=offset, path=_path_of(err), page=page)
 
 
@@ -48,12 +54,13 @@ class Spec:
             self.__doc__ = doc
 
     def parse(self, data: bytes, **context):
+        stream = io.BytesIO(data)
         try:
-            return self.construct.parse(data, **context)
+            return self.construct.parse_stream(stream, **context)
         except FormatError:
             raise
         except cs.ConstructError as err:
-            raise translate(err, self.name, page=context.get("pgno")) from None
+            raise translate(err, self.name, page=context.get("pgno"), offset=stream.tell()) from None
         except (ValueError, OverflowError, UnicodeDecodeError, IndexError, KeyError) as err:
             # construct lets some of these escape from adapters and computed fields
             raise FormatError(f"{self.name}: {err}", page=context.get("pgno")) from None

@@ -70,31 +70,14 @@ import construct as cs
 
 from ._spec import Spec
 from .errors import FormatError
-from .varint import VarInt, encode_varint, read_varint, varint_len
+from .varint import SignedVarInt, VarInt, encode_varint, read_varint, varint_len
 
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be")
 
 
-class _VarIntField(type(VarInt.construct)):
-    """formatspec.varint's construct, building through an explicit-length stream write.
-
-    (varint.py's own ``_build`` passes ``None`` as the length to
-    ``construct.stream_write``, which construct 2.10.70 rejects.)
-    """
-
-    def _build(self, obj, stream, context, path):
-        if isinstance(obj, bool) or not isinstance(obj, int):
-            raise cs.IntegerError(f"varint needs an int, got {obj!r}", path=path)
-        low, high = (-(1 << 63), 1 << 63) if self.signed else (0, 1 << 64)
-        if not low <= obj < high:
-            raise cs.IntegerError(f"value {obj} out of range for a varint", path=path)
-        data = encode_varint(obj)
-        cs.stream_write(stream, data, len(data), path)
-        return obj
-
-
-VARINT_FIELD = _VarIntField(signed=False)
-SIGNED_VARINT_FIELD = _VarIntField(signed=True)
+# construct fields for varints inside records and cells (the schema of formatspec.varint)
+VARINT_FIELD = VarInt.construct
+SIGNED_VARINT_FIELD = SignedVarInt.construct
 _INT_WIDTH = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8}
 _INT_FORMAT = {1: "b", 2: "h", 4: "i", 6: "q"}  # widths struct can unpack directly
 _MAX_CACHED_HEADER = 4096  # longer headers are decoded without a generated function

@@ -39,8 +39,16 @@ class _VarIntCon(cs.Construct):
 
     def _parse(self, stream, context, path):
         value = 0
+        start = stream.tell()
         for i in range(MAX_VARINT_LEN):
-            b = cs.stream_read(stream, 1, path)[0]
+            chunk = stream.read(1)
+            if not chunk:
+                raise FormatError(
+                    "varint runs past the end of the buffer",
+                    offset=start,
+                    path=path.replace("(parsing) -> ", "") or None,
+                )
+            b = chunk[0]
             if i == 8:
                 value = (value << 8) | b
                 break
@@ -52,14 +60,15 @@ class _VarIntCon(cs.Construct):
         return value
 
     def _build(self, obj, stream, context, path):
-        if not isinstance(obj, int):
+        if isinstance(obj, bool) or not isinstance(obj, int):
             raise cs.IntegerError(f"varint needs an int, got {obj!r}", path=path)
         if self.signed:
             if not _I64_MIN <= obj < 1 << 63:
                 raise cs.IntegerError(f"value {obj} out of signed 64-bit range", path=path)
         elif not 0 <= obj < _U64:
             raise cs.IntegerError(f"value {obj} out of unsigned 64-bit range", path=path)
-        cs.stream_write(stream, encode_varint(obj), None, path)
+        data = encode_varint(obj)
+        cs.stream_write(stream, data, len(data), path)
         return obj
 
     def _sizeof(self, context, path):

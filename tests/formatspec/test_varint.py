@@ -32,12 +32,6 @@ def test_schema_parses_what_the_twin_encodes(value):
     assert len(data) == varint_len(value)
 
 
-# formatspec/varint.py's _VarIntCon._build calls construct.stream_write(stream, data, None,
-# path); construct 2.10.70 compares that length with 0 and raises TypeError, so VarInt.build
-# fails for every value. Reported to varint.py's owner (one-line fix: pass len(data)). The
-# marker is strict: once fixed this test passes and the marker must go.
-@pytest.mark.xfail(raises=FormatError, strict=True,
-                   reason="varint.py _build passes length None to construct.stream_write")
 @given(U64)
 def test_schema_build_matches_twin_encode(value):
     assert VarInt.build(value) == encode_varint(value)
