@@ -28,7 +28,12 @@ def assert_same_as_sqlite(sql: str, explain: bool = True) -> str:
         with pytest.raises(ProgrammingError):
             parse_one(sql)
     else:
-        parse_one(sql)
+        try:
+            parse_one(sql)
+        except ProgrammingError:
+            # sqlite3 failed on the first statement's meaning before it
+            # looked at the rest; ours only parses, and finds the rest
+            assert verdict.kind == "other"
     return verdict.kind
 
 
