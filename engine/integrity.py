@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from operator import itemgetter
 
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
 from formatspec.errors import FormatError
@@ -61,6 +61,7 @@ from .inspect import (
     read_payload,
     read_schema,
 )
+from .values import compare
 
 PTRMAP_ROOTPAGE, PTRMAP_FREEPAGE, PTRMAP_OVERFLOW1, PTRMAP_OVERFLOW2, PTRMAP_BTREE = 1, 2, 3, 4, 5
 KNOWN_COLLATIONS = {"BINARY", "NOCASE", "RTRIM"}
@@ -271,7 +272,15 @@ class _Checker:
         for idef, iroot in indexes:
             plan = _index_plan(tdef, idef) if tdef and idef else None
             want.append((idef, iroot, plan))
-        expected = [Counter() if plan is not None else None for _i, _r, plan in want]
+        expected = [_Multiset() if plan is not None else None for _i, _r, plan in want]
+        getters = []
+        for _i, _r, plan in want:
+            if plan is None:
+                getters.append(None)
+                continue
+            cols, suffix_rowid, suffix = plan
+            picks = list(cols) + ([] if suffix_rowid else list(suffix))
+            getters.append((_tuple_getter(picks), suffix_rowid, max(picks, default=-1)))
         rows = 0
         ncols = len(tdef.columns) if tdef else 0
         defaults = [c.default if c.has_default else None for c in tdef.columns] if tdef else []
@@ -284,16 +293,17 @@ class _Checker:
                 values += defaults[len(values):]
             if alias is not None and alias < len(values):
                 values[alias] = key
-            for k, (_idef, _root, plan) in enumerate(want):
-                if plan is None:
+            n = len(values)
+            for k, g in enumerate(getters):
+                if g is None:
                     continue
-                cols, suffix_rowid, suffix = plan
-                try:
-                    entry = tuple(values[c] for c in cols)
-                    entry += (key,) if suffix_rowid else tuple(values[c] for c in suffix)
-                except IndexError:
+                get, suffix_rowid, top = g
+                if top >= n:
                     continue
-                expected[k][_digest(entry)] += 1
+                entry = get(values)
+                if suffix_rowid:
+                    entry += (key,)
+                expected[k].add(_digest(entry))
 
         def on_entry(key, payload_getter, pgno, off):
             nonlocal rows
@@ -331,19 +341,19 @@ class _Checker:
                 self.report(None, None, f"root page {iroot} of {iname} out of range",
                             "page-range")
                 continue
-            actual = Counter() if expected[k] is not None else None
+            actual = _Multiset() if expected[k] is not None else None
             count = self.walk_index(iname, iroot, idef, actual, tdef)
             if self.full():
                 return
             if expected[k] is not None and actual is not None:
-                missing = expected[k] - actual
-                extra = actual - expected[k]
-                if missing:
-                    self.report(iroot, None, f"{sum(missing.values())} row(s) of {name} missing "
-                                f"from index {iname}", "index")
-                if extra:
-                    self.report(iroot, None, f"{sum(extra.values())} entr(ies) in index {iname} "
-                                f"match no row of {name}", "index")
+                want_n, got_n = expected[k].count, actual.count
+                if want_n != got_n:
+                    self.report(iroot, None, f"index {iname} has {got_n} entries but {name} "
+                                f"has {want_n} rows", "index")
+                elif expected[k].total != actual.total:
+                    self.report(iroot, None, f"entries of index {iname} do not match the rows "
+                                f"of {name} (a row is missing from the index and an entry "
+                                "matches no row)", "index")
             elif count is not None and idef and not idef.partial and count != rows:
                 self.report(iroot, None, f"index {iname} has {count} entries but {name} has "
                             f"{rows} rows", "index")
@@ -524,13 +534,14 @@ class _Checker:
                         f"payload of {cell.payload_size} bytes needs {need}", "overflow")
 
     # index b-trees and WITHOUT ROWID tables
-    def walk_index(self, name, root, idef, actual: Counter | None, table,
+    def walk_index(self, name, root, idef, actual: _Multiset | None, table,
                    on_record=None) -> int | None:
         if not self.use(root, U_BTREE, None, f"root of {name}"):
             return None
         keyinfo = _keyinfo(idef, table, self.src.header.schema_format) if idef else None
         state = {"prev": None, "count": 0, "leaf_depth": None, "bad_order": False,
-                 "on_record": on_record}
+                 "on_record": on_record,
+                 "enc": self.src.encoding.replace("-le", "le").replace("-be", "be")}
         self._index_page(name, root, 1, keyinfo, actual, state)
         return state["count"]
 
@@ -577,14 +588,12 @@ class _Checker:
             self.report(pgno, cell.offset, f"{name}: malformed index record: {err}", "record")
             return
         if actual is not None:
-            actual[_digest(tuple(values))] += 1
+            actual.add(_digest(values))
         if state["on_record"] is not None:
             state["on_record"](list(values), pgno, cell.offset)
         if keyinfo is not None and not state["bad_order"]:
             prev = state["prev"]
-            if prev is not None and _compare_keys(prev, values, keyinfo,
-                                                  self.src.encoding.replace("-le", "le")
-                                                  .replace("-be", "be")) >= 0:
+            if prev is not None and _compare_keys(prev, values, keyinfo, state["enc"]) >= 0:
                 state["bad_order"] = True
                 self.report(pgno, cell.offset, f"{name}: key out of order", "key-order")
             state["prev"] = values
@@ -649,10 +658,33 @@ def _storage_order(tdef: TableDef) -> list[int] | None:
     return order
 
 
+_TYPE_TAG = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+
+
 def _digest(values: tuple) -> int:
-    """A compact stand-in for a key (ints and floats that are equal hash equal)."""
-    return hash(tuple((2, v) if isinstance(v, str) else (3, v) if isinstance(v, bytes)
-                      else (1, v) for v in values))
+    """A compact stand-in for a key: equal keys (1 == 1.0 included) digest equal."""
+    return hash((values, tuple(map(_TYPE_TAG.get, map(type, values)))))
+
+
+class _Multiset:
+    """A multiset of digests kept as (count, sum mod 2**64): constant memory per index."""
+
+    __slots__ = ("count", "total")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0
+
+    def add(self, digest: int) -> None:
+        self.count += 1
+        self.total = (self.total + digest * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+
+
+def _tuple_getter(positions: list[int]):
+    if len(positions) == 1:
+        p = positions[0]
+        return lambda values: (values[p],)
+    return itemgetter(*positions)
 
 
 def _index_plan(tdef: TableDef, idef: IndexDef):
@@ -709,15 +741,26 @@ def _without_rowid_keydef(tdef: TableDef) -> IndexDef:
     return IndexDef(tdef.name, tdef.name, cols, unique=True)
 
 
-def _compare_keys(a, b, keyinfo, encoding: str) -> int:
-    from .values import compare
+_NUMBER = (int, float)
 
+
+def _compare_keys(a, b, keyinfo, encoding: str) -> int:
+    """SQLite's order of two index records under ``keyinfo`` [(collation, desc)]."""
+    nk = len(keyinfo)
     for i in range(min(len(a), len(b))):
-        if i < len(keyinfo):
-            coll, desc = keyinfo[i]
+        x = a[i]
+        y = b[i]
+        coll, desc = keyinfo[i] if i < nk else ("BINARY", False)
+        tx = type(x)
+        ty = type(y)
+        if tx is ty and (tx is int or tx is float or tx is bytes or (
+                tx is str and coll == "BINARY" and encoding == "utf-8")):
+            # same storage class: Python's order is SQLite's (UTF-8 text: code points)
+            c = (x > y) - (x < y)
+        elif tx in _NUMBER and ty in _NUMBER:
+            c = (x > y) - (x < y)
         else:
-            coll, desc = "BINARY", False
-        c = compare(a[i], b[i], coll, encoding)
+            c = compare(x, y, coll, encoding)
         if c:
             return -c if desc else c
     return (len(a) > len(b)) - (len(a) < len(b))
