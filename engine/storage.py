@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator
+from itertools import chain
 from operator import itemgetter
 
 from formatspec import FormatError
@@ -172,19 +173,29 @@ class Database:
         return [t.name for t in self.catalog.tables.values()]
 
     def rows(self, table: str) -> Iterator[tuple]:
-        """``SELECT rowid, * FROM table`` (WITHOUT ROWID: ``SELECT *``), in storage order."""
+        """``SELECT rowid, * FROM table`` (WITHOUT ROWID: ``SELECT *``), in storage order.
+
+        The table is looked up now (OperationalError for an unknown name); its
+        pages are read lazily as the iterator advances, so damage raises
+        CorruptError when the scan reaches it.
+        """
         t = self._table(table)
         if self.page_count == 0:
-            return  # an empty file: sqlite_schema exists and is empty
+            return iter(())  # an empty file: sqlite_schema exists and is empty
         shape = t.row_shape(self.pager.encoding)
         if t.without_rowid:
-            tree = self._tree(t.rootpage, index=True)
-            cur = tree.cursor()
-            ok = cur.first()
-            while ok:
-                yield shape(cur.record())
-                ok = cur.next()
-            return
+            return self._without_rowid_rows(t, shape)
+        # one list per leaf page, flattened in C: no Python frame per row
+        return chain.from_iterable(self._shaped_pages(t, shape))
+
+    def _without_rowid_rows(self, t, shape) -> Iterator[tuple]:
+        cur = self._tree(t.rootpage, index=True).cursor()
+        ok = cur.first()
+        while ok:
+            yield shape(cur.record())
+            ok = cur.next()
+
+    def _shaped_pages(self, t, shape) -> Iterator[list[tuple]]:
         width = shape.width
         plain = shape.plain
         reals = [itemgetter(j) for j in shape.reals]
@@ -194,12 +205,12 @@ class Database:
                 # REAL column holds an integer (stored so on disk; read back as a float)
                 for get in reals:
                     if int in set(map(type, map(get, rows))):
-                        yield from map(shape, rows)
+                        yield list(map(shape, rows))
                         break
                 else:
-                    yield from rows
+                    yield rows
             else:
-                yield from map(shape, rows)
+                yield list(map(shape, rows))
 
     def row(self, table: str, rowid: int) -> tuple | None:
         """The row with this rowid (as :meth:`rows` would give it), or None."""
