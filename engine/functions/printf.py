@@ -23,7 +23,9 @@ SQLITE_PRINTF_SQLFUNC), not C's or Python's:
   engine.values.format_float), precision is capped at 100000000.
 * The result is limited to SQLITE_LIMIT_LENGTH (1,000,000,000 bytes): any
   longer output makes the result NULL, checked before anything large is
-  built, so a huge width cannot blow up memory beyond that limit.
+  built, so a huge width cannot blow up memory beyond that limit.  An empty
+  format, or one that stops at an invalid conversion before producing
+  anything, gives NULL (SQLite's accumulator was never allocated).
 """
 
 from __future__ import annotations
@@ -33,9 +35,6 @@ from .. import values as V
 LIMIT_LENGTH = 1_000_000_000
 _BUFSIZE = 70  # SQLITE_PRINT_BUF_SIZE
 _FP_PRECISION_LIMIT = 100_000_000
-
-_DIGITS_UPPER = "0123456789ABCDEF"
-_DIGITS_LOWER = "0123456789abcdef"
 
 # conversion -> (base, signed, kind, uppercase digits, alternate prefix)
 _CONVERSIONS = {
@@ -57,13 +56,15 @@ class _TooBig(Exception):
 class _Out:
     """sqlite3_str with a size limit (mxAlloc)."""
 
-    __slots__ = ("parts", "n")
+    __slots__ = ("parts", "n", "touched")
 
     def __init__(self) -> None:
         self.parts: list[bytes] = []
         self.n = 0
+        self.touched = False  # any append, even of nothing, allocates the buffer
 
     def append(self, b: bytes) -> None:
+        self.touched = True
         if not b:
             return
         if self.n + len(b) + 1 > LIMIT_LENGTH:
@@ -138,8 +139,9 @@ def _utf8_extra(b: bytes) -> int:
     return sum(1 for x in b if (x & 0xC0) == 0x80)
 
 
-def sqlite_printf(fmt: V.Value, *args: V.Value) -> str | None:
-    """printf(FORMAT, ...): NULL when FORMAT is NULL or absent."""
+def sqlite_printf(fmt: V.Value = None, *args: V.Value) -> str | None:
+    """printf(FORMAT, ...): NULL when FORMAT is NULL or absent, and when the
+    output is empty (SQLite's string accumulator never allocated)."""
     if fmt is None:
         return None
     if isinstance(fmt, bytes):
@@ -155,6 +157,8 @@ def sqlite_printf(fmt: V.Value, *args: V.Value) -> str | None:
     try:
         _format(fbytes, _Args(args), out)
     except _TooBig:
+        return None
+    if not out.touched:
         return None
     return b"".join(out.parts).decode("utf-8", "surrogateescape")
 
@@ -279,7 +283,7 @@ def _format(f: bytes, args: _Args, out: _Out) -> None:  # noqa: C901 - one state
                           prefix_flag)
             _emit(out, body, width, left)
         elif conv == "n":
-            continue
+            _emit(out, b"", 0, left)
         elif conv == "%":
             _emit(out, b"%", width, left)
         elif conv == "c":
@@ -389,22 +393,21 @@ def _integer(conv: str, args: _Args, width: int, precision: int, zeropad: bool,
         need = precision + 10 + (precision // 3 if thousand else 0)
         if need > LIMIT_LENGTH:
             raise _TooBig
-    digits_set = _DIGITS_UPPER if upper else _DIGITS_LOWER
     if base == 10:
         digits = str(longvalue)
     elif base == 16:
         digits = format(longvalue, "X" if upper else "x")
     else:
         digits = format(longvalue, "o")
-    del digits_set
     suffix = ""
     if kind == "ordinal":
         x = longvalue % 10
         if x >= 4 or (longvalue // 10) % 10 == 1:
             x = 0
         suffix = "thstndrd"[x * 2: x * 2 + 2]
-    if precision > len(digits):
-        digits = "0" * (precision - len(digits)) + digits
+    # The ordinal suffix counts toward the precision (zero padding).
+    if precision > len(digits) + len(suffix):
+        digits = "0" * (precision - len(digits) - len(suffix)) + digits
     if thousand:
         length = len(digits)
         head = (length - 1) % 3 + 1
