@@ -41,6 +41,7 @@ from operator import itemgetter
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
 from formatspec.errors import FormatError
 from formatspec.freelist import max_trunk_leaves, read_freelist_trunk
+from formatspec.overflow import read_overflow_page
 from formatspec.ptrmap import read_ptrmap_entries
 from formatspec.record import decode_record
 
@@ -52,13 +53,11 @@ from .inspect import (
     TableDef,
     autoindex_defs,
     cell_pointers,
-    overflow_next,
     page_header,
     parse_cell,
     parse_index_sql,
     parse_table_sql,
     read_freeblock,
-    read_payload,
     read_schema,
 )
 from .values import compare
@@ -305,13 +304,13 @@ class _Checker:
                     entry += (key,)
                 expected[k].add(_digest(entry))
 
-        def on_entry(key, payload_getter, pgno, off):
+        def on_entry(key, payload, pgno, off):
             nonlocal rows
             rows += 1
             if not need_rows:
                 return
             try:
-                values = list(decode_record(payload_getter(), enc))
+                values = list(decode_record(payload, enc))
             except (FormatError, CorruptError) as err:
                 self.report(pgno, off, f"row {key} of {name}: malformed record: {err}",
                             "record")
@@ -365,7 +364,6 @@ class _Checker:
 
     def _table_page(self, name, pgno, lo, hi, depth, on_entry, leaf_depth) -> int | None:
         """Check one table b-tree page; returns the largest key seen (or None)."""
-        src = self.src
         page = self.page(pgno)
         if page is None:
             return None
@@ -386,9 +384,9 @@ class _Checker:
                     self.report(pgno, cell.offset, f"{name}: rowid {key} out of order",
                                 "key-order")
                 last = key
-                if cell.first_overflow:
-                    self._overflow(name, pgno, cell)
-                on_entry(key, lambda c=cell: read_payload(src, page, c, pgno), pgno, cell.offset)
+                payload = self._overflow(name, pgno, cell) if cell.first_overflow else cell.local
+                if payload is not None:
+                    on_entry(key, payload, pgno, cell.offset)
             return last
         if depth >= MAX_DEPTH:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
@@ -510,28 +508,34 @@ class _Checker:
                         f"found, header says {hdr.fragmented_free_bytes}", "fragmentation")
         return hdr, cells
 
-    def _overflow(self, name, pgno, cell) -> None:
+    def _overflow(self, name, pgno, cell) -> bytes | None:
+        """Check a cell's overflow chain; return the whole payload when the chain is sound."""
         per = self.usable - 4
-        need = -(-(cell.payload_size - cell.local_size) // per)
+        rest = cell.payload_size - cell.local_size
+        need = -(-rest // per)
         nxt = cell.first_overflow
         prev = pgno
         count = 0
+        parts = [cell.local]
         while nxt:
             if not self.use(nxt, U_OVFL, prev, f"{name}: overflow chain of cell at {cell.offset}"
                             f" on page {pgno}"):
-                return
+                return None
             self.expect_ptrmap(nxt, PTRMAP_OVERFLOW1 if count == 0 else PTRMAP_OVERFLOW2, prev)
             count += 1
             if count > need:
                 break
             page = self.page(nxt)
             if page is None:
-                return
+                return None
             prev = nxt
-            nxt = overflow_next(page, self.usable)
+            nxt, content = read_overflow_page(page, self.usable, pgno=nxt)
+            parts.append(content)
         if count != need:
             self.report(pgno, cell.offset, f"{name}: overflow chain has {count} pages, the "
                         f"payload of {cell.payload_size} bytes needs {need}", "overflow")
+            return None
+        return b"".join(parts)[: cell.payload_size]
 
     # index b-trees and WITHOUT ROWID tables
     def walk_index(self, name, root, idef, actual: _Multiset | None, table,
@@ -568,9 +572,11 @@ class _Checker:
                                      f"{name}: child of page {pgno}"):
                 self.expect_ptrmap(cell.left_child, PTRMAP_BTREE, pgno)
                 self._index_page(name, cell.left_child, depth + 1, keyinfo, actual, state)
-            if cell.first_overflow:
-                self._overflow(name, pgno, cell)
-            self._index_entry(name, pgno, page, cell, keyinfo, actual, state)
+            payload = self._overflow(name, pgno, cell) if cell.first_overflow else cell.local
+            if payload is not None:
+                self._index_entry(name, pgno, payload, cell, keyinfo, actual, state)
+            else:
+                state["count"] += 1
             if self.full():
                 return
         if not leaf and self.use(hdr.right_child, U_BTREE, pgno,
@@ -578,12 +584,12 @@ class _Checker:
             self.expect_ptrmap(hdr.right_child, PTRMAP_BTREE, pgno)
             self._index_page(name, hdr.right_child, depth + 1, keyinfo, actual, state)
 
-    def _index_entry(self, name, pgno, page, cell, keyinfo, actual, state) -> None:
+    def _index_entry(self, name, pgno, payload, cell, keyinfo, actual, state) -> None:
         state["count"] += 1
         if keyinfo is None and actual is None and state["on_record"] is None:
             return
         try:
-            values = decode_record(read_payload(self.src, page, cell, pgno), self.src.encoding)
+            values = decode_record(payload, self.src.encoding)
         except (FormatError, CorruptError) as err:
             self.report(pgno, cell.offset, f"{name}: malformed index record: {err}", "record")
             return
