@@ -257,3 +257,22 @@ def test_memory_vfs_pager(tmp_path):
     vfs = MemoryVFS({"m.db": image})
     with Pager("m.db", vfs=vfs) as pager:
         assert pager.get_page(2) == image[1024:2048]
+
+
+@pytest.mark.parametrize("mode", ["persist", "truncate"])
+def test_hot_journal_finished_per_journal_mode(tmp_path, mode):
+    hot, pre = _hot(tmp_path)
+    with Pager(hot, readonly=False, journal_mode=mode) as pager:
+        assert pager.rolled_back_journal
+    journal = open(hot + "-journal", "rb").read()
+    if mode == "truncate":
+        assert journal == b""
+    else:
+        assert journal[:28] == bytes(28) and len(journal) > 28
+    assert open(hot, "rb").read() == pre
+    with Pager(hot, readonly=True) as pager:  # no longer hot: nothing to roll back
+        assert not pager._journal_pages and not pager.rolled_back_journal
+    con = sqlite3.connect(hot)
+    assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+    con.close()
+    assert open(hot, "rb").read() == pre
