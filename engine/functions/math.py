@@ -43,6 +43,12 @@ def _c_call(fn: Callable[..., float], *args: float) -> float:
         return _overflow(fn, *args)
 
 
+def _atanh(x: float) -> float:
+    if x == 1.0 or x == -1.0:
+        return _m.copysign(_m.inf, x)  # C's pole error, not a domain error
+    return _m.atanh(x)
+
+
 def _overflow(fn: Callable[..., float], *args: float) -> float:
     if fn in (_m.sinh,):
         return _m.copysign(_m.inf, args[0])
@@ -130,13 +136,13 @@ def log(*args: V.Value) -> float | None:
     if xf <= 0.0:
         return None
     if len(args) == 2:
-        y = _numeric(args[1])
-        if y is None:
-            return None
+        # SQLite 3.40.1 checks the type of the first argument twice and
+        # reads the second with sqlite3_value_double() whatever its type
+        # (a blob or a text is converted by its numeric prefix).
         b = _m.log(xf)
         if b <= 0.0:
             return None
-        xf = float(y)
+        xf = V.to_real(args[1]) or 0.0
         if xf <= 0.0:
             return None
         return _result(_m.log(xf) / b)
@@ -189,7 +195,7 @@ atan2 = _math2(lambda y, x: _m.atan2(y, x), "atan2")
 
 MATH1 = {
     "acos": _m.acos, "asin": _m.asin, "atan": _m.atan, "acosh": _m.acosh,
-    "asinh": _m.asinh, "atanh": _m.atanh, "cos": _m.cos, "sin": _m.sin, "tan": _m.tan,
+    "asinh": _m.asinh, "atanh": _atanh, "cos": _m.cos, "sin": _m.sin, "tan": _m.tan,
     "cosh": _m.cosh, "sinh": _m.sinh, "tanh": _m.tanh, "exp": _m.exp, "sqrt": _m.sqrt,
     "degrees": _rad_to_deg, "radians": _deg_to_rad,
 }

@@ -140,7 +140,7 @@ def test_printf_null_and_no_format():
     assert call("printf", ["a\x00b"]) == sqlite_printf_ref("a\x00b")
 
 
-@pytest.mark.parametrize("fmt", ["%2000000000d", "%.2000000000d", "%1000000000d",
+@pytest.mark.parametrize("fmt", ["%2000000000d", "%.2000000000d",
                                  "%.*d", "%2147483647s", "%1999999999.3f"])
 def test_huge_widths_give_null_without_allocating(fmt):
     args = [1] if fmt != "%.*d" else [2_000_000_000, 1]
