@@ -305,6 +305,8 @@ def _candidates(s, bound, terms, pos_map):
         if s.index not in t.deps:
             continue
         for op, a, b, da, db in t.cmps:
+            aff = comparison_affinity(a, b)
+            coll = comparison_collation(a, b)
             for x, y, dx, dy, o in ((a, b, da, db, op), (b, a, db, da, _FLIP.get(op))):
                 if o is None or x.column is None:
                     continue
@@ -313,8 +315,6 @@ def _candidates(s, bound, terms, pos_map):
                     continue
                 if not dy <= bound or s.index in dy:
                     continue
-                aff = comparison_affinity(x, y)
-                coll = comparison_collation(x, y)
                 out.append((t, o, hit[1], y, aff, coll))
     return out
 
@@ -548,12 +548,12 @@ def _reader(acc: _Access, session, state):
         cache = {}
 
         def read_unit(buf):
-            epoch = state.epoch
+            # the first pass streams (a LIMIT above may stop an endless CTE) and keeps
+            # the rows; later passes in the same run replay them
             got = cache.get("rows")
-            if got is None or got[0] != epoch:
-                got = (epoch, list(unit.rows()))
-                cache["rows"] = got
-            return iter(got[1])
+            if got is not None and got[0] == state.epoch and got[2]:
+                return iter(got[1])
+            return _recording(unit.rows(), cache, state.epoch)
         return read_unit
     table = s.table
     if kind == "scan":
@@ -579,6 +579,16 @@ def _reader(acc: _Access, session, state):
     if kind == "index":
         return _index_reader(acc, storage, table)
     raise NotSupportedError(f"access path {kind} not supported yet")
+
+
+def _recording(rows, cache, epoch):
+    kept = []
+    entry = [epoch, kept, False]
+    cache["rows"] = entry
+    for row in rows:
+        kept.append(row)
+        yield row
+    entry[2] = True
 
 
 def _as_rowid(v):

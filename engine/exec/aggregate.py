@@ -84,11 +84,25 @@ def _make_stepper(spec: AggSpec):
     return step
 
 
+def _discard(step):
+    def f(state, seen, r):
+        step(state, seen, r)
+        return False
+    return f
+
+
 def group(rows, key_fns, key_colls, specs, width):
-    """Yield ``representative_row + (aggregate results...)`` per group."""
+    """Yield ``representative_row + (aggregate results...)`` per group.
+
+    The representative row (for bare columns) is the group's first row, except that a
+    lone min()/max() reloads it from each row it takes (and from each row while it has
+    no value yet), as SQLite's minmaxStep/sqlite3SkipAccumulatorLoad do.
+    """
+    bare_minmax = len(specs) == 1 and specs[0].minmax
     steppers = [_make_stepper(s) for s in specs]
+    if not bare_minmax:
+        steppers = [_discard(st) for st in steppers]
     n = len(specs)
-    bare_minmax = n == 1 and specs[0].minmax
     if not key_fns:
         states = [s.new() for s in specs]
         seens = [set() for _ in specs]
@@ -97,7 +111,7 @@ def group(rows, key_fns, key_colls, specs, width):
             took = False
             for i in range(n):
                 took = steppers[i](states[i], seens[i], r) or took
-            if not bare_minmax or took or rep is None:
+            if took or rep is None:
                 rep = r
         if rep is None:
             rep = (None,) * width
@@ -115,7 +129,7 @@ def group(rows, key_fns, key_colls, specs, width):
         took = False
         for i in range(n):
             took = steppers[i](states[i], seens[i], r) or took
-        if not bare_minmax or took or g[0] is None:
+        if took or g[0] is None:
             g[0] = r
     for key in sorted(groups):
         rep, states, _ = groups[key]

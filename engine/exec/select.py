@@ -418,10 +418,9 @@ class _QueryCompiler:
         group_by = list(core.group_by or [])
         having = core.having
         has_agg = bool(group_by) or _contains_aggregate(
-            [e for _n, e, _a in items] + ([having] if having is not None else [])
-            + [t.expr for t in order_by])
+            [e for _n, e, _a in items] + [t.expr for t in order_by])
         if having is not None and not group_by and not has_agg:
-            raise OperationalError("a GROUP BY clause is required before HAVING")
+            raise OperationalError("HAVING clause on a non-aggregate query")
 
         # WHERE terms (no aggregates)
         terms: list[P.Term] = []
@@ -622,8 +621,8 @@ class _QueryCompiler:
                 raise OperationalError(f"no such table: {schema}.{name}")
             table = session.catalog.table(low)
             if table is not None:
-                cols = [ColumnInfo(c.name, c.affinity, (c.collation or "BINARY").upper(),
-                                   c.generated == "VIRTUAL" and False)
+                # a column always has a collating sequence (BINARY unless declared)
+                cols = [ColumnInfo(c.name, c.affinity, (c.collation or "BINARY").upper())
                         for c in table.columns]
                 if any(c.generated for c in table.columns):
                     raise NotSupportedError("generated columns are not supported yet")
@@ -1351,6 +1350,8 @@ def _expr_name(text, expr, scope) -> str:
         if hit is not None:
             s, j = hit
             if j < 0:
+                if s.table is not None and s.table.rowid_alias is not None:
+                    return s.columns[s.table.rowid_alias].name
                 return "rowid" if s.table is not None else expr.name
             return s.columns[j].name
         if text is None:

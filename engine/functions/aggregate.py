@@ -165,9 +165,10 @@ class _MinMax:
         self.collation = collation
 
     def step(self, value) -> bool:
-        """Add a row; True when it became the new best (SQLite's bare-column rule)."""
+        """Add a row; True when the bare columns load from it (SQLite's rule: the row
+        became the new best, or there is no best yet)."""
         if value is None:
-            return False
+            return self.best is None
         best = self.best
         if best is None:
             self.best = value
