@@ -29,6 +29,7 @@ worded as sqlite3 words them (``unrecognized token: "X"``) that also carries
 from __future__ import annotations
 
 import re
+from collections import deque
 
 from engine.errors import OperationalError
 
@@ -245,29 +246,33 @@ def classify_window_keywords(tokens: list[Token]) -> None:
 def _is_id_like(tok: Token) -> bool:
     # tokenize.c getToken(): ID, STRING, JOIN_KW, WINDOW, OVER and every
     # keyword that falls back to ID count as TK_ID.
+    # FILTER is a keyword of its own there (never an identifier).
     k = tok.kind
+    if k == "ID" and tok.text.upper() == "FILTER":
+        return False
     return k in ("ID", "STRING", "JOIN_KW", "WINDOW", "OVER") or k in FALLBACK_ID
 
 
 def iter_lex(sql: str):
     """Tokens of ``sql`` for the parser, lazily: illegal tokens included as
     ``ILLEGAL``, WINDOW/OVER/FILTER classified, ``EOF`` last."""
-    buffer: list[Token] = []
-    prev: Token | None = None
     source = iter_tokens(sql)
-    for tok in source:
-        buffer.append(tok)
-        if len(buffer) < 3 and tok.kind != "EOF":
-            continue
-        while buffer and (len(buffer) >= 3 or buffer[-1].kind == "EOF"):
-            first = buffer[0]
-            if first.kind == "ID" and first.text.upper() in ("WINDOW", "OVER", "FILTER"):
-                classify_window_keywords([prev or Token("", "", 0)] + buffer[:3])
-                # (index 1 of that list is ``first``)
-            prev = buffer.pop(0)
-            yield prev
-            if prev.kind == "EOF":
-                return
+    ahead: deque[Token] = deque()
+    prev: Token | None = None
+    while True:
+        tok = ahead.popleft() if ahead else next(source)
+        if (
+            tok.kind == "ID"
+            and len(tok.text) in (4, 6)
+            and tok.text.upper() in ("WINDOW", "OVER", "FILTER")
+        ):
+            while len(ahead) < 2 and not (ahead and ahead[-1].kind == "EOF"):
+                ahead.append(next(source))
+            classify_window_keywords([prev or Token("", "", 0), tok, *ahead])
+        yield tok
+        if tok.kind == "EOF":
+            return
+        prev = tok
 
 
 def lex(sql: str) -> list[Token]:

@@ -1578,8 +1578,14 @@ class Parser:
         while True:
             kind = self.tok.kind
             if kind == "CONSTRAINT":
+                # "CONSTRAINT name" is a table constraint of its own; a
+                # comma after it forgets the name (parse.y tconscomma)
                 self.advance()
                 name = self.nm()
+                if self.at("RP"):
+                    return
+                if self.accept("COMMA"):
+                    name = None
                 continue
             if kind == "PRIMARY":
                 self.advance()
@@ -1761,7 +1767,7 @@ class Parser:
         self.in_trigger = False
         return trig
 
-    def trigger_target(self) -> A.TableRef:
+    def trigger_target(self, indexed: bool = True) -> A.TableRef:
         name = self.nm()
         if self.at("DOT"):
             tok = self.tok
@@ -1771,7 +1777,7 @@ class Parser:
                 "qualified table names are not allowed on INSERT, UPDATE, and DELETE "
                 "statements within triggers", tok)
         ref = A.TableRef(name)
-        if self.at("INDEXED") or self.at("NOT"):
+        if indexed and (self.at("INDEXED") or self.at("NOT")):
             tok = self.tok
             self.indexed_opt(ref)
             clause = "NOT INDEXED" if ref.not_indexed else "INDEXED BY"
@@ -1797,7 +1803,7 @@ class Parser:
             verb = self.advance().kind
             conflict = self.or_conflict() if verb == "INSERT" else None
             self.expect("INTO")
-            ref = self.trigger_target()
+            ref = self.trigger_target(indexed=False)
             node = A.Insert(ref.name, None, None, verb, conflict)
             node.columns = self.paren_id_list()
             node.select = self.select()
@@ -1907,8 +1913,10 @@ class Parser:
                 self.expect("RP")
                 self.expect("EQ")
                 e = self.expr()
+                # (the width of a subquery is checked later, at name
+                # resolution, as in SQLite)
                 n = _vector_size(e)
-                if n is not None and n != len(cols):
+                if n is not None and n != len(cols) and not isinstance(e, A.Subquery):
                     self.defer(f"{len(cols)} columns assigned {n} values")
                 items.append(A.SetItem(cols, e, True))
             else:
