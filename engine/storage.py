@@ -18,6 +18,9 @@ external checks:
   WITHOUT ROWID table's index, the indexed columns then the primary key).
 * ``.row(table, rowid)``: one row by rowid (a point lookup through the b-tree,
   O(depth) pages), or None.
+* ``.index_lookup(index, key)``: the index entries starting with ``key``,
+  found by a b-tree seek; ``.cursor(name)``: an :class:`engine.btree.Cursor`
+  on a table's or an index's b-tree.
 * ``.freelist()``: the free pages, the freelist checked on the way.
 * ``.catalog``: the parsed schema (:class:`engine.schema.Catalog`), and
   ``.table_names()``.
@@ -46,7 +49,7 @@ from formatspec.freelist import walk_freelist
 from formatspec.record import record_decoder
 
 from . import schema as schema_mod
-from .btree import BTree, table_leaves
+from .btree import BTree, Cursor, compare_key, table_leaves
 from .errors import CorruptError, OperationalError
 from .pager import DEFAULT_CACHE_SIZE, Pager
 from .vfs import OSVFS, VFS, MemoryVFS
@@ -260,6 +263,42 @@ class Database:
                               for i, v in enumerate(entry))
             yield entry
             ok = cur.next()
+
+    def index_lookup(self, index: str, key) -> Iterator[tuple]:
+        """The entries of an index whose leading columns equal ``key`` (a tuple), in order.
+
+        Found with a b-tree seek (O(depth) pages to the first match), compared
+        with the index's own collations and sort orders, as SQLite compares
+        index keys.
+        """
+        ix = self.catalog.index(index)
+        key = tuple(key)
+        collations, desc = ix.collations, ix.desc
+        reals = self._real_positions(ix)
+        cur = self._tree(ix.rootpage, index=True).cursor()
+        if not cur.seek_key(key, collations, desc):
+            return
+        encoding = self.pager.encoding
+        while not cur.eof:
+            entry = cur.record()
+            if compare_key(entry, key, collations, desc, encoding) != 0:
+                return
+            if reals:
+                entry = tuple(float(v) if i in reals and type(v) is int else v
+                              for i, v in enumerate(entry))
+            yield entry
+            cur.next()
+
+    def cursor(self, name: str) -> Cursor:
+        """A :class:`engine.btree.Cursor` on the b-tree of a table or an index."""
+        try:
+            t = self.catalog.table(name)
+        except OperationalError:
+            ix = self.catalog.index(name)
+            return self._tree(ix.rootpage, index=True).cursor()
+        if not t.rootpage:
+            raise OperationalError(f"{name} is not a table with storage")
+        return self._tree(t.rootpage, index=t.without_rowid).cursor()
 
     def _real_positions(self, ix) -> set[int]:
         try:

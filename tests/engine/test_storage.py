@@ -468,3 +468,24 @@ def test_read_lock_byte_database_created_by_sqlite3(tmp_path):
             (a, b, c, bool(d)) for a, b, c, d in big]
         pages = db.freelist()
         assert len(pages) == free and db.pager.lock_byte_page not in pages
+
+
+def test_index_lookup_seeks_like_sqlite3(tmp_path):
+    path = make_db(tmp_path / "k.db", page_size=512, rows=300)
+    con = sqlite3.connect(path)
+    with storage.open(path) as db:
+        for text in ("mixed", "MIXED", "hello", "", "nothing such", "ÄÖÜ äöü"):
+            want = con.execute(
+                "select t, r, rowid from typed where t = ? collate nocase "
+                "order by t collate nocase, r desc, rowid", (text,)).fetchall()
+            db.pager._cache.clear()
+            before = db.pager.page_reads
+            got = list(db.index_lookup("typed_t", (text,)))
+            assert typed(got) == typed(want), text
+            if not want:  # a miss costs a root-to-leaf path, not a scan
+                assert db.pager.page_reads - before <= db.cursor("typed_t").tree.max_depth
+        cur = db.cursor("alias")
+        assert cur.seek_rowid(2) and cur.rowid == 2
+        with pytest.raises(OperationalError):
+            db.cursor("v_alias")
+    con.close()
