@@ -43,7 +43,7 @@ from formatspec.freelist import read_freelist_trunk
 from formatspec.header import HEADER_FIELDS, TEXT_ENCODINGS, read_database_header
 from formatspec.overflow import read_overflow_page
 from formatspec.record import decode_record as _decode_record
-from formatspec.varint import read_varint
+from formatspec.varint import varint_len
 
 from .errors import CorruptError
 
@@ -200,11 +200,8 @@ class Cell(NamedTuple):
     rowid: int | None  # table cells only
     local: bytes  # the payload bytes stored on this page
     first_overflow: int  # 0 when the payload is all local
-    size: int  # bytes the cell occupies on the page
-
-    @property
-    def local_size(self) -> int:
-        return len(self.local)
+    size: int  # bytes the cell occupies on the page (varints taken at their shortest)
+    local_size: int  # len(local)
 
 
 def page_header(page: bytes, pgno: int) -> PageHeader:
@@ -226,31 +223,52 @@ def cell_pointers(page: bytes, hdr: PageHeader, pgno: int) -> list[int]:
 
 
 def parse_cell(page: bytes, off: int, page_type: int, usable: int, pgno: int) -> Cell:
-    """Decode the cell at ``off`` (fileformat2 1.6, the four cell formats)."""
+    """Decode the cell at ``off`` (fileformat2 1.6, the four cell formats).
+
+    The cell's size counts its varints at their shortest encoding, as SQLite
+    always writes them.
+    """
     try:
         if page_type == 13:
             rowid, size, local, ovfl = _fb.read_table_leaf_cell(page, off, usable)
-            _v, pos = read_varint(page, off)
-            _v, pos = read_varint(page, pos)
-            return Cell(off, 0, size, rowid, local, ovfl,
-                        max(pos - off + len(local) + (4 if ovfl else 0), 4))
+            n = len(local)
+            length = varint_len(size) + varint_len(rowid) + n + (4 if ovfl else 0)
+            return Cell(off, 0, size, rowid, local, ovfl, length if length > 4 else 4, n)
         if page_type == 5:
             left, rowid = _fb.read_table_interior_cell(page, off)
-            _v, pos = read_varint(page, off + 4)
-            return Cell(off, left, 0, rowid, b"", 0, pos - off)
+            return Cell(off, left, 0, rowid, b"", 0, 4 + varint_len(rowid), 0)
         if page_type == 10:
             size, local, ovfl = _fb.read_index_leaf_cell(page, off, usable)
-            left, start = 0, off
+            left = 0
+            extra = 0
         elif page_type == 2:
             left, size, local, ovfl = _fb.read_index_interior_cell(page, off, usable)
-            start = off + 4
+            extra = 4
         else:
             raise FormatError(f"invalid b-tree page type {page_type}")
-        _v, pos = read_varint(page, start)
-        return Cell(off, left, size, None, local, ovfl,
-                    max(pos - off + len(local) + (4 if ovfl else 0), 4))
+        n = len(local)
+        length = extra + varint_len(size) + n + (4 if ovfl else 0)
+        return Cell(off, left, size, None, local, ovfl, length if length > 4 else 4, n)
     except FormatError as err:
         raise CorruptError(f"cell at offset {off}: {err.message}", page=pgno, offset=off) from None
+
+
+def parse_cells(page: bytes, hdr: PageHeader, ptrs, usable: int, pgno: int) -> list[Cell]:
+    """Every cell of a b-tree page (the fused formatspec scan for table leaves)."""
+    if hdr.page_type == 13:
+        try:
+            raw = _fb.table_leaf_cells(page, hdr.header_offset, usable)
+        except FormatError:
+            raw = None  # find the bad cell one by one below
+        if raw is not None:
+            out = []
+            append = out.append
+            for off, (rowid, size, local, ovfl) in zip(ptrs, raw):
+                n = len(local)
+                length = varint_len(size) + varint_len(rowid) + n + (4 if ovfl else 0)
+                append(Cell(off, 0, size, rowid, local, ovfl, length if length > 4 else 4, n))
+            return out
+    return [parse_cell(page, off, hdr.page_type, usable, pgno) for off in ptrs]
 
 
 def freeblocks(page: bytes, hdr: PageHeader, pgno: int, usable: int) -> list[tuple[int, int]]:
@@ -557,7 +575,7 @@ def _walk_btree(src: PageSource, inv: Inventory, idx: int, tree: BTreeSummary, t
         inv.owner[pgno] = idx
         tick()
         ptrs = cell_pointers(page, hdr, pgno)
-        cells = [parse_cell(page, off, hdr.page_type, src.usable, pgno) for off in ptrs]
+        cells = parse_cells(page, hdr, ptrs, src.usable, pgno)
         payload, unused = _btree_page_stats(page, hdr, cells, pgno, src.usable)
         inv.ncell[pgno] = hdr.cell_count
         inv.payload[pgno] = payload

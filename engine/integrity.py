@@ -54,7 +54,7 @@ from .inspect import (
     autoindex_defs,
     cell_pointers,
     page_header,
-    parse_cell,
+    parse_cells,
     parse_index_sql,
     parse_table_sql,
     read_freeblock,
@@ -441,25 +441,26 @@ class _Checker:
         except CorruptError as err:
             self.report(pgno, err.offset, f"{name}: {err}", "cell-pointer")
             return None
-        cells = []
-        spans = []
+        low = usable - 4
         for i, off in enumerate(ptrs):
-            if off < content or off > usable - 4:
+            if off < content or off > low:
                 self.report(pgno, hdr.header_offset + hdr.header_size + 2 * i,
-                            f"{name}: cell {i} at offset {off} outside {content}..{usable - 4}",
+                            f"{name}: cell {i} at offset {off} outside {content}..{low}",
                             "cell-pointer")
                 return None
-            try:
-                cell = parse_cell(page, off, hdr.page_type, usable, pgno)
-            except CorruptError as err:
-                self.report(pgno, off, f"{name}: cell {i}: {err}", "cell")
-                return None
-            if off + cell.size > usable:
-                self.report(pgno, off, f"{name}: cell {i} extends past the usable area",
+        try:
+            cells = parse_cells(page, hdr, ptrs, usable, pgno)
+        except CorruptError as err:
+            self.report(pgno, err.offset, f"{name}: {err}", "cell")
+            return None
+        spans = []
+        for i, cell in enumerate(cells):
+            end = cell.offset + cell.size
+            if end > usable:
+                self.report(pgno, cell.offset, f"{name}: cell {i} extends past the usable area",
                             "cell")
                 return None
-            cells.append(cell)
-            spans.append((off, off + cell.size))
+            spans.append((cell.offset, end))
         # freeblocks (btreeComputeFreeSpace's rules)
         fb = hdr.first_freeblock
         nfree = hdr.fragmented_free_bytes + content
