@@ -152,7 +152,12 @@ class SchemaObject:
 
 
 class Catalog:
-    """Every object of one database schema, by name folded as SQLite folds it (ASCII)."""
+    """Every object of one database schema, by name folded as SQLite folds it (ASCII).
+
+    An entry whose row or CREATE statement is malformed does not stop the rest
+    of the schema from loading: its CorruptError is raised when that table or
+    index is looked up (``broken`` holds them).
+    """
 
     def __init__(self, rows, encoding: str = "utf-8") -> None:
         self.encoding = encoding
@@ -161,26 +166,33 @@ class Catalog:
         self.views: dict[str, SchemaObject] = {}
         self.triggers: dict[str, SchemaObject] = {}
         self.tables["sqlite_schema"] = _schema_table()
+        self.broken: dict[tuple[str, str], CorruptError] = {}
         autos = []
         for row in rows:
             typ, name, tbl_name, rootpage, sql = row
             if not isinstance(name, str) or not isinstance(typ, str):
                 raise CorruptError(f"sqlite_schema row with type {typ!r} name {name!r}", page=1)
             key = fold(name)
-            if typ in ("table", "index") and not (rootpage is None or isinstance(rootpage, int)):
-                raise CorruptError(f"{typ} {name}: root page {rootpage!r} is not a number", page=1)
-            if typ == "table":
-                self.tables[key] = _table_from_sql(name, rootpage, sql)
-            elif typ == "index":
-                if sql is None:
-                    autos.append(row)
+            try:
+                if typ in ("table", "index") and not (rootpage is None
+                                                      or isinstance(rootpage, int)):
+                    raise CorruptError(f"{typ} {name}: root page {rootpage!r} is not a number",
+                                       page=1)
+                if typ == "table":
+                    self.tables[key] = _table_from_sql(name, rootpage, sql)
+                elif typ == "index":
+                    if sql is None:
+                        autos.append(row)
+                    else:
+                        self.indexes[key] = _index_from_sql(name, tbl_name, rootpage, sql)
+                elif typ in ("view", "trigger"):
+                    target = self.views if typ == "view" else self.triggers
+                    target[key] = SchemaObject(typ, name, tbl_name, sql)
                 else:
-                    self.indexes[key] = _index_from_sql(name, tbl_name, rootpage, sql)
-            elif typ in ("view", "trigger"):
-                target = self.views if typ == "view" else self.triggers
-                target[key] = SchemaObject(typ, name, tbl_name, sql)
-            else:
-                raise CorruptError(f"sqlite_schema row of unknown type {typ!r}", page=1)
+                    raise CorruptError(f"sqlite_schema row of unknown type {typ!r}", page=1)
+            except CorruptError as err:
+                # kept for the object's first use: the rest of the schema stays readable
+                self.broken[(typ if typ == "index" else "table", key)] = err
         for _typ, name, tbl_name, rootpage, _sql in autos:
             self.indexes[fold(name)] = self._auto_index(
                 name, tbl_name if isinstance(tbl_name, str) else "", rootpage)
@@ -195,12 +207,19 @@ class Catalog:
             key = "sqlite_schema"
         t = self.tables.get(key)
         if t is None:
+            err = self.broken.get(("table", key))
+            if err is not None:
+                raise err
             raise OperationalError(f"no such table: {name}")
         return t
 
     def index(self, name: str) -> Index:
-        ix = self.indexes.get(fold(name))
+        key = fold(name)
+        ix = self.indexes.get(key)
         if ix is None:
+            err = self.broken.get(("index", key))
+            if err is not None:
+                raise err
             raise OperationalError(f"no such index: {name}")
         return ix
 

@@ -173,7 +173,8 @@ class Database:
 
     # ------------------------------------------------------------------
     def table_names(self) -> list[str]:
-        return [t.name for t in self.catalog.tables.values()]
+        """``sqlite_schema`` and every table the schema lists, in schema order."""
+        return ["sqlite_schema"] + [row[1] for row in self.schema if row[0] == "table"]
 
     def rows(self, table: str) -> Iterator[tuple]:
         """``SELECT rowid, * FROM table`` (WITHOUT ROWID: ``SELECT *``), in storage order.

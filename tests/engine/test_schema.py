@@ -18,7 +18,7 @@ SCHEMAS = [
     "CREATE TABLE e(x INTEGER, y, PRIMARY KEY(x DESC))",
     "CREATE TABLE f(a VARCHAR(20), b DOUBLE PRECISION, c DECIMAL(10,5), d, e BOOLEAN, "
     "g FLOATING POINT, h CHARINT)",
-    "CREATE TABLE g(a INTEGER, b INTEGER GENERATED ALWAYS AS (a + 1), "
+    "CREATE TABLE g(a INTEGER, b INTEGER GENERATED ALWAYS AS (a + 1) VIRTUAL, "
     "c AS (a * 2) STORED)",
     "CREATE TABLE h(a ANY, b INT, c TEXT, d BLOB, e REAL, f INTEGER) STRICT",
     'CREATE TABLE "quoted ""name"" t"([a b] INTEGER PRIMARY KEY, "c" UNIQUE COLLATE NOCASE)',
@@ -120,12 +120,19 @@ def test_indexes_match_index_xinfo(db):
     con.close()
 
 
-def test_bad_schema_sql_is_corrupt():
+@pytest.mark.parametrize("row", [
+    ("table", "t", "t", 2, "CREATE TABLE t("),
+    ("table", "t", "t", 2, None),
+    ("table", "t", "t", "2", "CREATE TABLE t(a)"),
+    ("table", "t", "t", 2, "CREATE INDEX t ON x(a)"),
+    ("widget", "t", "t", 2, "CREATE TABLE t(a)"),
+])
+def test_bad_schema_entry_is_corrupt_when_used(row):
+    cat = Catalog([row, ("table", "ok", "ok", 3, "CREATE TABLE ok(a)"),
+                   ("index", "i", "ok", 4, "CREATE INDEX i ON ok(")])
+    with pytest.raises(CorruptError) as exc:
+        cat.table("t")
+    assert exc.value.page == 1
     with pytest.raises(CorruptError):
-        Catalog([("table", "t", "t", 2, "CREATE TABLE t(")])
-    with pytest.raises(CorruptError):
-        Catalog([("table", "t", "t", 2, None)])
-    with pytest.raises(CorruptError):
-        Catalog([("table", "t", "t", "2", "CREATE TABLE t(a)")])
-    with pytest.raises(CorruptError):
-        Catalog([("widget", "t", "t", 2, "CREATE TABLE t(a)")])
+        cat.index("i")
+    assert [c.name for c in cat.table("ok").columns] == ["a"]
