@@ -1184,6 +1184,11 @@ class CreateTable(Statement):
     without_rowid: bool = False
     strict: bool = False
     as_select: Select | None = None
+    # The text SQLite stores for this object in sqlite_schema.sql (not
+    # compared; None for CREATE TABLE ... AS SELECT, whose text SQLite
+    # writes from the result columns): "CREATE ... " followed by the source text from the object's
+    # name on, cut where build.c cuts it.
+    schema_sql: str | None = field(default=None, compare=False, repr=False)
 
     def column(self, name: str) -> ColumnDef | None:
         """The column called ``name`` (case-insensitively), or None."""
@@ -1263,6 +1268,10 @@ class CreateIndex(Statement):
     if_not_exists: bool = False
     columns: list[OrderingTerm] = field(default_factory=list)
     where: Expr | None = None
+    # The text SQLite stores for this object in sqlite_schema.sql (not
+    # compared): "CREATE ... " followed by the source text from the object's
+    # name on, cut where build.c cuts it.
+    schema_sql: str | None = field(default=None, compare=False, repr=False)
 
     def to_sql(self) -> str:
         text = "CREATE " + ("UNIQUE " if self.unique else "") + "INDEX "
@@ -1283,6 +1292,10 @@ class CreateView(Statement):
     if_not_exists: bool = False
     columns: list[str] | None = None
     select: Select | None = None
+    # The text SQLite stores for this object in sqlite_schema.sql (not
+    # compared): "CREATE ... " followed by the source text from the object's
+    # name on, cut where build.c cuts it.
+    schema_sql: str | None = field(default=None, compare=False, repr=False)
 
     def to_sql(self) -> str:
         text = "CREATE " + ("TEMP " if self.temp else "") + "VIEW "
@@ -1311,6 +1324,10 @@ class CreateTrigger(Statement):
     for_each_row: bool = False
     when: Expr | None = None
     body: list[Statement] = field(default_factory=list)
+    # The text SQLite stores for this object in sqlite_schema.sql (not
+    # compared): "CREATE ... " followed by the source text from the object's
+    # name on, cut where build.c cuts it.
+    schema_sql: str | None = field(default=None, compare=False, repr=False)
 
     def to_sql(self) -> str:
         text = "CREATE " + ("TEMP " if self.temp else "") + "TRIGGER "
@@ -1341,6 +1358,10 @@ class CreateVirtualTable(Statement):
     if_not_exists: bool = False
     module: str = ""
     args: list[str] | None = None
+    # The text SQLite stores for this object in sqlite_schema.sql (not
+    # compared): "CREATE ... " followed by the source text from the object's
+    # name on, cut where build.c cuts it.
+    schema_sql: str | None = field(default=None, compare=False, repr=False)
 
     def to_sql(self) -> str:
         text = "CREATE VIRTUAL TABLE "

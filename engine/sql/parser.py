@@ -212,6 +212,15 @@ class Parser:
             return dequote(tok.text)
         raise self.error()
 
+    def last_token(self) -> Token:
+        return self.toks[self.pos - 1]
+
+    def schema_text(self, prefix: str, name_tok: Token, end: int, rstrip: bool = False) -> str:
+        text = self.sql[name_tok.offset:end]
+        if rstrip:
+            text = text.rstrip(" \t\n\v\f\r")
+        return prefix + text
+
     def nm_dbnm(self) -> tuple[str | None, str]:
         first = self.nm()
         if self.accept("DOT"):
@@ -1296,6 +1305,7 @@ class Parser:
         self.advance()
         ine = self.if_not_exists()
         schema, name = self.nm_dbnm()
+        name_tok = self.last_token()
         table = A.CreateTable(name, schema, temp, ine)
         if self.accept("AS"):
             table.as_select = self.select()
@@ -1327,9 +1337,13 @@ class Parser:
             break
         self.need(2)
         self.leave(6)
-        self.expect("RP")
-        self.table_options(table)
+        rp = self.expect("RP")
+        has_options = self.table_options(table)
         self.end_table(table)
+        # build.c sqlite3EndTable: up to the closing parenthesis, or with
+        # table options up to the token that follows them
+        end = self.tok.offset if has_options else rp.offset + 1
+        table.schema_sql = self.schema_text("CREATE TABLE ", name_tok, end)
         return table
 
     def end_table(self, table: A.CreateTable) -> None:
@@ -1355,12 +1369,13 @@ class Parser:
             if pk is None:
                 self.defer(f"PRIMARY KEY missing on table {table.name}")
 
-    def table_options(self, table: A.CreateTable) -> None:
+    def table_options(self, table: A.CreateTable) -> bool:
+        """Parse the table options; True when there were any."""
         # table_option_set ::= . | table_option | table_option_set COMMA
         # table_option: the empty set may be followed by ", option".
         if self.tok.kind not in NM_KINDS and not self.at("WITHOUT"):
             if not self.accept("COMMA"):
-                return
+                return False
         while True:
             if self.at("WITHOUT"):
                 self.advance()
@@ -1376,7 +1391,7 @@ class Parser:
                     self.defer(f"unknown table option: {opt_tok.text}", opt_tok)
                 table.strict = True
             if not self.accept("COMMA"):
-                return
+                return True
 
     def conflict_clause(self) -> str | None:
         if self.at("ON"):
@@ -1658,6 +1673,7 @@ class Parser:
         self.expect("INDEX")
         ine = self.if_not_exists()
         schema, name = self.nm_dbnm()
+        name_tok = self.last_token()
         self.expect("ON")
         table = self.nm()
         self.expect("LP")
@@ -1670,28 +1686,40 @@ class Parser:
             self.enter(9)
             where = self.expr()
             self.leave(9)
-        return A.CreateIndex(name, schema, table, unique, ine, cols, where)
+        node = A.CreateIndex(name, schema, table, unique, ine, cols, where)
+        # build.c sqlite3CreateIndex: up to the token after the statement
+        node.schema_sql = self.schema_text(
+            "CREATE UNIQUE INDEX " if unique else "CREATE INDEX ", name_tok, self.tok.offset)
+        return node
 
     def create_view(self, temp: bool) -> A.CreateView:
         self.advance()
         ine = self.if_not_exists()
         schema, name = self.nm_dbnm()
+        name_tok = self.last_token()
         columns = self.eidlist_opt()
         self.expect("AS")
         self.enter(7)
         sel = self.select()
         self.leave(7)
-        return A.CreateView(name, schema, temp, ine, columns, sel)
+        node = A.CreateView(name, schema, temp, ine, columns, sel)
+        # build.c sqlite3CreateView: up to the next token, trailing space cut
+        node.schema_sql = self.schema_text("CREATE VIEW ", name_tok, self.tok.offset, True)
+        return node
 
     def create_virtual_table(self) -> A.CreateVirtualTable:
         self.advance()
         self.expect("TABLE")
         ine = self.if_not_exists()
         schema, name = self.nm_dbnm()
+        name_tok = self.last_token()
         self.expect("USING")
         module = self.nm()
         node = A.CreateVirtualTable(name, schema, ine, module)
         if not self.at("LP"):
+            end = self.last_token()
+            node.schema_sql = self.schema_text(
+                "CREATE VIRTUAL TABLE ", name_tok, end.offset + len(end.text))
             return node
         self.advance()
         args: list[str] = []
@@ -1723,12 +1751,16 @@ class Parser:
             end = tok.offset + len(tok.text)
             self.advance()
         node.args = args
+        end = self.last_token()
+        node.schema_sql = self.schema_text(
+            "CREATE VIRTUAL TABLE ", name_tok, end.offset + len(end.text))
         return node
 
     def create_trigger(self, temp: bool) -> A.CreateTrigger:
         self.advance()
         ine = self.if_not_exists()
         schema, name = self.nm_dbnm()
+        name_tok = self.last_token()
         trig = A.CreateTrigger(name, schema, temp, ine)
         if self.at("BEFORE") or self.at("AFTER"):
             trig.timing = self.advance().kind
@@ -1761,8 +1793,10 @@ class Parser:
         while True:
             trig.body.append(self.trigger_command())
             self.expect("SEMI")
-            if self.accept("END"):
+            if self.at("END"):
+                end = self.advance()
                 break
+        trig.schema_sql = self.schema_text("CREATE TRIGGER ", name_tok, end.offset + len(end.text))
         self.leave(12)
         self.in_trigger = False
         return trig

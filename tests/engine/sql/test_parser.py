@@ -365,3 +365,43 @@ def test_random_token_soup_fails_like_sqlite3(text):
 def test_errors_are_operational_errors():
     with pytest.raises(OperationalError):
         parse_one("SELECT FROM")
+
+
+# --------------------------------------------------------------------------
+# the text SQLite stores in sqlite_schema
+
+
+def _creates():
+    for name in ("create_table", "create_other"):
+        for sql in load(name):
+            stmt = parse_one(sql)
+            if isinstance(stmt, (A.CreateTable, A.CreateIndex, A.CreateView, A.CreateTrigger,
+                                 A.CreateVirtualTable)):
+                yield sql
+    yield "create   table if not exists  main.\"T1\"  ( a int , b ) ;"
+    yield "CREATE TABLE x(a INT PRIMARY KEY) WITHOUT ROWID /* c */ ;"
+    yield "CREATE TABLE x(a INT PRIMARY KEY) STRICT,WITHOUT ROWID   "
+    yield "CREATE TABLE x(a INT PRIMARY KEY) /* c */ ;"
+    yield "create index i3 on t(a) /* c */ "
+    yield "create index i3 on t(a) where a>1 /* c */ ;"
+    yield "create temporary view if not exists v1 (x) as select 1 -- c\n ;"
+    yield "create view v1 as select 1 /* c */ "
+    yield "create temp trigger tr2 before delete on main.t for each row begin select 2; end /* x */"
+    yield "create virtual table vt using fts5( a , b ) /* x */"
+
+
+@pytest.mark.parametrize("sql", list(_creates()))
+def test_schema_text_like_sqlite3(sql):
+    stmt = parse_one(sql)
+    con = fresh_connection()
+    con.execute("DROP INDEX i")
+    con.execute(sql)
+    rows = con.execute(
+        "SELECT sql FROM sqlite_master WHERE name = ?1 UNION ALL "
+        "SELECT sql FROM sqlite_temp_master WHERE name = ?1", (stmt.name,)
+    ).fetchall()
+    assert len(rows) == 1
+    if isinstance(stmt, A.CreateTable) and stmt.as_select is not None:
+        assert stmt.schema_sql is None
+    else:
+        assert stmt.schema_sql == rows[0][0]
