@@ -1,0 +1,80 @@
+"""Replay saved fuzz inputs through their harnesses, without atheris.
+
+``replay(path)`` runs one file (or every file of a directory) through the
+harness of its target and returns a :class:`Outcome` per input: ``ok`` when
+the harness returned (the reader answered with a value or a documented
+exception type), else the exception that escaped and its traceback. The
+target is taken from ``target=`` or from the path: a file under
+``corpus/fuzz/<target>/`` (or its ``pending/``), or a finding named
+``<target>-crash-<sha1>`` / ``-timeout-`` / ``-oom-`` / ``-slow-unit-`` as the
+runner saves them. The unit suite replays every committed reproducer this way.
+It implements no part of the SQLite format.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from fuzz.targets import TARGETS
+
+
+@dataclass
+class Outcome:
+    path: Path
+    target: str
+    ok: bool
+    error: BaseException | None = None
+    trace: str = ""
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"ok      {self.target:16} {self.path}"
+        last = self.trace.strip().splitlines()
+        where = next((ln.strip() for ln in reversed(last) if ln.strip().startswith("File ")), "")
+        return (f"FAIL    {self.target:16} {self.path}: {type(self.error).__name__}: "
+                f"{self.error} [{where}]")
+
+
+def target_of(path: str | Path) -> str:
+    """The target a saved input belongs to, from its directory or its file name."""
+    p = Path(path).resolve()
+    for part in (p.parent.name, p.parent.parent.name):
+        if part in TARGETS:
+            return part
+    for name in sorted(TARGETS, key=len, reverse=True):
+        if p.name.startswith(name + "-"):
+            return name
+    raise KeyError(f"{path}: cannot tell its fuzz target; pass target=")
+
+
+def replay_one(path: str | Path, target: str | None = None) -> Outcome:
+    p = Path(path)
+    name = target or target_of(p)
+    harness = TARGETS[name].harness
+    try:
+        harness(p.read_bytes())
+    except Exception as exc:  # noqa: BLE001 - every escape is the finding being reported
+        return Outcome(p, name, False, exc, traceback.format_exc())
+    except RecursionError as exc:  # pragma: no cover - RecursionError is an Exception
+        return Outcome(p, name, False, exc, traceback.format_exc())
+    return Outcome(p, name, True)
+
+
+def replay(path: str | Path, target: str | None = None) -> list[Outcome]:
+    """Replay one file or every file under a directory (``pending/`` included if named)."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+        return [replay_one(f, target) for f in files]
+    return [replay_one(p, target)]
+
+
+if __name__ == "__main__":
+    import sys
+
+    results = [o for arg in sys.argv[1:] for o in replay(arg)]
+    for o in results:
+        print(o.summary())
+    sys.exit(0 if all(o.ok for o in results) else 1)
