@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "check",
     "hash",
     "diff",
+    "fuzz",
 ]
 
 
