@@ -344,17 +344,24 @@ def _parse_date_or_time(ctx: FunctionContext, z: str, p: _DateTime) -> bool:
     return True
 
 
-def _localtime_offset(p: _DateTime, ctx: FunctionContext) -> int:
-    x = p.copy()
-    x.compute_ymd_hms()
-    if x.Y < 1971 or x.Y >= 2038:
-        x.Y, x.M, x.D, x.h, x.m, x.s = 2000, 1, 1, 0, 0, 0.0
+def _to_localtime(p: _DateTime, ctx: FunctionContext) -> None:
+    """toLocaltime: p (UTC) becomes local broken-down time (process TZ).
+
+    Outside 1970..2037 the year is first moved to one of 2000..2003 with the
+    same leap-year phase, converted, and moved back, as SQLite does.
+    """
+    p.compute_jd()
+    if p.iJD < 210866760000000 or p.iJD > 213014145600000:
+        x = p.copy()
+        x.compute_ymd_hms()
+        year_diff = (2000 + _cmod(x.Y, 4)) - x.Y
+        x.Y += year_diff
+        x.validJD = False
+        x.compute_jd()
+        t = _cdiv(x.iJD, 1000) - 210866760000
     else:
-        x.s = float(_ctrunc(x.s + 0.5))
-    x.tz = 0
-    x.validJD = False
-    x.compute_jd()
-    t = _cdiv(x.iJD, 1000) - 210866760000
+        year_diff = 0
+        t = _cdiv(p.iJD, 1000) - 210866760000
     try:
         if ctx.localtime is not None:
             lt = _time.gmtime(t + ctx.localtime(t))
@@ -362,17 +369,18 @@ def _localtime_offset(p: _DateTime, ctx: FunctionContext) -> int:
             lt = _time.localtime(t)
     except (OverflowError, OSError, ValueError) as exc:
         raise OperationalError("local time unavailable") from exc
-    y = _DateTime()
-    y.Y = lt.tm_year
-    y.M = lt.tm_mon
-    y.D = lt.tm_mday
-    y.h = lt.tm_hour
-    y.m = lt.tm_min
-    y.s = float(lt.tm_sec)
-    y.validYMD = True
-    y.validHMS = True
-    y.compute_jd()
-    return y.iJD - x.iJD
+    p.Y = lt.tm_year - year_diff
+    p.M = lt.tm_mon
+    p.D = lt.tm_mday
+    p.h = lt.tm_hour
+    p.m = lt.tm_min
+    p.s = lt.tm_sec + _cmod(p.iJD, 1000) * 0.001
+    p.validYMD = True
+    p.validHMS = True
+    p.validJD = False
+    p.rawS = False
+    p.validTZ = False
+    p.isError = False
 
 
 def _parse_modifier(ctx: FunctionContext, z: str, p: _DateTime, idx: int) -> bool:
@@ -406,9 +414,7 @@ def _parse_modifier(ctx: FunctionContext, z: str, p: _DateTime, idx: int) -> boo
         return True
     if first == "l":
         if zl == "localtime":
-            p.compute_jd()
-            p.iJD += _localtime_offset(p, ctx)
-            p.clear_ymd_hms_tz()
+            _to_localtime(p, ctx)
             return False
         return True
     if first == "u":
@@ -425,11 +431,29 @@ def _parse_modifier(ctx: FunctionContext, z: str, p: _DateTime, idx: int) -> boo
             return True
         if zl == "utc":
             if not p.tzSet:
+                # Find the UTC time whose local time is p, by iteration
+                # (at most four guesses, as SQLite; in a DST gap it stops
+                # where SQLite stops).
                 p.compute_jd()
-                c1 = _localtime_offset(p, ctx)
-                p.iJD -= c1
-                p.clear_ymd_hms_tz()
-                p.iJD += c1 - _localtime_offset(p, ctx)
+                orig = guess = p.iJD
+                err = 0
+                cnt = 0
+                while True:
+                    guess -= err
+                    new = _DateTime()
+                    new.iJD = guess
+                    new.validJD = True
+                    _to_localtime(new, ctx)
+                    new.compute_jd()
+                    err = new.iJD - orig
+                    if not err:
+                        break
+                    cnt += 1
+                    if cnt > 3:
+                        break
+                p.clear()
+                p.iJD = guess
+                p.validJD = True
                 p.tzSet = True
             return False
         return True
@@ -716,7 +740,7 @@ def strftime(ctx: FunctionContext, *args: V.Value) -> str | None:
         elif c == "w":
             out.append(str(_cmod(_cdiv(p.iJD + 129600000, 86400000), 7)))
         elif c == "Y":
-            out.append(f"{p.Y:04d}"[:4])
+            out.append(f"{p.Y:04d}")
         else:
             out.append("%")
     return "".join(out)
