@@ -545,3 +545,71 @@ def table_leaves(tree: BTree):
         leaf = push(child, node.pgno, node.ptrs[i] if i < node.ncell else node.hdr + 8)
         if leaf is not None:
             yield leaf
+
+
+def index_entry_pages(tree: BTree):
+    """Yield the records of an index b-tree in index order, a list at a time (full scans).
+
+    For each leaf page, the list of its entries; for each interior cell, a
+    one-entry list with the cell's own entry (it comes after its left child's
+    entries). Same checks as :func:`table_leaves`: cycles, depth, pages
+    shared by two parents, and each cell's bounds and payload size.
+    """
+    visited: set[int] = set()
+    max_depth = tree.max_depth
+    decode = tree.decode
+    payload = tree.payload
+    read_leaf = fb.read_index_leaf_cell
+    usable = tree.usable
+    stack: list[list] = []
+
+    def leaf_entries(node: Node) -> list:
+        out = []
+        page = node.page
+        for i, ptr in enumerate(node.ptrs):
+            try:
+                size, local, overflow = read_leaf(page, ptr, usable)
+            except FormatError as err:
+                raise tree._cell_error(node, i, err) from None
+            if overflow:
+                tree._check_payload(node, i, size, local, overflow)
+                local = payload(size, local, overflow, pgno=node.pgno)
+            elif len(local) != size:
+                tree._check_payload(node, i, size, local, overflow)
+            out.append(decode(local, pgno=node.pgno, offset=ptr))
+        return out
+
+    def enter(pgno: int, parent: int, offset: int | None):
+        if pgno in visited:
+            raise CorruptError(f"page {pgno} is reached twice in one b-tree", page=parent,
+                               offset=offset)
+        if len(stack) >= max_depth:
+            raise CorruptError(f"b-tree deeper than {max_depth} levels", page=parent)
+        visited.add(pgno)
+        node = tree.node(pgno)
+        if node.leaf:
+            if node.ncell == 0 and stack:
+                raise CorruptError("empty leaf page below the root", page=pgno)
+            return leaf_entries(node)
+        stack.append([node, 0])
+        return None
+
+    entries = enter(tree.root, tree.root, None)
+    if entries is not None:
+        yield entries
+        return
+    while stack:
+        top = stack[-1]
+        node, i = top
+        if i > node.ncell:
+            stack.pop()
+            continue
+        top[1] = i + 1
+        if i > 0:  # the entry of interior cell i-1 follows its left child's entries
+            cell = tree.index_cell(node, i - 1)
+            data = payload(cell[1], cell[2], cell[3], pgno=node.pgno)
+            yield [decode(data, pgno=node.pgno, offset=node.ptrs[i - 1])]
+        child = tree.child(node, i)
+        entries = enter(child, node.pgno, node.ptrs[i] if i < node.ncell else node.hdr + 8)
+        if entries is not None:
+            yield entries

@@ -49,7 +49,7 @@ from formatspec.freelist import walk_freelist
 from formatspec.record import record_decoder
 
 from . import schema as schema_mod
-from .btree import BTree, Cursor, compare_key, table_leaves
+from .btree import BTree, Cursor, compare_key, index_entry_pages, table_leaves
 from .errors import CorruptError, OperationalError
 from .pager import DEFAULT_CACHE_SIZE, Pager
 from .vfs import OSVFS, VFS, MemoryVFS
@@ -193,11 +193,8 @@ class Database:
         return chain.from_iterable(self._shaped_pages(t, shape))
 
     def _without_rowid_rows(self, t, shape) -> Iterator[tuple]:
-        cur = self._tree(t.rootpage, index=True).cursor()
-        ok = cur.first()
-        while ok:
-            yield shape(cur.record())
-            ok = cur.next()
+        pages = index_entry_pages(self._tree(t.rootpage, index=True))
+        return chain.from_iterable(list(map(shape, entries)) for entries in pages)
 
     def _shaped_pages(self, t, shape) -> Iterator[list[tuple]]:
         width = shape.width
@@ -254,16 +251,12 @@ class Database:
         """
         ix = self.catalog.index(index)
         reals = self._real_positions(ix)
-        tree = self._tree(ix.rootpage, index=True)
-        cur = tree.cursor()
-        ok = cur.first()
-        while ok:
-            entry = cur.record()
-            if reals:
-                entry = tuple(float(v) if i in reals and type(v) is int else v
-                              for i, v in enumerate(entry))
-            yield entry
-            ok = cur.next()
+        pages = index_entry_pages(self._tree(ix.rootpage, index=True))
+        if not reals:
+            return chain.from_iterable(pages)
+        return (tuple(float(v) if i in reals and type(v) is int else v
+                      for i, v in enumerate(entry))
+                for entry in chain.from_iterable(pages))
 
     def index_lookup(self, index: str, key) -> Iterator[tuple]:
         """The entries of an index whose leading columns equal ``key`` (a tuple), in order.
