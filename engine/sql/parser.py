@@ -1101,7 +1101,8 @@ class Parser:
             self.varnames.setdefault(text, n)
             return A.Parameter("?", n)
         if c == "#" and len(text) > 1 and text[1].isdigit():
-            raise self.error(tok)
+            # "#NNN" is for SQLite's nested parses only; the action rejects it
+            self.defer(f'near "{text}": syntax error', tok)
         number = self.varnames.get(text)
         if number is None:
             self.nvar += 1
