@@ -485,7 +485,8 @@ class Tuple(Expr):
 @dataclass(slots=True)
 class Function(Expr):
     """A function call. ``star`` for ``f(*)``; ``over`` is a
-    :class:`WindowSpec` or the name of a window."""
+    :class:`WindowSpec` or the name of a window; ``order_by`` for
+    ``group_concat(x ORDER BY y)`` (SQLite 3.44+ grammar only)."""
 
     name: str = ""
     args: list[Expr] = field(default_factory=list)

@@ -35,6 +35,8 @@ from . import ast as A
 from .lexer import SQLSyntaxError, illegal_token_error, iter_lex
 from .tokens import FALLBACK_ID, ID_KINDS, IDS_KINDS, NM_KINDS, Token
 
+# the SQLite release whose grammar is the default (Python's sqlite3 here)
+SQLITE_VERSION = (3, 40, 1)
 MAX_EXPR_DEPTH = 1000
 MAX_COMPOUND_SELECT = 500
 MAX_COLUMN = 2000
@@ -116,8 +118,10 @@ def column_type(raw: str) -> str | None:
 class Parser:
     """Parses one SQL text. Use :func:`parse` / :func:`parse_one`."""
 
-    def __init__(self, sql: str):
+    def __init__(self, sql: str, version: tuple[int, int, int] = SQLITE_VERSION):
         self.sql = sql
+        # grammar additions of later SQLite releases are off unless asked for
+        self.aggregate_order_by = version >= (3, 44, 0)
         # tokens are read lazily: text after the point where parsing stops
         # is never scanned (a huge hostile script costs nothing past its
         # first error)
@@ -1239,6 +1243,8 @@ class Parser:
             else:
                 self.accept("ALL")
             node.args = self.expr_list(nonempty=False)
+            if self.aggregate_order_by and self.at("ORDER"):
+                node.order_by = self.order_by()
         self.need(2)
         self.leave(3)
         self.expect("RP")
@@ -2277,18 +2283,20 @@ _STATEMENTS = {
     "REINDEX": Parser.st_reindex,
 }
 
-def parse(sql: str) -> list[A.Statement]:
-    """Every statement of ``sql`` (a script; empty statements skipped)."""
-    return Parser(sql).parse_script()
+def parse(sql: str, version: tuple[int, int, int] = SQLITE_VERSION) -> list[A.Statement]:
+    """Every statement of ``sql`` (a script; empty statements skipped).
+    ``version`` selects the SQLite grammar: 3.40.1 by default; from 3.44.0
+    aggregate calls may carry ``ORDER BY``."""
+    return Parser(sql, version).parse_script()
 
 
-def parse_one(sql: str) -> A.Statement | None:
+def parse_one(sql: str, version: tuple[int, int, int] = SQLITE_VERSION) -> A.Statement | None:
     """The one statement of ``sql``, as sqlite3's ``execute`` accepts it: the
     first statement is parsed (and its errors raised); anything but
     whitespace and comments after its semicolon raises ProgrammingError
     ("You can only execute one statement at a time."). Returns None when
     ``sql`` holds no statement at all."""
-    p = Parser(sql)
+    p = Parser(sql, version)
     while p.accept("SEMI"):
         pass
     if p.at("EOF"):
@@ -2302,9 +2310,9 @@ def parse_one(sql: str) -> A.Statement | None:
     return stmt
 
 
-def parse_expression(sql: str) -> A.Expr:
+def parse_expression(sql: str, version: tuple[int, int, int] = SQLITE_VERSION) -> A.Expr:
     """One expression (for tests and for the schema layer's DEFAULT text)."""
-    p = Parser(sql)
+    p = Parser(sql, version)
     e = p.expr()
     if not p.at("EOF"):
         raise p.error()

@@ -405,3 +405,15 @@ def test_schema_text_like_sqlite3(sql):
         assert stmt.schema_sql is None
     else:
         assert stmt.schema_sql == rows[0][0]
+
+
+def test_aggregate_order_by_only_with_the_3_44_grammar():
+    sql = "SELECT group_concat(a, ',' ORDER BY b DESC, c) FILTER (WHERE a) FROM t"
+    # the reference sqlite3 (3.40) rejects it, and so do we by default
+    from test_parse_errors import assert_same_as_sqlite
+
+    assert assert_same_as_sqlite(sql) == "parse"
+    stmt = parse_one(sql, version=(3, 44, 0))
+    func = stmt.body.columns[0].expr
+    assert func.order_by == [A.OrderingTerm(A.Column("b"), "DESC"), A.OrderingTerm(A.Column("c"))]
+    assert parse_one(stmt.to_sql(), version=(3, 44, 0)) == stmt
