@@ -1121,6 +1121,17 @@ def wal_report(path: str) -> dict | None:
 
     scan = scan_wal(wal)
     h = scan.header
+    latest = scan.page_index()  # page -> newest committed frame: the one a reader uses
+
+    def used(f) -> bool:
+        return f.committed and latest.get(f.page_number) == f.index
+
+    def why_not(f) -> str | None:
+        if f.committed and not used(f):
+            return (f"superseded by frame {latest.get(f.page_number)} (a later committed "
+                    "copy of the same page)")
+        return f.reason
+
     return {
         "path": wal,
         "size": scan.size,
@@ -1130,8 +1141,8 @@ def wal_report(path: str) -> dict | None:
         "frames": [
             {"index": f.index, "offset": f.offset, "page_number": f.page_number,
              "commit_size": f.commit_size, "salt_1": f.salt_1, "salt_2": f.salt_2,
-             "salt_ok": f.salt_ok, "checksum_ok": f.checksum_ok, "used": f.committed,
-             "reason": f.reason}
+             "salt_ok": f.salt_ok, "checksum_ok": f.checksum_ok, "committed": f.committed,
+             "used": used(f), "reason": why_not(f)}
             for f in scan.frames
         ],
         "valid_frames": scan.valid_frames,

@@ -217,8 +217,14 @@ def render_page(con: Console, detail: dict, page: bytes) -> None:
                                              for f in detail["freeblocks"]))
     for p in detail["problems"]:
         con.print(Text(f"problem: {p}", style="red"))
-    con.print(Text("legend: ") + Text(" ".join(
-        f"[{r}]" for r in ("page-header", "cell-pointers", "cell", "freeblock", "unallocated"))))
+    roles = []
+    for _s, _e, _label, role in detail["regions"]:
+        if role not in roles:
+            roles.append(role)
+    legend = Text("legend: ")
+    for role in roles:
+        legend.append(f"[{role}] ", style=ROLE_STYLES.get(role, ""))
+    con.print(legend)
     con.print(hexdump(page, detail["regions"]))
 
 

@@ -208,7 +208,15 @@ def test_wal_view(corpus, tmp_path):
     unused = [f for f in frames if not f["used"]]
     assert used and unused  # the fixture has an uncommitted tail
     assert all(f["reason"] for f in unused)
-    assert info["last_commit_frame"] == max(f["index"] for f in used)
+    committed = [f for f in frames if f["committed"]]
+    assert info["last_commit_frame"] == max(f["index"] for f in committed)
+    # a reader uses exactly the newest committed frame of each page
+    newest = {}
+    for f in committed:
+        newest[f["page_number"]] = f["index"]
+    assert sorted(f["index"] for f in used) == sorted(newest.values())
+    assert any("superseded" in f["reason"] for f in unused if f["committed"]) or len(
+        committed) == len(newest)
     text = run("inspect", "--wal", copy.path)
     assert "frames" in text and "commit" in text
 

@@ -202,3 +202,19 @@ def test_not_a_database_raises_corrupt_error(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CorruptError):
         inventory(empty)
+
+
+@pytest.mark.slow
+def test_lock_byte_page_in_a_file_over_one_gib(tmp_path):
+    import corpus.build as corpus_build
+    from engine.integrity import check
+    from formatspec.derived import lock_byte_page
+
+    fx = corpus_build.build_lock_byte(tmp_path)
+    inv = inventory(fx.path)
+    lock = lock_byte_page(inv.page_size)
+    assert inv.page_count > lock
+    assert inv.page(lock)["kind"] == "lock-byte"
+    assert [p for p in range(1, inv.page_count + 1) if inv.kind[p] == 9] == [lock]
+    assert dbstat_mismatches(fx.path) == []
+    assert check(fx.path) == []
