@@ -26,7 +26,6 @@ def command(a, b, wal, as_json):
     Exit status 0 when nothing differs, 1 when something does.
     """
     from engine.pagediff import diff_files, diff_wal
-
     from sqlassay import render
 
     require_file(a)
