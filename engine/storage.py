@@ -32,13 +32,16 @@ external checks:
 files (:class:`engine.vfs.MemoryVFS`), for fuzzing: it never touches the disk.
 
 Corrupt input raises :class:`engine.CorruptError` (naming page and offset)
-where the damage is met: at open for page 1 and the schema, during iteration
-for a table's pages.
+where the damage is met: at open for page 1 and the schema rows, on first use
+for a malformed CREATE statement, during iteration for a table's pages.
+
+Not supported (NotSupportedError): tables with VIRTUAL generated columns
+(their values need expression evaluation, which lives above this layer), and
+a DEFAULT that is not a literal on rows older than an ALTER TABLE ADD COLUMN.
 """
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterator
 from itertools import chain
 from operator import itemgetter
@@ -327,4 +330,3 @@ class Database:
 
 
 __all__ = ["Database", "open", "open_bytes"]
-_ = builtins  # the module defines its own open(); the builtin stays reachable here
