@@ -239,19 +239,7 @@ class Cursor:
             )
         else:
             self.description = None
-        self._rows = self._guard(rows)
-
-    def _guard(self, rows):
-        """Re-raise foreign exceptions from the executor as the engine's own (no tracebacks
-        of other types escape to the caller), and apply the row factory."""
-        factory = self.row_factory
-        try:
-            for row in rows:
-                yield row if factory is None else factory(self, row)
-        except RecursionError:
-            raise OperationalError("Expression tree is too large (maximum depth 1000)") from None
-        except MemoryError:
-            raise OperationalError("out of memory") from None
+        self._rows = _guard(rows, self.row_factory, self if self.row_factory else None)
 
     def executemany(self, sql: str, seq_of_parameters) -> Cursor:
         self._check()
@@ -315,6 +303,20 @@ class Cursor:
 
 
 _END = object()
+
+
+def _guard(rows, factory, cursor):
+    """Re-raise foreign exceptions from the executor as the engine's own (no tracebacks
+    of other types escape to the caller), and apply the row factory.  (A function, not a
+    method: the generator must not keep its cursor alive in a reference cycle, so that a
+    dropped cursor releases its prepared statement at once.)"""
+    try:
+        for row in rows:
+            yield row if factory is None else factory(cursor, row)
+    except RecursionError:
+        raise OperationalError("Expression tree is too large (maximum depth 1000)") from None
+    except MemoryError:
+        raise OperationalError("out of memory") from None
 
 # Re-exported for callers that catch these around execute().
 _ = (InterfaceError, NotSupportedError)

@@ -31,8 +31,15 @@ buffer as a tuple once every item is bound and every term passed.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
+from formatspec import FormatError
+from formatspec import btree as fb
+from formatspec.record import record_decoder
+
 from . import values as V
-from .errors import NotSupportedError
+from .btree import compare_key
+from .errors import CorruptError, NotSupportedError
 from .exec.expr import NUMERIC_AFFS, comparison_affinity, comparison_collation, predicate
 from .exec.operators import value_key
 
@@ -565,20 +572,179 @@ def _reader(acc: _Access, session, state):
     storage = session.storage
     if kind == "rowid_eq":
         f = acc.key_exprs[0].fn
+        tree = cached_tree(session, table.rootpage, False)
+        shape = table.row_shape(storage.pager.encoding)
+
+        seek = tree.seek_record
 
         def rowid_eq(buf):
-            v = f(buf)
-            rid = _as_rowid(v)
+            rid = _as_rowid(f(buf))
             if rid is None:
                 return ()
-            row = storage.row(table.name, rid)
-            return () if row is None else (row,)
+            rec = seek(rid)
+            if rec is None:
+                return ()
+            return (shape((rid, *rec)),)
         return rowid_eq
     if kind == "rowid_range":
-        return _rowid_range_reader(acc, storage, table)
+        return _rowid_range_reader(acc, session, table)
     if kind == "index":
-        return _index_reader(acc, storage, table)
+        return _index_reader(acc, session, table)
     raise NotSupportedError(f"access path {kind} not supported yet")
+
+
+class _CachedTree:
+    """A b-tree whose decoded pages are kept (bounded) for repeated seeks: the database
+    does not change under a read-only session."""
+
+    LIMIT = 4096
+
+    def __new__(cls, pager, root, index):
+        from .btree import BTree
+
+        class Cached(BTree):
+            def __init__(self):
+                super().__init__(pager, root, index=index)
+                self._nodes = {}
+
+            def node(self, pgno):
+                n = self._nodes.get(pgno)
+                if n is None:
+                    if len(self._nodes) >= _CachedTree.LIMIT:
+                        self._nodes.clear()
+                        self._leaves.clear()
+                        self._seen.clear()
+                        self._entries.clear()
+                    n = self._nodes[pgno] = BTree.node(self, pgno)
+                return n
+
+            _leaves: dict = {}
+
+            def seek_record(self, rid):
+                """The record values of the row with rowid ``rid``, or None."""
+                node = self.node(root)
+                depth = 0
+                while not node.leaf:
+                    lo, hi = 0, node.ncell
+                    cell = self.table_interior_cell
+                    while lo < hi:
+                        mid = (lo + hi) // 2
+                        if cell(node, mid)[1] < rid:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    node = self.node(self.child(node, lo))
+                    depth += 1
+                    if depth > self.max_depth:
+                        raise CorruptError("b-tree too deep (cycle?)", page=node.pgno)
+                got = self._leaves.get(node.pgno)
+                if got is None and node.pgno not in self._seen:
+                    # first visit: a binary search decoding a few cells only
+                    self._seen.add(node.pgno)
+                    lo, hi = 0, node.ncell
+                    leaf_cell = self.table_leaf_cell
+                    while lo < hi:
+                        mid = (lo + hi) // 2
+                        if leaf_cell(node, mid)[0] < rid:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    if lo == node.ncell:
+                        return None
+                    cell = leaf_cell(node, lo)
+                    if cell[0] != rid:
+                        return None
+                    cells = [cell]
+                    i = 0
+                    got = ()
+                if got is None:
+                    try:
+                        cells = fb.table_leaf_cells(node.page, node.hdr, self.usable)
+                    except FormatError as err:
+                        raise CorruptError(err.message, page=node.pgno,
+                                           offset=err.offset) from None
+                    got = self._leaves[node.pgno] = ([c[0] for c in cells], cells)
+                if got:
+                    keys, cells = got
+                    i = bisect_left(keys, rid)
+                    if i == len(keys) or keys[i] != rid:
+                        return None
+                _rowid, size, local, overflow = cells[i]
+                try:
+                    if overflow:
+                        self._check_payload(node, i, size, local, overflow)
+                        local = self.payload(size, local, overflow, pgno=node.pgno)
+                    return decode(local)
+                except FormatError as err:
+                    raise CorruptError(f"row {rid}: record: {err.message}",
+                                       page=node.pgno) from None
+            def entry(self, node, i):
+                """Index trees: the decoded record of entry ``i`` of ``node`` (cached)."""
+                ents = self._entries.get(node.pgno)
+                if ents is None:
+                    ents = self._entries[node.pgno] = [None] * node.ncell
+                e = ents[i]
+                if e is None:
+                    cell = self.index_cell(node, i)
+                    try:
+                        payload = self.payload(cell[1], cell[2], cell[3], pgno=node.pgno)
+                        e = ents[i] = decode(payload)
+                    except FormatError as err:
+                        raise CorruptError(f"index entry {i}: {err.message}",
+                                           page=node.pgno) from None
+                return e
+
+            def iter_from(self, key, colls, descs):
+                """Index trees: the entries >= ``key`` (a prefix), in index order."""
+                entry = self.entry
+                stack = []
+                node = self.node(root)
+                while True:
+                    lo, hi = 0, node.ncell
+                    while lo < hi:
+                        mid = (lo + hi) // 2
+                        if compare_key(entry(node, mid), key, colls, descs) < 0:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    stack.append([node, lo])
+                    if node.leaf:
+                        break
+                    if len(stack) > self.max_depth:
+                        raise CorruptError("b-tree too deep (cycle?)", page=node.pgno)
+                    node = self.node(self.child(node, lo))
+                while stack:
+                    top = stack[-1]
+                    node, i = top
+                    if i < node.ncell:
+                        top[1] = i + 1
+                        yield entry(node, i)
+                        if not node.leaf:
+                            n = self.node(self.child(node, i + 1))
+                            while True:
+                                stack.append([n, 0])
+                                if n.leaf:
+                                    break
+                                if len(stack) > self.max_depth:
+                                    raise CorruptError("b-tree too deep (cycle?)", page=n.pgno)
+                                n = self.node(self.child(n, 0))
+                    else:
+                        stack.pop()
+
+        decode = record_decoder(pager.encoding)
+        tree = Cached()
+        tree._entries = {}
+        tree._leaves = {}
+        tree._seen = set()
+        return tree
+
+
+def cached_tree(session, root, index):
+    trees = session.__dict__.setdefault("_trees", {})
+    t = trees.get((root, index))
+    if t is None:
+        t = trees[(root, index)] = _CachedTree(session.storage.pager, root, index)
+    return t
 
 
 def _recording(rows, cache, epoch):
@@ -649,15 +815,15 @@ def _hash_reader(acc: _Access, source_rows, state):
     return read
 
 
-def _rowid_range_reader(acc, storage, table):
-    from .btree import BTree
-
+def _rowid_range_reader(acc, session, table):
+    storage = session.storage
     lo = acc.lo
     hi = acc.hi
     shape = table.row_shape(storage.pager.encoding)
 
+    tree = cached_tree(session, table.rootpage, False)
+
     def read(buf):
-        tree = BTree(storage.pager, table.rootpage, index=False)
         cur = tree.cursor()
         start = None
         if lo is not None:
@@ -701,9 +867,11 @@ def _rowid_range_reader(acc, storage, table):
     return read
 
 
-def _index_reader(acc, storage, table):
-    from .btree import BTree
-
+def _index_reader(acc, session, table):
+    storage = session.storage
+    tree = cached_tree(session, acc.index.rootpage, True)
+    table_tree = cached_tree(session, table.rootpage, False)
+    shape = table.row_shape(storage.pager.encoding)
     ix = acc.index
     cols = ix.columns
     k = acc.eq_cols
@@ -734,7 +902,10 @@ def _index_reader(acc, storage, table):
             if ipk is not None:
                 row[1 + ipk] = rid
             return tuple(row)
-        return storage.row(table.name, rid)
+        rec = table_tree.seek_record(rid)
+        if rec is None:
+            raise CorruptError(f"index {ix.name} names rowid {rid}, missing from {table.name}")
+        return shape((rid, *rec))
 
     def read(buf):
         key = []
@@ -758,36 +929,27 @@ def _index_reader(acc, storage, table):
                 return
             if hi[2] is not None:
                 hi_v = hi[2](hi_v)
-        tree = BTree(storage.pager, ix.rootpage, index=True)
-        cur = tree.cursor()
         if lo is not None:
-            cur.seek_key(key + [lo_v], colls, descs)
+            it = tree.iter_from(key + [lo_v], colls, descs)
         elif hi is not None:
             # skip the NULLs: every non-NULL value sorts after -inf
-            cur.seek_key(key + [float("-inf")], colls, descs)
-        elif key:
-            cur.seek_key(key, colls, descs)
+            it = tree.iter_from(key + [float("-inf")], colls, descs)
         else:
-            cur.first()
-        ok = not cur.eof
-        while ok:
-            entry = cur.record()
+            it = tree.iter_from(key, colls, descs)
+        for entry in it:
             for i in range(k):
                 if compare(entry[i], key[i], colls[i]) != 0:
                     return
             if lo is not None:
                 c = compare(entry[k], lo_v, range_coll)
                 if c < 0 or (c == 0 and lo[0] == ">"):
-                    ok = cur.next()
                     continue
             if hi is not None:
                 v = entry[k]
                 if v is None:
-                    ok = cur.next()
                     continue
                 c = compare(v, hi_v, range_coll)
                 if c > 0 or (c == 0 and hi[0] == "<"):
                     return
             yield make_row(entry)
-            ok = cur.next()
     return read
