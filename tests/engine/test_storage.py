@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import engine.storage as storage
-from engine import OperationalError
+from engine import NotSupportedError, OperationalError
 
 
 def typed(rows):
@@ -102,6 +102,10 @@ ALTERS = [
     "ALTER TABLE evolving ADD COLUMN o DEFAULT TRUE",
     "ALTER TABLE evolving ADD COLUMN p TEXT DEFAULT -5",
     "ALTER TABLE evolving ADD COLUMN q DEFAULT -9223372036854775808",
+    "ALTER TABLE evolving ADD COLUMN r INTEGER DEFAULT (5.0)",
+    "ALTER TABLE evolving ADD COLUMN s DEFAULT (-5)",
+    "ALTER TABLE evolving ADD COLUMN u REAL DEFAULT +7",
+    "ALTER TABLE evolving ADD COLUMN w TEXT DEFAULT x'41'",
 ]
 
 TEXTS = ["", "a", "Hello", "ÄÖÜ äöü", "日本語テキスト", "emoji \U0001F600 \U0001F4A9", "x" * 300,
@@ -242,6 +246,18 @@ def test_catalog_rowid_alias_rules(tmp_path):
     assert con.execute(
         "select count(*) from not_alias_desc where rowid != id").fetchone()[0] > 0
     con.close()
+
+
+def test_virtual_generated_columns_are_not_pretended(tmp_path):
+    path = tmp_path / "g.db"
+    con = sqlite3.connect(path)
+    con.execute("create table g(a INTEGER, b AS (a * 2) VIRTUAL, c AS (a + 1) STORED)")
+    con.execute("insert into g(a) values (3)")
+    con.commit()
+    assert con.execute("select rowid, * from g").fetchall() == [(1, 3, 6, 4)]
+    con.close()
+    with storage.open(path) as db, pytest.raises(NotSupportedError):
+        list(db.rows("g"))
 
 
 def test_unknown_table_and_views(tmp_path):
