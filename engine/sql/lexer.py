@@ -65,15 +65,15 @@ _SKIP = r"(?:[ \t\n\f\r]+|--[^\n]*|/\*(?=[\s\S])[\s\S]*?(?:\*/|\Z))*"
 # own that yields no token
 _PATTERN = re.compile(
     r"""[ \t\n\f\r]*(?:
-    (?P<comment>--[^\n]*|/\*(?=[\s\S])[\s\S]*?(?:\*/|\Z))
-  | (?P<blob>[xX]'[0-9a-fA-F]*')
-  | (?P<id>[A-Za-z_\u0080-\U0010FFFF][A-Za-z0-9_$\u0080-\U0010FFFF]*)
+    (?P<id>(?![xX]')[A-Za-z_\u0080-\U0010FFFF][A-Za-z0-9_$\u0080-\U0010FFFF]*)
+  | (?P<comment>--[^\n]*|/\*(?=[\s\S])[\s\S]*?(?:\*/|\Z))
   | (?P<hex>0[xX][0-9a-fA-F]+)
   | (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<punct>->>|->|\|\||<=|<>|<<|>=|>>|==|!=|[-+*/%=<>|&~,;().])
   | (?P<string>'(?:[^']|'')*+')
   | (?P<quoted>"(?:[^"]|"")*+"|`(?:[^`]|``)*+`|\[[^\]]*\])
   | (?P<var>\?[0-9]*|[$@:#])
-  | (?P<punct>->>|->|\|\||<=|<>|<<|>=|>>|==|!=|[-+*/%=<>|&~,;().])
+  | (?P<blob>[xX]'[0-9a-fA-F]*')
     )""",
     re.VERBOSE,
 )
@@ -134,6 +134,11 @@ def _illegal_at(sql: str, pos: int) -> tuple[Token | None, int]:
     if c in "'\"`[":
         # an unterminated string or quoted identifier runs to the end
         return Token("ILLEGAL", sql[pos:], pos), length
+    if c in "xX" and sql.startswith("'", pos + 1):
+        # X' that is not a well-formed blob literal: up to the next quote
+        q = sql.find("'", pos + 2)
+        stop = length if q < 0 else q + 1
+        return Token("ILLEGAL", sql[pos:stop], pos), stop
     return Token("ILLEGAL", c, pos), pos + 1
 
 
@@ -172,14 +177,6 @@ def iter_tokens(sql: str):
             text = sql[start:end]
             if group == "id":
                 kind = keyword_kind.get(text.upper(), "ID")
-                if end - start == 1 and text in "xX" and end < length and sql[end] == "'":
-                    # X' that is not a well-formed blob literal
-                    q = sql.find("'", end + 1)
-                    stop = length if q < 0 else q + 1
-                    yield Token("ILLEGAL", sql[start:stop], start)
-                    pos = stop
-                    restart = True
-                    break
             elif group == "punct":
                 kind = punct[text]
             elif group == "number":
