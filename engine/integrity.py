@@ -824,5 +824,8 @@ def check(path, *, max_problems: int = 100,
     path = os.fspath(path)
     if os.path.getsize(path) == 0 and not os.path.exists(path + "-wal"):
         return []  # a zero-length file is an empty database to SQLite
-    with PageSource(path) as src:
-        return _Checker(src, max_problems, progress).run()
+    try:
+        with PageSource(path) as src:
+            return _Checker(src, max_problems, progress).run()
+    except FormatError as err:  # a layout the walk did not expect to fail: still damage
+        raise CorruptError(err.message, page=err.page, offset=err.offset) from None
