@@ -532,6 +532,8 @@ class Parser:
                 columns.append(A.Star())
             elif (
                 tok.kind in NM_KINDS
+                # where an expression may start these are keywords, not names
+                and tok.kind not in ("CTIME_KW", "CAST", "RAISE")
                 and self.peek().kind == "DOT"
                 and self.peek(2).kind == "STAR"
             ):
