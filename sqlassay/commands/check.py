@@ -25,7 +25,14 @@ def command(db, as_json, max_problems):
     from sqlassay import render
 
     require_file(db)
-    problems = check(db, max_problems=max_problems)
+    from sqlassay.commands.inspect import _progress_callback
+
+    callback, bar = _progress_callback(db, not as_json)
+    try:
+        problems = check(db, max_problems=max_problems, progress=callback)
+    finally:
+        if bar is not None:
+            bar.stop()
     if as_json:
         render.dump_json({"path": db, "ok": not problems,
                           "problems": [p.as_dict() for p in problems]})

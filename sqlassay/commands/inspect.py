@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
 from sqlassay.commands import guarded, require_file
 
 
+PROGRESS_MIN_BYTES = 64 << 20  # files smaller than this are read without a progress bar
+
+
 def _progress_callback(path: str, enabled: bool):
-    """A rich progress bar for files big enough to need one (> 64 MiB), else None."""
-    if not enabled or os.path.getsize(path) < 64 << 20:
+    """(callback, bar): a rich progress bar on stderr for big files read at a terminal."""
+    if not enabled or os.path.getsize(path) < PROGRESS_MIN_BYTES:
         return None, None
+    from rich.console import Console
     from rich.progress import Progress
 
-    prog = Progress(transient=True)
+    if not sys.stderr.isatty():
+        return None, None
+    prog = Progress(transient=True, console=Console(stderr=True))
     task = prog.add_task("reading pages", total=None)
     prog.start()
 

@@ -231,3 +231,25 @@ def test_journal_view(corpus, tmp_path):
     assert "hot" in run("inspect", "--journal", copy.path)
     plain = make_db(tmp_path / "plain.db", rows=5)
     assert "no rollback journal" in run("inspect", "--journal", plain)
+
+
+def test_progress_bar_on_large_files_at_a_terminal(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    import sqlassay.commands.inspect as inspect_command
+
+    path = make_db(tmp_path / "db", rows=30)
+    monkeypatch.setattr(inspect_command, "PROGRESS_MIN_BYTES", 0)
+    fake = io.StringIO()
+    fake.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", fake)
+    callback, bar = inspect_command._progress_callback(str(path), True)
+    assert callback is not None
+    from engine.inspect import inventory
+
+    inv = inventory(path, progress=callback)
+    bar.stop()
+    assert inv.page_count > 0
+    fake.isatty = lambda: False
+    assert inspect_command._progress_callback(str(path), True) == (None, None)
