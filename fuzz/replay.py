@@ -20,6 +20,25 @@ from pathlib import Path
 from fuzz.targets import TARGETS
 
 
+def signature(exc: BaseException) -> str:
+    """A finding's identity: exception type and the innermost frame (file, function, line).
+
+    Used to tell a new finding from one already saved (never the message: messages carry
+    offsets and values that differ between inputs hitting the same bug).
+    """
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    if last is None:
+        return type(exc).__name__
+    code = last.tb_frame.f_code
+    path = Path(code.co_filename)
+    short = "/".join(path.parts[-2:])
+    return f"{type(exc).__name__} at {short}:{code.co_name}:{last.tb_lineno}"
+
+
 @dataclass
 class Outcome:
     path: Path
@@ -27,6 +46,10 @@ class Outcome:
     ok: bool
     error: BaseException | None = None
     trace: str = ""
+
+    @property
+    def signature(self) -> str:
+        return "" if self.error is None else signature(self.error)
 
     def summary(self) -> str:
         if self.ok:

@@ -57,6 +57,7 @@ class Stats:
     ft: int = 0
     corpus: int = 0
     findings: list[str] = field(default_factory=list)
+    signatures: list[str] = field(default_factory=list)  # of this campaign's new findings
     restarts: int = 0
 
 
@@ -86,9 +87,11 @@ def libfuzzer_flags(target: str, seconds: float | None, findings: Path) -> list[
 class _Worker:
     """One libFuzzer subprocess; its status lines update the shared stats."""
 
-    def __init__(self, cmd: list[str], log: Path, on_line) -> None:
+    def __init__(self, cmd: list[str], log: Path, on_line, known: Path | None = None) -> None:
         self.log = log.open("a")
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        if known is not None:
+            env["SQLASSAY_FUZZ_KNOWN"] = str(known)
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.PIPE, text=True,
                                      errors="replace", cwd=ROOT, env=env)
         self.thread = threading.Thread(target=self._pump, args=(on_line,), daemon=True)
@@ -105,6 +108,26 @@ class _Worker:
         self.thread.join(timeout=5)
         self.log.close()
         return rc
+
+
+def _known_signatures(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    return {ln.strip() for ln in path.read_text().splitlines() if ln.strip()}
+
+
+def _record_signature(known_file: Path, target: str, artifact: Path) -> str | None:
+    """Replay a crash artifact in this process and append its signature to ``known_file``."""
+    from fuzz.replay import replay_one
+
+    if "crash-" not in artifact.name or not artifact.exists():
+        return None  # timeouts and out-of-memory findings are not replayed here
+    outcome = replay_one(artifact, target)
+    if outcome.ok:
+        return None
+    with known_file.open("a") as f:
+        f.write(outcome.signature + "\n")
+    return outcome.signature
 
 
 def minimize(target: str, crash: Path, seconds: int = 60) -> Path | None:
@@ -138,6 +161,20 @@ def run(target: str, seconds: float = 60, jobs: int = 1, corpus_dir: str | Path 
         d.mkdir(parents=True, exist_ok=True)
     seeds = [str(t.corpus_dir)] if t.corpus_dir.is_dir() else []
     stats = Stats(target, jobs=jobs)
+    # Findings already saved (this campaign's, and the target's pending/ reproducers awaiting a
+    # fix in a file this project's fuzzing may not edit) are not reported again: the workers
+    # skip inputs whose exception has a known signature, so a campaign is not stopped over
+    # and over by one bug. The harnesses themselves stay strict (replay, tests).
+    known_file = out / "known-signatures.txt"
+    known_file.write_text("")
+    from fuzz.replay import replay_one
+
+    for pending in t.pending_inputs():
+        o = replay_one(pending, target)
+        if not o.ok:
+            with known_file.open("a") as f:
+                f.write(o.signature + "\n")
+    pending_signatures = _known_signatures(known_file)
     per_worker: dict[int, tuple[int, int, int, int, int]] = {}
     lock = threading.Lock()
     start = time.monotonic()
@@ -159,13 +196,15 @@ def run(target: str, seconds: float = 60, jobs: int = 1, corpus_dir: str | Path 
                 stats.findings.append(a.group(1))
 
     done_execs = 0
+    recorded: set[str] = set()
     workers: list[_Worker | None] = [None] * jobs
     logs = [out / f"worker-{i}.log" for i in range(jobs)]
 
     def spawn(i: int) -> _Worker:
         left = deadline - time.monotonic()
         flags = libfuzzer_flags(target, left, findings)
-        return _Worker(worker_command(target, flags, [str(work), *seeds]), logs[i], on_line)
+        return _Worker(worker_command(target, flags, [str(work), *seeds]), logs[i], on_line,
+                       known_file)
 
     for i in range(jobs):
         workers[i] = spawn(i)
@@ -180,6 +219,12 @@ def run(target: str, seconds: float = 60, jobs: int = 1, corpus_dir: str | Path 
                 w.wait()
                 with lock:
                     done_execs += per_worker.pop(id(w), (0,) * 5)[0]
+                    new = [f for f in stats.findings if f not in recorded]
+                for f in new:
+                    recorded.add(f)
+                    sig = _record_signature(known_file, target, Path(f))
+                    if sig:
+                        stats.signatures.append(sig)
                 if now < deadline - 5 and stats.restarts < max_restarts and w.proc.returncode:
                     stats.restarts += 1
                     workers[i] = spawn(i)
@@ -202,6 +247,7 @@ def run(target: str, seconds: float = 60, jobs: int = 1, corpus_dir: str | Path 
     stats.execs = done_execs + sum(v[0] for v in per_worker.values())
     stats.execs_per_s = stats.execs / stats.seconds if stats.seconds else 0.0
     stats.findings = sorted(set(stats.findings))
+    stats.signatures = sorted(set(stats.signatures) - pending_signatures)
     if minimize_findings:
         for f in stats.findings:
             p = Path(f)
@@ -212,6 +258,23 @@ def run(target: str, seconds: float = 60, jobs: int = 1, corpus_dir: str | Path 
 
 
 # ---------------------------------------------------------------------------- worker
+
+
+def _skip_known(harness, known_path: str | None):
+    """The harness, except that exceptions whose signature is already saved are swallowed."""
+    known = _known_signatures(Path(known_path)) if known_path else set()
+    if not known:
+        return harness
+    from fuzz.replay import signature
+
+    def run_input(data: bytes) -> None:
+        try:
+            harness(data)
+        except Exception as exc:
+            if signature(exc) not in known:
+                raise
+
+    return run_input
 
 
 def _worker(argv: list[str]) -> None:
@@ -226,7 +289,7 @@ def _worker(argv: list[str]) -> None:
         with atheris.instrument_imports(include=["formatspec", "engine"]):
             from fuzz.targets import TARGETS
     t = TARGETS[target]
-    harness = t.harness
+    harness = _skip_known(t.harness, os.environ.get("SQLASSAY_FUZZ_KNOWN"))
     kwargs = {}
     if t.structured:
         from fuzz import mutator
