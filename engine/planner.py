@@ -206,6 +206,7 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
     if n == 1 and not outer:
         acc = accesses[0]
         preds = [t.pred for t in level_terms[0]]
+        pred = _all_of(preds)
         reader = _reader(acc, session, state)
 
         def rows1():
@@ -214,9 +215,7 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
             it = reader(None)
             if not preds:
                 return it
-            if len(preds) == 1:
-                return filter(preds[0], it)
-            return (r for r in it if all(p(r) for p in preds))
+            return filter(pred, it)
         provides = _order_check(accesses[0])
         return LevelPlan(rows1, provides)
 
@@ -235,6 +234,23 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
         for _ in gen:
             yield tuple(buf)
     return LevelPlan(rows_n, lambda o: False)
+
+
+def _all_of(preds):
+    """One predicate that is the conjunction of ``preds`` (no per-row generator)."""
+    if not preds:
+        return None
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        p1, p2 = preds
+        return lambda r: p1(r) and p2(r)
+    if len(preds) == 3:
+        p1, p2, p3 = preds
+        return lambda r: p1(r) and p2(r) and p3(r)
+    first = preds[0]
+    rest = _all_of(preds[1:])
+    return lambda r: first(r) and rest(r)
 
 
 def _seed():

@@ -84,6 +84,10 @@ def _make_stepper(spec: AggSpec):
     return step
 
 
+def _none(r):
+    return None
+
+
 def _discard(step):
     def f(state, seen, r):
         step(state, seen, r)
@@ -99,6 +103,36 @@ def group(rows, key_fns, key_colls, specs, width):
     no value yet), as SQLite's minmaxStep/sqlite3SkipAccumulatorLoad do.
     """
     bare_minmax = len(specs) == 1 and specs[0].minmax
+    simple = all(not s.distinct and s.filter is None and (s.star or len(s.args) == 1)
+                 for s in specs)
+    if not key_fns and not bare_minmax and simple:
+        # the common case: bound step methods, one call per aggregate and row
+        states = [s.new() for s in specs]
+        pairs = [(st.step, _none if sp.star else sp.args[0]) for st, sp in zip(states, specs)]
+        rep = None
+        it = iter(rows)
+        for r in it:
+            rep = r
+            for step, arg in pairs:
+                step(arg(r))
+            break
+        if len(pairs) == 1:
+            (step0, arg0), = pairs
+            for r in it:
+                step0(arg0(r))
+        elif len(pairs) == 2:
+            (step0, arg0), (step1, arg1) = pairs
+            for r in it:
+                step0(arg0(r))
+                step1(arg1(r))
+        else:
+            for r in it:
+                for step, arg in pairs:
+                    step(arg(r))
+        if rep is None:
+            rep = (None,) * width
+        yield tuple(rep) + tuple(s.finalize() for s in states)
+        return
     steppers = [_make_stepper(s) for s in specs]
     if not bare_minmax:
         steppers = [_discard(st) for st in steppers]

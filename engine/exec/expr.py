@@ -88,28 +88,48 @@ def _converter(aff):
     return conv_text
 
 
+_PY_OPS = {
+    "=": lambda a, b: a == b, "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b, "<>": lambda a, b: a != b,
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+_C_OPS = {
+    "=": lambda c: c == 0, "==": lambda c: c == 0, "!=": lambda c: c != 0,
+    "<>": lambda c: c != 0, "<": lambda c: c < 0, "<=": lambda c: c <= 0,
+    ">": lambda c: c > 0, ">=": lambda c: c >= 0,
+}
+_NUM = (int, float)
+
+
 def _cmp_fn(op: str, collation: str):
+    """(a, b) -> 1/0 for non-NULL operands.  Numbers compare exactly in Python (int and
+    float alike); two texts under BINARY compare by code point, which is UTF-8 order;
+    everything else goes through values.compare."""
+    if op not in _PY_OPS:
+        raise NotSupportedError(f"comparison operator {op} not supported yet")
     compare = V.compare
+    py = _PY_OPS[op]
+    test = _C_OPS[op]
     coll = collation
-    if op in ("=", "=="):
-        if coll == "BINARY":
-            def f(a, b):
-                if type(a) is type(b) and type(a) is not float:
-                    return 1 if a == b else 0
-                return 1 if compare(a, b, "BINARY") == 0 else 0
-            return f
-        return lambda a, b: 1 if compare(a, b, coll) == 0 else 0
-    if op in ("!=", "<>"):
-        return lambda a, b: 1 if compare(a, b, coll) != 0 else 0
-    if op == "<":
-        return lambda a, b: 1 if compare(a, b, coll) < 0 else 0
-    if op == "<=":
-        return lambda a, b: 1 if compare(a, b, coll) <= 0 else 0
-    if op == ">":
-        return lambda a, b: 1 if compare(a, b, coll) > 0 else 0
-    if op == ">=":
-        return lambda a, b: 1 if compare(a, b, coll) >= 0 else 0
-    raise NotSupportedError(f"comparison operator {op} not supported yet")
+    if coll == "BINARY":
+        def f(a, b):
+            ta = type(a)
+            tb = type(b)
+            if (ta is int or ta is float) and (tb is int or tb is float):
+                return 1 if py(a, b) else 0
+            if ta is str and tb is str:
+                return 1 if py(a, b) else 0
+            return 1 if test(compare(a, b, coll)) else 0
+        return f
+
+    def g(a, b):
+        ta = type(a)
+        tb = type(b)
+        if (ta is int or ta is float) and (tb is int or tb is float):
+            return 1 if py(a, b) else 0
+        return 1 if test(compare(a, b, coll)) else 0
+    return g
 
 
 def make_comparison(op: str, a: CExpr, b: CExpr) -> CExpr:
@@ -119,14 +139,26 @@ def make_comparison(op: str, a: CExpr, b: CExpr) -> CExpr:
     conv = _converter(aff)
     cmp = _cmp_fn(op, coll)
     fa, fb = a.fn, b.fn
-    if conv is not None:
-        if b.const:
-            bv = b.value
-            bv = None if bv is None else conv(bv)
-            if bv is None:
-                return constant(None) if not a.uses_row else CExpr(
-                    lambda r: None, uses_row=False)
+    if b.const:
+        bv = b.value
+        if bv is not None and conv is not None:
+            bv = conv(bv)
+        if bv is None:
+            return CExpr(lambda r: None, uses_row=False)
+        tbv = type(bv)
+        if (tbv is int or tbv is float) and conv is not None and aff in NUMERIC_AFFS:
+            # numeric constant against a numeric-affinity operand: numbers compare directly
+            py = _PY_OPS[op]
 
+            def f(r):
+                x = fa(r)
+                tx = type(x)
+                if tx is int or tx is float:
+                    return 1 if py(x, bv) else 0
+                if x is None:
+                    return None
+                return cmp(conv(x), bv)
+        elif conv is not None:
             def f(r):
                 x = fa(r)
                 if x is None:
@@ -137,30 +169,25 @@ def make_comparison(op: str, a: CExpr, b: CExpr) -> CExpr:
                 x = fa(r)
                 if x is None:
                     return None
-                y = fb(r)
-                if y is None:
-                    return None
-                return cmp(conv(x), conv(y))
-    else:
-        if b.const:
-            bv = b.value
-            if bv is None:
-                return CExpr(lambda r: None, uses_row=False)
-
-            def f(r):
-                x = fa(r)
-                if x is None:
-                    return None
                 return cmp(x, bv)
-        else:
-            def f(r):
-                x = fa(r)
-                if x is None:
-                    return None
-                y = fb(r)
-                if y is None:
-                    return None
-                return cmp(x, y)
+    elif conv is not None:
+        def f(r):
+            x = fa(r)
+            if x is None:
+                return None
+            y = fb(r)
+            if y is None:
+                return None
+            return cmp(conv(x), conv(y))
+    else:
+        def f(r):
+            x = fa(r)
+            if x is None:
+                return None
+            y = fb(r)
+            if y is None:
+                return None
+            return cmp(x, y)
     return CExpr(f, uses_row=a.uses_row or b.uses_row)
 
 

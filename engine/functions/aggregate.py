@@ -70,10 +70,10 @@ class CountStar:
     def __init__(self):
         self.n = 0
 
-    def step(self):
+    def step(self, _ignored=None):
         self.n += 1
 
-    def inverse(self):
+    def inverse(self, _ignored=None):
         self.n -= 1
 
     def value(self):
@@ -162,7 +162,7 @@ class _MinMax:
 
     def __init__(self, collation: str = "BINARY"):
         self.best = None
-        self.collation = collation
+        self.collation = (collation or "BINARY").upper()
 
     def step(self, value) -> bool:
         """Add a row; True when the bare columns load from it (SQLite's rule: the row
@@ -173,7 +173,13 @@ class _MinMax:
         if best is None:
             self.best = value
             return True
-        c = V.compare(best, value, self.collation)
+        tb = type(best)
+        tv = type(value)
+        if ((tb is int or tb is float) and (tv is int or tv is float)) or (
+                tb is str and tv is str and self.collation == "BINARY"):
+            c = -1 if best < value else (1 if best > value else 0)
+        else:
+            c = V.compare(best, value, self.collation)
         if (c < 0) if self.is_max else (c > 0):
             self.best = value
             return True
