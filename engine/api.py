@@ -71,8 +71,6 @@ def bind_parameters(names: list[str | None], parameters) -> list:
     by position, a dict binds by name.
     """
     count = len(names)
-    if parameters is None:
-        parameters = ()
     if type(parameters) in (tuple, list) or (
         not isinstance(parameters, dict) and _is_sequence(parameters)
     ):
@@ -155,6 +153,7 @@ class Connection:
 
     def execute(self, sql: str, parameters=()) -> Cursor:
         return self.cursor().execute(sql, parameters)
+
 
     def executemany(self, sql: str, seq_of_parameters) -> Cursor:
         return self.cursor().executemany(sql, seq_of_parameters)

@@ -11,6 +11,7 @@ queries do not pay for parsing and planning again.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 
 from ..errors import NotSupportedError, OperationalError, ProgrammingError
@@ -35,7 +36,17 @@ class Prepared:
             self.column_names = ["id", "parent", "notused", "detail"]
         else:
             self.column_names = list(unit.names)
-        self.busy = False
+        self._active = None  # weak reference to the row generator of the last run
+
+    @property
+    def busy(self) -> bool:
+        """True while rows of an earlier run may still be fetched (the statement's shared
+        state must not be reused then)."""
+        ref = self._active
+        if ref is None:
+            return False
+        gen = ref()
+        return gen is not None and gen.gi_frame is not None
 
     def run(self, values):
         state = self.state
@@ -49,14 +60,12 @@ class Prepared:
                 ctx.now = now
         if self.eqp:
             return iter([(i + 2, p, 0, d) for i, (p, d) in enumerate(state.eqp_rows)])
-        return self._rows()
+        gen = self._rows()
+        self._active = weakref.ref(gen)
+        return gen
 
     def _rows(self):
-        self.busy = True
-        try:
-            yield from self.unit.rows()
-        finally:
-            self.busy = False
+        yield from self.unit.rows()
 
 
 class Session:
