@@ -92,7 +92,7 @@ FUNCS = ["date", "time", "datetime", "julianday", "unixepoch"]
 
 
 @pytest.mark.parametrize("name", FUNCS)
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(value=time_value(), mods=st.lists(modifier(), max_size=3))
 def test_date_functions(name, value, mods):
     args = [value, *mods]
@@ -103,7 +103,7 @@ STRFTIME = ["%d", "%f", "%H", "%j", "%J", "%m", "%M", "%s", "%S", "%w", "%W", "%
             "%e", "%F", "%u", "%", "x", "%d/%m/%Y %H:%M:%S.%f %j %W %w %s %J"]
 
 
-@settings(max_examples=120)
+@settings(max_examples=60)
 @given(fmt=st.lists(st.sampled_from(STRFTIME), min_size=1, max_size=3).map("".join),
        value=time_value(), mods=st.lists(modifier(), max_size=2))
 def test_strftime(fmt, value, mods):

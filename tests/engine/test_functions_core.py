@@ -130,7 +130,7 @@ DETERMINISTIC = {
 
 
 @pytest.mark.parametrize("name", sorted(DETERMINISTIC))
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(data=st.data())
 def test_function_matches_sqlite(name, data):
     nargs = data.draw(st.sampled_from(DETERMINISTIC[name]))
@@ -147,7 +147,7 @@ def test_function_matches_sqlite(name, data):
 @pytest.mark.parametrize("encoding", ["utf-16le", "utf-16be"])
 @pytest.mark.parametrize("name", ["hex", "instr", "length", "substr", "replace", "trim",
                                   "upper", "unicode", "quote", "max", "like", "glob"])
-@settings(max_examples=30)
+@settings(max_examples=15)
 @given(data=st.data())
 def test_function_in_utf16_database(encoding, name, data):
     nargs = DETERMINISTIC[name][0]

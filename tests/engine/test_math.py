@@ -61,7 +61,7 @@ values = st.one_of(st.none(), numbers,
 
 
 @pytest.mark.parametrize("name", ONE_ARG)
-@settings(max_examples=100)
+@settings(max_examples=50)
 @given(x=values)
 def test_one_argument(name, x):
     if not bindable(x):
@@ -72,7 +72,7 @@ def test_one_argument(name, x):
 
 
 @pytest.mark.parametrize("name", TWO_ARGS)
-@settings(max_examples=150)
+@settings(max_examples=60)
 @given(x=values, y=values)
 def test_two_arguments(name, x, y):
     if not (bindable(x) and bindable(y)):

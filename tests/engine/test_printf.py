@@ -83,7 +83,7 @@ small_args = st.one_of(st.none(), st.integers(-40, 40), st.floats(-40, 40),
                        st.sampled_from(["", "7", "-12", "x", "3.5"]), st.binary(max_size=2))
 
 
-@settings(max_examples=400)
+@settings(max_examples=200)
 @given(fmt=format_string(), data=st.data())
 def test_printf_matches_sqlite(fmt, data):
     # A "*" takes a width or precision from the arguments: keep those small,
@@ -97,7 +97,7 @@ def test_printf_matches_sqlite(fmt, data):
 
 
 @pytest.mark.parametrize("conv", ["f", "e", "E", "g", "G"])
-@settings(max_examples=150)
+@settings(max_examples=60)
 @given(x=numbers.filter(lambda v: isinstance(v, float)), precision=st.integers(0, 25),
        flags=st.sampled_from(["", "!", "#", "+", "0", "-", " ", "!#"]))
 def test_float_conversions(conv, x, precision, flags):
