@@ -270,21 +270,6 @@ class Parser:
             self.heights[id(node)] = height
             self._keep.append(node)
 
-    def select_height(self, select: A.Select, *exprs) -> None:
-        height = 0
-        for e in exprs:
-            if e is None:
-                continue
-            if isinstance(e, list):
-                for item in e:
-                    x = self.h(item)
-                    height = max(height, x)
-            else:
-                height = max(height, self.h(e))
-        if height:
-            self.heights[id(select)] = height
-            self._keep.append(select)
-
     # ------------------------------------------------------------------
     # statements
 

@@ -340,7 +340,7 @@ def _evaluate(con, sql):
     return ("ok", type(value).__name__, value)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(EXPRESSIONS)
 def test_printed_expression_reads_back_and_means_the_same(expr):
     printed = expr.to_sql()
@@ -349,7 +349,7 @@ def test_printed_expression_reads_back_and_means_the_same(expr):
     assert _evaluate(con, printed) == _evaluate(con, _fully_parenthesized(expr)), printed
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(
     list("()',.;*-+/|<>=!~ \n\"[]`x0123456789") + ["SELECT", " FROM ", " t", " WHERE ", " AND ",
                                                    " NOT ", " IN ", "?", ":a", " CASE ", " END",
