@@ -5,7 +5,8 @@ set is exactly the built-in scalar functions of the stdlib sqlite3 build
 (``PRAGMA function_list``, SQLITE_ENABLE_MATH_FUNCTIONS and SQLITE_SOUNDEX
 on; no unhex/concat/timediff, which are later than 3.40), minus JSON, FTS
 and R-Tree (not implemented: :data:`NOT_IMPLEMENTED` lists them and
-:func:`lookup` raises NotSupportedError for them).
+:func:`lookup` raises NotSupportedError for them).  The JSON functions of
+engine.functions.json are merged in when that module is present.
 
 Calling convention (for the executor):
 
@@ -31,6 +32,7 @@ Calling convention (for the executor):
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,14 +179,27 @@ _register("current_date", 0, 0, _dt.current_date, deterministic=False, ctx=True)
 _register("current_time", 0, 0, _dt.current_time, deterministic=False, ctx=True)
 _register("current_timestamp", 0, 0, _dt.current_timestamp, deterministic=False, ctx=True)
 
+def _merge_json() -> None:
+    """The JSON functions live in engine.functions.json (another module of
+    the engine); merge them in when that module is present."""
+    if importlib.util.find_spec(__name__ + ".json") is not None:
+        from .json import JSON_SCALAR_FUNCTIONS
+
+        SCALAR_FUNCTIONS.update(JSON_SCALAR_FUNCTIONS)
+
+
+_merge_json()
+
 NOT_IMPLEMENTED = frozenset({
     "json", "json_array", "json_array_length", "json_extract", "json_insert", "json_object",
     "json_patch", "json_quote", "json_remove", "json_replace", "json_set", "json_type",
     "json_valid", "->", "->>", "fts3_tokenizer", "fts5", "fts5_source_id", "bm25",
     "highlight", "snippet", "match", "matchinfo", "offsets", "optimize", "rtreecheck",
     "rtreedepth", "rtreenode",
-})
-"""Built-in in the stdlib sqlite3 build, not implemented by this engine."""
+}) - SCALAR_FUNCTIONS.keys()
+"""Built-in in the stdlib sqlite3 build, not implemented by this engine
+(FTS3/4/5 and R-Tree auxiliary functions; JSON when engine.functions.json is
+absent)."""
 
 
 def lookup(name: str, nargs: int) -> FunctionDef:
