@@ -166,13 +166,20 @@ class _Checker:
         for e in schema:
             if e.type == "table" and e.rootpage > 0:
                 trees.append((e.name, "table", e.rootpage, e.sql))
-                tables[e.name.lower()] = (parse_table_sql(e.name, e.sql), e.rootpage)
+                tdef = parse_table_sql(e.name, e.sql)
+                if tdef is None and not (e.sql or "").upper().startswith("CREATE VIRTUAL"):
+                    self.report(1, None, f"malformed database schema: cannot read the "
+                                f"definition of table {e.name}", "schema")
+                tables[e.name.lower()] = (tdef, e.rootpage)
             elif e.type == "index" and e.rootpage > 0:
                 trees.append((e.name, "index", e.rootpage, e.sql))
         for e in schema:
             if e.type == "index" and e.rootpage > 0:
                 if e.sql:
                     idef = parse_index_sql(e.name, e.tbl_name, e.sql)
+                    if idef is None:
+                        self.report(1, None, f"malformed database schema: cannot read the "
+                                    f"definition of index {e.name}", "schema")
                 else:
                     tdef = tables.get(e.tbl_name.lower(), (None, 0))[0]
                     idef = next((d for d in autoindex_defs(tdef) if d.name == e.name), None) \
