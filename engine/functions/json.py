@@ -1153,20 +1153,78 @@ def _path_element(label: _Node) -> str:
     return "." + z
 
 
-def _compute_path(nodes: list[_Node], up: list[int], i: int) -> str:
-    """jsonEachComputePath: the full path of node i (json_tree)."""
-    chain = []
-    while i != 0:
-        chain.append(i)
-        i = up[i]
-    out = ["$"]
-    for k in reversed(chain):
-        parent = nodes[up[k]]
-        if parent.etype == _ARRAY:
-            out.append(f"[{parent.key}]")
+class _Paths:
+    """jsonEachComputePath with memory: the full path of a node, as json_tree
+    computes it at the moment (from the current array indexes of its
+    ancestors).  Paths of containers are kept: while the scan is inside a
+    container, neither it nor its ancestors change their index."""
+
+    __slots__ = ("nodes", "up", "known")
+
+    def __init__(self, nodes: list[_Node], up: list[int]):
+        self.nodes = nodes
+        self.up = up
+        self.known: dict[int, str] = {0: "$"}
+
+    def of(self, i: int) -> str:
+        nodes, up, known = self.nodes, self.up, self.known
+        chain = []
+        while i not in known:
+            chain.append(i)
+            i = up[i]
+        out = known[i]
+        for k in reversed(chain):
+            parent = nodes[up[k]]
+            node = nodes[k]
+            if parent.etype == _ARRAY:
+                out += f"[{parent.key}]"
+            else:
+                out += _path_element(node if node.flags & _LABEL else nodes[k - 1])
+            if node.etype >= _ARRAY:
+                known[k] = out
+        return out
+
+
+def _render_memo(nodes: list[_Node], i: int, memo: dict[int, str]) -> JsonText:
+    """The JSON text of node i of an unedited parse, remembering the text of
+    every container below it (json_tree renders each subtree once)."""
+    total = len(nodes)
+
+    def text(k: int) -> str:
+        if k >= total:
+            return "null"
+        node = nodes[k]
+        et = node.etype
+        if et >= _ARRAY:
+            return memo[k]
+        if et >= _INT:
+            return node.text
+        return _TYPE_NAMES[et]
+
+    work = [(i, False)]
+    while work:
+        k, ready = work.pop()
+        if k in memo or k >= total:
+            continue
+        node = nodes[k]
+        if node.etype == _ARRAY:
+            kids = _children(nodes, k)
+            if ready:
+                memo[k] = "[" + ",".join(map(text, kids)) + "]"
+                continue
+        elif node.etype == _OBJECT:
+            pairs = _members(nodes, k)
+            if ready:
+                memo[k] = "{" + ",".join(text(a) + ":" + text(b) for a, b in pairs) + "}"
+                continue
+            kids = [x for pair in pairs for x in pair]
         else:
-            out.append(_path_element(nodes[k] if nodes[k].flags & _LABEL else nodes[k - 1]))
-    return "".join(out)
+            continue
+        work.append((k, True))
+        for c in kids:
+            if c < total and nodes[c].etype >= _ARRAY and c not in memo:
+                work.append((c, False))
+    return JsonText(text(i))
 
 
 def _json_table(json_arg: Any, root_arg: Any, recursive: bool) -> Iterator[tuple]:
@@ -1215,6 +1273,8 @@ def _json_table_rows(nodes: list[_Node], up: list[int], z: str, zroot: str | Non
         end = i + 1
     root_text = zroot if zroot is not None else "$"
     rowid = 0
+    paths = _Paths(nodes, up) if recursive else None
+    memo: dict[int, str] = {}
     while i < end:
         this = nodes[i]
         t = i + 1 if this.flags & _LABEL else i
@@ -1229,12 +1289,14 @@ def _json_table_rows(nodes: list[_Node], up: list[int], z: str, zroot: str | Non
                 else:
                     key = rowid
         vnode = nodes[t]
-        value = _return(nodes, t)
+        value = _render_memo(nodes, t, memo) if vnode.etype >= _ARRAY else _return(nodes, t)
         atom = None if vnode.etype >= _ARRAY else value
         parent = up[i] if (recursive and i > begin) else None
-        if recursive:
-            fullkey = _compute_path(nodes, up, i)
-            path = _compute_path(nodes, up, up[i])
+        if paths is not None:
+            fullkey = paths.of(i)
+            if t != i and vnode.etype >= _ARRAY:
+                paths.known[t] = fullkey
+            path = paths.of(up[i])
         else:
             if etype == _ARRAY:
                 fullkey = f"{root_text}[{rowid}]"
