@@ -291,6 +291,9 @@ class _Checker:
         ncols = len(tdef.columns) if tdef else 0
         defaults = [c.default if c.has_default else None for c in tdef.columns] if tdef else []
         need_rows = any(e is not None for e in expected)
+        # NOT NULL columns (the rowid alias is stored as NULL and is never NULL itself)
+        not_null = [i for i, c in enumerate(tdef.columns) if c.not_null
+                    and i != tdef.rowid_alias] if tdef else []
         alias = tdef.rowid_alias if tdef else None
         enc = self.src.encoding
 
@@ -314,15 +317,20 @@ class _Checker:
         def on_entry(key, payload, pgno, off):
             nonlocal rows
             rows += 1
-            if not need_rows:
-                return
             try:
-                values = list(decode_record(payload, enc))
+                values = decode_record(payload, enc)
             except (FormatError, CorruptError) as err:
                 self.report(pgno, off, f"row {key} of {name}: malformed record: {err}",
                             "record")
                 return
-            add_row(key, values, pgno, off)
+            if not_null:
+                n = len(values)
+                for i in not_null:
+                    if (values[i] if i < n else defaults[i]) is None:
+                        self.report(pgno, off, f"NULL value in {name}.{tdef.columns[i].name} "
+                                    f"(row {key})", "not-null")
+            if need_rows:
+                add_row(key, list(values), pgno, off)
 
         if without_rowid:
             order = _storage_order(tdef) if tdef else None
@@ -330,12 +338,19 @@ class _Checker:
             def on_record(values, pgno, off):
                 nonlocal rows
                 rows += 1
-                if need_rows and order is not None:
+                if (need_rows or not_null) and order is not None:
                     row = [None] * ncols
                     for src_pos, col in enumerate(order):
                         if src_pos < len(values):
                             row[col] = values[src_pos]
-                    add_row(None, row, pgno, off)
+                        elif defaults[col] is not None:
+                            row[col] = defaults[col]
+                    for i in not_null:
+                        if row[i] is None:
+                            self.report(pgno, off, f"NULL value in {name}."
+                                        f"{tdef.columns[i].name}", "not-null")
+                    if need_rows:
+                        add_row(None, row, pgno, off)
 
             keydef = _without_rowid_keydef(tdef) if tdef else None
             self.walk_index(name, root, keydef, None, tdef, on_record=on_record)
