@@ -238,7 +238,8 @@ class Cursor:
             )
         else:
             self.description = None
-        self._rows = _guard(rows, self.row_factory, self if self.row_factory else None)
+        self._rows = _guard(rows, self.row_factory, self if self.row_factory else None,
+                            prepared.column_names)
 
     def executemany(self, sql: str, seq_of_parameters) -> Cursor:
         self._check()
@@ -304,13 +305,30 @@ class Cursor:
 _END = object()
 
 
-def _guard(rows, factory, cursor):
+def _check_text(row, names):
+    """sqlite3 refuses TEXT that is not valid UTF-8 (text_factory=str): so do we."""
+    for i, v in enumerate(row):
+        if type(v) is str and not v.isascii():
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                name = names[i] if names and i < len(names) else "?"
+                raise OperationalError(
+                    f"Could not decode to UTF-8 column '{name}' with text '{shown}'") from None
+
+
+def _guard(rows, factory, cursor, names=None):
     """Re-raise foreign exceptions from the executor as the engine's own (no tracebacks
     of other types escape to the caller), and apply the row factory.  (A function, not a
     method: the generator must not keep its cursor alive in a reference cycle, so that a
     dropped cursor releases its prepared statement at once.)"""
     try:
         for row in rows:
+            for v in row:
+                if type(v) is str and not v.isascii():
+                    _check_text(row, names)
+                    break
             yield row if factory is None else factory(cursor, row)
     except RecursionError:
         raise OperationalError("Expression tree is too large (maximum depth 1000)") from None

@@ -37,8 +37,9 @@ def _numeric(value):
     if t is int or t is float:
         return value
     if t is str:
-        converted = V.apply_affinity(value, "NUMERIC")
-        if type(converted) in (int, float):
+        # applyNumericAffinity without trying for an integer: '0.0' stays REAL
+        converted = V.text_to_number(value)
+        if converted is not None:
             return converted
         return V.to_real(value)
     return V.to_real(value)
