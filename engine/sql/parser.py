@@ -352,10 +352,10 @@ class Parser:
                 self.expect("MATERIALIZED")
                 materialized = False
             self.expect("LP")
-            self.enter(4)
+            self.enter(5)  # WITH nm eidlist_opt wqas LP
             sel = self.select()
             self.need(2)
-            self.leave(4)
+            self.leave(5)
             self.expect("RP")
             ctes.append(A.CommonTableExpression(name, columns, sel, materialized))
             if not self.accept("COMMA"):
@@ -431,12 +431,15 @@ class Parser:
         core = self.select_core()
         order_by: list[A.OrderingTerm] = []
         limit = offset = None
-        self.enter(1)
+        # pending: selcollist from where_opt groupby_opt having_opt
+        self.enter(5)
         if self.at("ORDER"):
             order_by = self.order_by()
+        self.enter(1)  # orderby_opt
         if self.at("LIMIT"):
             limit, offset = self.limit()
-        self.leave(3)
+        self.need(1)  # limit_opt, pushed before the whole term is reduced
+        self.leave(8)
         return core, order_by, limit, offset
 
     def values(self) -> A.Values:
@@ -473,6 +476,7 @@ class Parser:
             self.enter(1)
             core.where = self.expr()
             self.leave(1)
+        self.enter(1)  # where_opt
         if self.at("GROUP"):
             self.advance()
             self.expect("BY")
@@ -485,7 +489,7 @@ class Parser:
             self.leave(2)
         if self.at("WINDOW"):
             self.advance()
-            self.enter(2)
+            self.enter(3)
             while True:
                 name = self.nm()
                 self.expect("AS")
@@ -497,8 +501,8 @@ class Parser:
                 core.windows.append(A.NamedWindow(name, spec))
                 if not self.accept("COMMA"):
                     break
-            self.leave(2)
-        self.leave(2)
+            self.leave(3)
+        self.leave(3)
         exprs = [c.expr for c in columns if isinstance(c, A.ResultColumn)]
         height = max([self.h(e) for e in exprs] + [self.h(core.where), self.h(core.having)]
                      + [self.h(e) for e in core.group_by] + [0])
@@ -611,9 +615,7 @@ class Parser:
                 op, natural = self.join_type(words)
             else:
                 return clause
-            self.enter(2)
             source, on, using = self.table_source()
-            self.leave(2)
             clause.joins.append(A.Join(op, source, natural, on, using))
 
     def join_type(self, words: list[Token]) -> tuple[str, bool]:
@@ -665,20 +667,22 @@ class Parser:
         return None
 
     def table_source(self):
+        # pending while a source is read: stl_prefix (the sources before it
+        # and their join operator, or an empty prefix)
+        self.enter(1)
         tok = self.tok
         if tok.kind == "LP":
             self.advance()
+            self.enter(1)
             if self.tok.kind in _SELECT_START:
-                self.enter(2)
                 sel = self.select()
                 self.need(2)
-                self.leave(2)
+                self.leave(1)
                 self.expect("RP")
                 source = A.SubqueryRef(sel, self.alias_opt())
             else:
-                self.enter(2)
                 inner = self.from_clause()
-                self.leave(2)
+                self.leave(1)
                 self.expect("RP")
                 alias = self.alias_opt()
                 if not inner.joins and alias is None:
@@ -689,12 +693,13 @@ class Parser:
             schema, name = self.nm_dbnm()
             if self.at("LP"):
                 self.advance()
-                self.enter(4)
+                self.enter(3)
                 args = self.expr_list(nonempty=False)
-                self.leave(4)
+                self.leave(3)
                 self.expect("RP")
                 source = A.TableFunctionRef(name, schema, args, self.alias_opt())
             else:
+                self.need(4)  # nm dbnm as on_using
                 ref = A.TableRef(name, schema, self.alias_opt())
                 self.indexed_opt(ref)
                 source = ref
@@ -702,13 +707,14 @@ class Parser:
             raise self.error()
         on = using = None
         if self.accept("ON"):
-            self.enter(2)
+            self.enter(4)  # nm dbnm as ON
             on = self.expr()
-            self.leave(2)
+            self.leave(4)
         elif self.accept("USING"):
             self.expect("LP")
             using = self.id_list()
             self.expect("RP")
+        self.leave(1)
         return source, on, using
 
     def indexed_opt(self, ref: A.TableRef) -> None:
@@ -737,9 +743,9 @@ class Parser:
         if self.at("PARTITION"):
             self.advance()
             self.expect("BY")
-            self.enter(3)
+            self.enter(2)
             spec.partition_by = self.expr_list(nonempty=True)
-            self.leave(3)
+            self.leave(2)
         if self.at("ORDER"):
             self.enter(2)
             spec.order_by = self.order_by()
@@ -887,6 +893,7 @@ class Parser:
                 return left
 
     def is_expr(self, left: A.Expr) -> A.Expr:
+        start = self.pos - 1
         self.advance()
         op = "IS"
         if self.accept("NOT"):
@@ -897,9 +904,10 @@ class Parser:
         elif self.accept("DISTINCT"):
             self.expect("FROM")
             op = "IS NOT"
-        self.enter(2)
+        pending = self.pos - start  # expr IS [NOT] [DISTINCT FROM]
+        self.enter(pending)
         right = self.expr(A.P_EQ + 1)
-        self.leave(2)
+        self.leave(pending)
         if isinstance(right, A.Null):
             node: A.Expr = A.IsNull(left, op == "IS NOT")
         else:
@@ -1162,7 +1170,7 @@ class Parser:
         operand = self.expr()
         self.expect("AS")
         raw, _ = self.type_token()
-        self.need(3)
+        self.need(4)  # expr AS typetoken RP
         self.leave(2)
         self.expect("RP")
         node = A.Cast(operand, _dequote_prefix(raw))
@@ -1237,23 +1245,29 @@ class Parser:
         self.expect("RP")
         if len(node.args) > MAX_FUNCTION_ARG:
             self.defer(f"too many arguments on function {name_tok.text}")
+        self.enter(5)  # idj LP distinct exprlist RP
         if self.at("FILTER"):
             self.advance()
             self.expect("LP")
             self.expect("WHERE")
-            self.enter(4)
+            self.enter(3)
             node.filter = self.expr()
-            self.leave(4)
+            self.leave(3)
             self.expect("RP")
         if self.at("OVER"):
             self.advance()
+            if node.filter is not None:
+                self.enter(1)  # filter_clause
             if self.accept("LP"):
-                self.enter(3)
+                self.enter(2)
                 node.over = self.window_spec()
-                self.leave(3)
+                self.leave(2)
                 self.expect("RP")
             else:
                 node.over = self.nm()
+            if node.filter is not None:
+                self.leave(1)
+        self.leave(5)
         self.set_height(node, node.args, node.filter)
         return node
 
@@ -1305,7 +1319,8 @@ class Parser:
             table.as_select = self.select()
             return table
         self.expect("LP")
-        self.enter(6)
+        # pending: create_table LP columnname carglist
+        self.enter(4)
         seen: set[str] = set()
         pk_seen = False
         while True:
@@ -1330,7 +1345,7 @@ class Parser:
                 continue
             break
         self.need(2)
-        self.leave(6)
+        self.leave(4)
         rp = self.expect("RP")
         has_options = self.table_options(table)
         self.end_table(table)
@@ -1499,10 +1514,10 @@ class Parser:
         kind = tok.kind
         if kind == "LP":
             self.advance()
-            self.enter(3)
+            self.enter(2)
             e = self.expr()
             end = self.tok.offset
-            self.leave(3)
+            self.leave(2)
             self.expect("RP")
             # the text between the parentheses, trimmed (sqlite3DbSpanDup)
             text = self.sql[tok.offset + 1:end].strip(" \t\n\v\f\r")
@@ -1622,9 +1637,9 @@ class Parser:
             elif kind == "CHECK":
                 self.advance()
                 self.expect("LP")
-                self.enter(3)
+                self.enter(2)
                 e = self.expr()
-                self.leave(3)
+                self.leave(2)
                 self.expect("RP")
                 table.constraints.append(A.TableCheck(name, e, self.conflict_clause()))
             elif kind == "FOREIGN":
@@ -1671,15 +1686,15 @@ class Parser:
         self.expect("ON")
         table = self.nm()
         self.expect("LP")
-        self.enter(8)
+        self.enter(9)
         cols = self.sort_list()
-        self.leave(8)
+        self.leave(9)
         self.expect("RP")
         where = None
         if self.accept("WHERE"):
-            self.enter(9)
+            self.enter(12)
             where = self.expr()
-            self.leave(9)
+            self.leave(12)
         node = A.CreateIndex(name, schema, table, unique, ine, cols, where)
         # build.c sqlite3CreateIndex: up to the token after the statement
         node.schema_sql = self.schema_text(
@@ -1720,6 +1735,7 @@ class Parser:
         start = None
         end = 0
         nesting = 0
+        self.enter(3)  # create_vtab LP vtabarg
         while True:
             tok = self.tok
             if tok.kind == "EOF":
@@ -1736,14 +1752,17 @@ class Parser:
                 continue
             if tok.kind == "LP":
                 nesting += 1
-                self.enter(2)
+                self.enter(2)  # lp anylist
             elif tok.kind == "RP":
                 nesting -= 1
                 self.leave(2)
+            else:
+                self.need(1)
             if start is None:
                 start = tok.offset
             end = tok.offset + len(tok.text)
             self.advance()
+        self.leave(3)
         node.args = args
         end = self.last_token()
         node.schema_sql = self.schema_text(
@@ -1776,22 +1795,30 @@ class Parser:
             self.expect("EACH")
             self.expect("ROW")
             trig.for_each_row = True
-        self.enter(10)
         if self.accept("WHEN"):
-            self.enter(1)
+            # createkw temp TRIGGER ifnotexists nm dbnm trigger_time
+            # trigger_event ON fullname foreach_clause WHEN
+            self.enter(12)
             trig.when = self.expr()
-            self.leave(1)
+            self.leave(12)
         self.expect("BEGIN")
         self.in_trigger = True
-        self.enter(2)
+        self.enter(3)  # createkw trigger_decl BEGIN
+        first = True
         while True:
+            extra = 0 if first else 1  # trigger_cmd_list
+            if self.tok.kind in _SELECT_START:
+                extra += 1  # scanpt
+            self.enter(extra)
             trig.body.append(self.trigger_command())
+            self.leave(extra)
+            first = False
             self.expect("SEMI")
             if self.at("END"):
                 end = self.advance()
                 break
         trig.schema_sql = self.schema_text("CREATE TRIGGER ", name_tok, end.offset + len(end.text))
-        self.leave(12)
+        self.leave(3)
         self.in_trigger = False
         return trig
 
@@ -1889,24 +1916,32 @@ class Parser:
             self.expect("VALUES")
             node.returning = self.returning_opt()
             return node
-        self.enter(5)
+        self.enter(5)  # with insert_cmd INTO xfullname idlist_opt
         node.select = self.select()
-        self.leave(5)
+        self.enter(1)  # select
         self.upsert(node)
+        self.leave(6)
         return node
 
     def upsert(self, node: A.Insert) -> None:
+        # each clause nests the following ones in parse.y (upsert ::= ON
+        # CONFLICT ... upsert): its symbols stay pending
+        pending = 0
         while self.at("ON"):
+            start = self.pos
             self.advance()
             self.expect("CONFLICT")
             up = A.Upsert()
             if self.accept("LP"):
-                self.enter(4)
+                self.enter(3)
                 up.target = self.sort_list()
-                self.leave(4)
+                self.leave(3)
                 self.expect("RP")
                 if self.accept("WHERE"):
+                    self.enter(5)
                     up.target_where = self.expr()
+                    self.leave(5)
+                self.enter(1)  # where_opt
             self.expect("DO")
             if self.accept("NOTHING"):
                 up.action = "NOTHING"
@@ -1914,13 +1949,23 @@ class Parser:
                 self.expect("UPDATE")
                 self.expect("SET")
                 up.action = "UPDATE"
+                done = self.pos - start - (1 if up.target is not None else 0)
+                self.enter(done)
                 up.sets = self.set_list()
                 if self.accept("WHERE"):
+                    self.enter(2)
                     up.where = self.expr()
+                    self.leave(2)
+                self.leave(done)
+            if up.target is not None:
+                self.leave(1)
             node.upsert.append(up)
+            pending += 5
+            self.enter(5)
             if up.target is None:
                 break
         node.returning = self.returning_opt()
+        self.leave(pending)
 
     def returning_opt(self) -> list[A.Node] | None:
         if not self.at("RETURNING"):
@@ -1928,14 +1973,13 @@ class Parser:
         tok = self.advance()
         if self.in_trigger:
             self.defer("cannot use RETURNING in a trigger", tok)
-        self.enter(2)
-        cols = self.result_columns()
-        self.leave(2)
-        return cols
+        return self.result_columns()
 
     def set_list(self) -> list[A.SetItem]:
         items = []
+        pending = 2  # nm EQ (then setlist COMMA nm EQ)
         while True:
+            self.enter(pending)
             if self.accept("LP"):
                 cols = self.id_list()
                 self.expect("RP")
@@ -1951,6 +1995,8 @@ class Parser:
                 col = self.nm()
                 self.expect("EQ")
                 items.append(A.SetItem([col], self.expr()))
+            self.leave(pending)
+            pending = 4
             if not self.accept("COMMA"):
                 return items
 
@@ -1966,10 +2012,17 @@ class Parser:
         node = A.Update(ref, conflict, with_=with_)
         self.enter(6)
         node.sets = self.set_list()
+        self.enter(1)  # setlist
         if self.accept("FROM"):
+            self.enter(1)
             node.from_ = self.from_clause()
+            self.leave(1)
+        self.enter(1)  # from
         if self.accept("WHERE"):
+            self.enter(1)
             node.where = self.expr()
+            self.leave(1)
+        self.leave(3)
         node.returning = self.returning_opt()
         self.dml_order_limit(node, "UPDATE")
         self.leave(6)

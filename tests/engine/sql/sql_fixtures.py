@@ -129,8 +129,10 @@ def _later_stage(sql: str, verdict: Verdict) -> Verdict:
 
 def sqlite_verdict(sql: str, explain: bool = True) -> Verdict:
     """Prepare ``sql`` in sqlite3 without running it (``EXPLAIN`` in front,
-    unless it already starts with EXPLAIN or ``explain`` is False)."""
-    con = _referee()
+    unless it already starts with EXPLAIN). With ``explain`` False (for the
+    parser-stack limits, which EXPLAIN shifts by one) the statement runs, on
+    a fresh database."""
+    con = _referee() if explain else fresh_connection()
     text = sql
     first = lex(sql)[0]
     if explain and first.kind not in ("EXPLAIN", "QUERY", "EOF", "SEMI"):

@@ -133,6 +133,10 @@ def test_one_statement_only():
 # limits and hostile input
 
 
+def _p(n: int) -> str:
+    return "(" * n + "1" + ")" * n
+
+
 NESTINGS = {
     "parentheses": lambda n: "SELECT " + "(" * n + "1" + ")" * n,
     "unary minus": lambda n: "SELECT " + "- " * n + "1",
@@ -143,16 +147,47 @@ NESTINGS = {
     "subquery": lambda n: "SELECT " + "(SELECT " * n + "1" + ")" * n,
     "case": lambda n: "SELECT " + "CASE WHEN 1 THEN " * n + "1" + " END" * n,
     "where": lambda n: "SELECT 1 FROM t WHERE " + "(" * n + "1" + ")" * n,
+    "column check": lambda n: "CREATE TABLE x(a CHECK(" + _p(n) + "))",
+    "table check": lambda n: "CREATE TABLE x(a, CHECK(" + _p(n) + "))",
+    "default": lambda n: "CREATE TABLE x(a DEFAULT (" + _p(n) + "))",
+    "insert values": lambda n: "INSERT INTO t VALUES (" + _p(n) + ", 1, 1)",
+    "update set": lambda n: "UPDATE t SET a = " + _p(n),
+    "update where": lambda n: "UPDATE t SET a = 1 WHERE " + _p(n),
+    "delete where": lambda n: "DELETE FROM t WHERE " + _p(n),
+    "index": lambda n: "CREATE INDEX j ON t(" + _p(n) + ")",
+    "index where": lambda n: "CREATE INDEX j ON t(a) WHERE " + _p(n),
+    "order by": lambda n: "SELECT 1 ORDER BY " + _p(n),
+    "group by": lambda n: "SELECT 1 FROM t GROUP BY " + _p(n),
+    "having": lambda n: "SELECT 1 FROM t GROUP BY a HAVING " + _p(n),
+    "limit": lambda n: "SELECT 1 LIMIT " + _p(n),
+    "offset": lambda n: "SELECT 1 LIMIT 1 OFFSET " + _p(n),
+    "join on": lambda n: "SELECT 1 FROM t JOIN u ON " + _p(n),
+    "from subquery": lambda n: "SELECT * FROM " + "(SELECT * FROM " * n + "t" + ")" * n,
+    "from parentheses": lambda n: "SELECT * FROM " + "(" * n + "t" + ")" * n,
+    "cast": lambda n: "SELECT " + "CAST(" * n + "1" + " AS INT)" * n,
+    "cte": lambda n: "WITH q AS (SELECT " + _p(n) + ") SELECT * FROM q",
+    "nested cte": lambda n: "WITH q AS (" * n + "SELECT 1" + ") SELECT 1" * n,
+    "trigger body": lambda n: "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT " + _p(n) + "; END",
+    "trigger when": lambda n: "CREATE TRIGGER tr AFTER INSERT ON t WHEN " + _p(n)
+    + " BEGIN SELECT 1; END",
+    "partition by": lambda n: "SELECT sum(a) OVER (PARTITION BY " + _p(n) + ") FROM t",
+    "filter": lambda n: "SELECT sum(a) FILTER (WHERE " + _p(n) + ") FROM t",
+    "vtab args": lambda n: "CREATE VIRTUAL TABLE x USING fts5(" + "(" * n + "a" + ")" * n + ")",
+    "compound subquery": lambda n: "SELECT " + "(SELECT 1 UNION SELECT " * n + "1" + ")" * n,
+    "is not": lambda n: "SELECT " + "1 IS NOT (" * n + "1" + ")" * n,
+    "returning": lambda n: "DELETE FROM t RETURNING " + _p(n),
+    "upsert": lambda n: "INSERT INTO t VALUES (1,2,3) ON CONFLICT DO UPDATE SET a = " + _p(n),
+    "explain": lambda n: "EXPLAIN QUERY PLAN SELECT " + _p(n),
 }
 
 
 def _threshold(make) -> int:
     """Largest n that sqlite3 accepts without a parser stack overflow."""
-    con = sqlite3.connect(":memory:")
-    con.execute("CREATE TABLE t(a)")
     lo, hi = 1, 200
     while hi - lo > 1:
         mid = (lo + hi) // 2
+        con = sqlite3.connect(":memory:")  # fresh: some probes create objects
+        con.executescript("CREATE TABLE t(a, b, c); CREATE TABLE u(a, b, c);")
         try:
             con.execute(make(mid))
             lo = mid
@@ -168,6 +203,7 @@ def _threshold(make) -> int:
 def test_parser_stack_overflow_where_sqlite3_overflows(name):
     make = NESTINGS[name]
     n = _threshold(make)
+    assert 5 < n < 199
     assert_same_as_sqlite(make(n), explain=False)
     assert_same_as_sqlite(make(n + 1), explain=False)
     with pytest.raises(OperationalError, match="parser stack overflow"):
