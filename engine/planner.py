@@ -80,6 +80,7 @@ class _Access:
         self.covering = False
         self.ordered_by_index = False
         self.hash_pairs = []  # (column index j, other CExpr, conv, keyf)
+        self.rows = cost  # estimated rows produced per probe
 
 
 class LevelPlan:
@@ -160,19 +161,14 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
             accesses.append(acc)
             bound.add(s.index)
     else:
-        left = list(range(n))
-        while left:
-            best = None
-            for i in left:
-                acc = _best_access(sources[i], bound, remaining, pos_map, session, used_cols,
-                                   order_terms, n)
-                if best is None or acc.cost < best[1].cost:
-                    best = (i, acc)
-            i, acc = best
-            left.remove(i)
-            order.append(i)
-            accesses.append(acc)
-            bound.add(i)
+        best_plan = None
+        for start in range(n):
+            plan = _greedy(start, sources, remaining, pos_map, session, used_cols,
+                           order_terms, n)
+            if best_plan is None or plan[2] < best_plan[2]:
+                best_plan = plan
+        order, accesses, _total = best_plan
+        bound = set(order)
 
     # place the residual terms at the first level where everything they read is bound
     consumed = {id(t) for a in accesses for t in a.consumed}
@@ -234,6 +230,37 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
         for _ in gen:
             yield tuple(buf)
     return LevelPlan(rows_n, lambda o: False)
+
+
+def _greedy(start, sources, terms, pos_map, session, used_cols, order_terms, n):
+    """Join order beginning with ``start``, then the cheapest next item each time; with
+    its estimated cost (rows before each level times that level's cost per probe)."""
+    bound: set[int] = set()
+    order: list[int] = []
+    accesses: list[_Access] = []
+    left = list(range(n))
+    rows = 1.0
+    total = 0.0
+    first = True
+    while left:
+        best = None
+        for i in ([start] if first else left):
+            acc = _best_access(sources[i], bound, terms, pos_map, session, used_cols,
+                               order_terms, n)
+            if best is None or acc.cost < best[1].cost:
+                best = (i, acc)
+        first = False
+        i, acc = best
+        left.remove(i)
+        order.append(i)
+        accesses.append(acc)
+        bound.add(i)
+        if acc.kind in ("hash", "unit_hash"):
+            total += _FULL_SCAN_ROWS + rows * acc.cost
+        else:
+            total += rows * acc.cost
+        rows *= acc.rows
+    return order, accesses, total
 
 
 def _all_of(preds):
@@ -349,10 +376,28 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
     if table is None or session.storage is None or not table.rootpage:
         acc = _Access(s, "unit" if s.unit is not None else "scan", f"SCAN {name}",
                       100_000 if s.unit is not None else _FULL_SCAN_ROWS)
-        _maybe_hash(acc, cands)
+        _maybe_hash(acc, cands, n)
         return acc
     ipk = table.rowid_alias
     best = None
+    if table.without_rowid and table.primary_key:
+        pk = table.primary_key
+        eq_used = []
+        for ic in pk:
+            c = _usable(cands, ic, table, "=")
+            if c is None:
+                break
+            eq_used.append(c)
+        if eq_used:
+            k = len(eq_used)
+            parts = [f"{_colname(table, ic)}=?" for ic in pk[:k]]
+            acc = _Access(s, "pk", f"SEARCH {name} USING PRIMARY KEY ({' AND '.join(parts)})",
+                          1 if k == len(pk) else 10)
+            acc.eq_cols = k
+            acc.key_exprs = [c[3] for c in eq_used]
+            acc.key_convs = [_conv_for(c[4]) for c in eq_used]
+            acc.consumed = [c[0] for c in eq_used if len(c[0].cmps) == 1]
+            return acc
     if s.has_rowid:
         eqs = [c for c in cands if c[1] == "=" and (c[2] == -1 or c[2] == ipk)]
         if eqs:
@@ -416,6 +461,8 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
             cost *= 1.2
         acc = _Access(s, "index", f"SEARCH {name} USING {kind} {ix.name} ({' AND '.join(parts)})",
                       cost)
+        acc.rows = 1 if (k == len(cols) and ix.unique) else (
+            10 if k else _FULL_SCAN_ROWS / 4)
         acc.index = ix
         acc.eq_cols = k
         acc.key_exprs = [c[3] for c in eq_used]
@@ -440,11 +487,13 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
             acc.covering = covering
             acc.ordered_by_index = True
             return acc
-    _maybe_hash(acc, cands)
+    _maybe_hash(acc, cands, n)
     return acc
 
 
-def _maybe_hash(acc: _Access, cands):
+def _maybe_hash(acc: _Access, cands, n=2):
+    if n == 1:
+        return  # a lone table: a hash table would cost a full scan anyway
     eqs = [c for c in cands if c[1] == "="]
     if not eqs:
         return
@@ -457,6 +506,7 @@ def _maybe_hash(acc: _Access, cands):
             continue
         conv = _conv_for(aff)
         acc.hash_pairs.append((j, other, conv, value_key(coll)))
+        acc.rows = 10
         parts.append(f"{s.columns[j].name}=?")
         if len(t.cmps) == 1:
             acc.consumed.append(t)
@@ -606,6 +656,8 @@ def _reader(acc: _Access, session, state):
         return _rowid_range_reader(acc, session, table)
     if kind == "index":
         return _index_reader(acc, session, table)
+    if kind == "pk":
+        return _pk_reader(acc, session, table)
     raise NotSupportedError(f"access path {kind} not supported yet")
 
 
@@ -880,6 +932,35 @@ def _rowid_range_reader(acc, session, table):
                     return
             yield shape((rid, *cur.record()))
             ok = cur.next()
+    return read
+
+
+def _pk_reader(acc, session, table):
+    """WITHOUT ROWID: equality on a prefix of the primary key, through the table's tree."""
+    tree = cached_tree(session, table.rootpage, True)
+    shape = table.row_shape(session.storage.pager.encoding)
+    pk = table.primary_key
+    k = acc.eq_cols
+    colls = [ic.collation or "BINARY" for ic in pk]
+    descs = [ic.desc for ic in pk]
+    key_fns = [e.fn for e in acc.key_exprs]
+    key_convs = acc.key_convs
+    compare = V.compare
+
+    def read(buf):
+        key = []
+        for f, conv in zip(key_fns, key_convs):
+            v = f(buf)
+            if v is None:
+                return
+            if conv is not None:
+                v = conv(v)
+            key.append(v)
+        for entry in tree.iter_from(key, colls, descs):
+            for i in range(k):
+                if compare(entry[i], key[i], colls[i]) != 0:
+                    return
+            yield shape(entry)
     return read
 
 
