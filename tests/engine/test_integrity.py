@@ -170,3 +170,24 @@ def test_unreadable_file_raises_corrupt_error(tmp_path):
     bad.write_bytes(b"SQLite format 2\x00" + bytes(200))
     with pytest.raises(CorruptError):
         check(bad)
+
+
+def test_record_with_bytes_after_its_last_value_is_malformed(tmp_path):
+    """A serial type edited to a shorter text leaves bytes after the record's last value;
+    sqlite3 (OP_Column) and we both call the record malformed."""
+    path = tmp_path / "a.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)")
+    con.execute("INSERT INTO notes VALUES(1, 'hello world')")
+    con.commit()
+    con.close()
+    data = bytearray(path.read_bytes())
+    at = data.find(b"hello world")
+    serial = 13 + 2 * len("hello world")
+    header = data.rfind(bytes([serial]), 0, at)
+    data[header] = serial - 2  # one character shorter
+    path.write_bytes(bytes(data))
+    assert not sqlite3_ok(path)
+    problems = check(path)
+    assert [p.kind for p in problems] == ["record"]
+    assert "after its last value" in problems[0].message
