@@ -38,6 +38,7 @@ byte is lost; ``to_blob`` re-encodes the same way.
 from __future__ import annotations
 
 import math
+import re
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -246,6 +247,10 @@ def _as_bytes(value: str | bytes) -> bytes:
     return value.encode("utf-8", "surrogateescape")
 
 
+_NUMBER_RE = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]*))?")
+_AT_LIMIT = (LARGEST_INT64 - 9) // 10
+
+
 def _atof(z: bytes) -> tuple[int, float]:
     """sqlite3AtoF of SQLite 3.40.1 over UTF-8 bytes.
 
@@ -253,7 +258,64 @@ def _atof(z: bytes) -> tuple[int, float]:
     point and/or an exponent, 0 = not a number, -1 = not a number but a
     prefix with a point or exponent is.  ``value`` is the value of the
     longest numeric prefix (0.0 when there is none).
+
+    The significand keeps digits only while it is below
+    (2**63-1-9)/10 (later digits are dropped, not rounded: an integer part's
+    dropped digits scale the exponent); the exponent saturates near 10000.
     """
+    n = len(z)
+    if n == 0:
+        return 0, 0.0
+    m = _NUMBER_RE.match(z)
+    assert m is not None
+    sign_b, int_b, frac_b, esign_b, exp_b = m.groups()
+    if m.end(1) == m.start(1) and m.start(1) >= n:
+        return 0, 0.0  # only spaces
+    e_type = 1
+    e_valid = True
+    # significand: digits while s < limit (leading zeros keep s at 0)
+    s = 0
+    d = 0
+    digits = int_b + (frac_b or b"")
+    stripped = digits.lstrip(b"0")
+    lead = len(digits) - len(stripped)
+    take = len(stripped)
+    if take > 18:
+        take = 18 if int(stripped[:18]) >= _AT_LIMIT else 19
+    if stripped:
+        s = int(stripped[:take])
+    consumed = lead + take  # digits of `digits` that entered s
+    n_int = len(int_b)
+    if consumed >= n_int:
+        d = -(consumed - n_int)
+    else:
+        d = n_int - consumed
+    n_digit = len(int_b) + (min(len(frac_b), max(0, consumed - n_int)) if frac_b else 0)
+    i = m.end(3) if frac_b is not None else m.end(2)
+    if frac_b is not None:
+        e_type += 1
+    e = 0
+    esign = 1
+    if m.group(5) is not None:  # an 'e' was consumed
+        e_type += 1
+        e_valid = bool(exp_b)
+        if esign_b == b"-":
+            esign = -1
+        for c in exp_b:
+            e = e * 10 + (c - 48) if e < 10000 else 10000
+        i = m.end(5)
+    while i < n and z[i] in _SPACE_BYTES:
+        i += 1
+    result = _atof_scale(-1 if sign_b == b"-" else 1, s, e * esign + d)
+    if i == n and n_digit > 0 and e_valid and e_type > 0:
+        return e_type, result
+    if e_type >= 2 and (e_type == 3 or e_valid) and n_digit > 0:
+        return -1, result
+    return 0, result
+
+
+def _atof_reference(z: bytes) -> tuple[int, float]:
+    """sqlite3AtoF transcribed byte by byte (the oracle of :func:`_atof`)."""
     n = len(z)
     if n == 0:
         return 0, 0.0
@@ -638,8 +700,45 @@ def format_float(
     return prefix, body
 
 
+def _real_to_text_fast(x: float) -> str | None:
+    """%!.15g when the value is not close to a rounding boundary, else None.
+
+    SQLite's digits are the value rounded half-up at 15 significant digits,
+    computed with long double errors below 1e-17 relative (for magnitudes
+    under 1e100).  When the
+    correctly rounded 18-digit expansion is more than 10 units of its last
+    digit away from the half-way point, that rounding is unambiguous and
+    equals Python's correctly rounded "%.14e"; otherwise the caller runs
+    the exact emulation.
+    """
+    mag = abs(x)
+    if mag >= 1e100:
+        return None  # SQLite scales by the inexact double 1e100: errors ~1e-16
+    d18 = f"{mag:.17e}"
+    tail = int(d18[16:19])
+    if -10 <= tail - 500 <= 10:
+        return None
+    m15, e15 = f"{mag:.14e}".split("e")
+    digits = m15[0] + m15[2:]
+    if digits == "100000000000000":
+        return None  # possibly a carry, renormalized by the inexact 0.1
+    exp = int(e15)
+    if exp < -4 or exp > 14:
+        frac = digits[1:].rstrip("0") or "0"
+        body = f"{digits[0]}.{frac}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    elif exp >= 0:
+        body = digits[: exp + 1] + "." + (digits[exp + 1:].rstrip("0") or "0")
+    else:
+        body = "0." + "0" * (-exp - 1) + digits.rstrip("0")
+    return "-" + body if x < 0 else body
+
+
 def real_to_text(x: float) -> str:
     """A REAL rendered as text, as CAST(x AS TEXT) does in SQLite 3.40.1."""
+    if x == x and x not in (math.inf, -math.inf):
+        fast = _real_to_text_fast(x)
+        if fast is not None:
+            return fast
     prefix, body = format_float(x, "g", 15, altform2=True)
     return prefix + body
 

@@ -419,3 +419,27 @@ def test_like_glob_edges():
     # many wildcards: no exponential backtracking
     assert V.like("%a" * 200 + "b", "a" * 400) == 0
 
+
+
+# --------------------------------------------------------------------------
+# fast paths against the exact transcriptions they shortcut
+# --------------------------------------------------------------------------
+
+
+@settings(max_examples=300)
+@given(s=numeric_text())
+def test_atof_scanner_matches_byte_by_byte_reference(s):
+    z = s.encode("utf-8")
+    fast = V._atof(z)
+    ref = V._atof_reference(z)
+    assert fast[0] == ref[0]
+    assert same(fast[1], ref[1])
+
+
+@settings(max_examples=300)
+@given(x=st.one_of(floats, st.floats(allow_nan=False, allow_infinity=False),
+                   st.integers(1, 10**17).map(lambda i: i / 10 ** (i % 19))))
+def test_real_to_text_fast_path_matches_long_double_emulation(x):
+    fast = V._real_to_text_fast(x) if x == x and not math.isinf(x) else None
+    prefix, body = V.format_float(x, "g", 15, altform2=True)
+    assert fast is None or fast == prefix + body
