@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .. import planner as P
 from .. import values as V
-from ..errors import NotSupportedError, OperationalError
+from ..errors import IntegrityError, NotSupportedError, OperationalError
 from ..functions.aggregate import AGGREGATE_FUNCTIONS
 from ..functions.window import WINDOW_FUNCTIONS
 from .aggregate import AggSpec, group
@@ -383,7 +383,7 @@ class _QueryCompiler:
                 if type(v2) is float and v2 == int(v2):
                     v2 = int(v2)
                 if type(v2) is not int:
-                    raise OperationalError("datatype mismatch")
+                    raise IntegrityError("datatype mismatch")
                 return v2
             return get
         return make(limit, "LIMIT"), make(offset, "OFFSET")
@@ -610,9 +610,12 @@ class _QueryCompiler:
             name = node.name
             schema = node.schema
             alias = node.alias
-            if node.indexed_by is not None:
-                raise NotSupportedError("INDEXED BY is not supported yet")
             low = name.lower()
+            if node.indexed_by is not None:
+                # the hint changes the plan, never the rows: check it names an index
+                ix = session.catalog_obj.indexes.get(node.indexed_by.lower())
+                if ix is None or ix.table.lower() != low:
+                    raise OperationalError(f"no such index: {node.indexed_by}")
             if schema is None and low in scope.ctes:
                 cte = scope.ctes[low]
                 unit = cte.compile(self, scope)
@@ -636,6 +639,9 @@ class _QueryCompiler:
             raise OperationalError(f"no such table: {full}")
         if kind == "SubqueryRef":
             unit = self.query(node.select, scope.parent)
+            if unit.correlated:
+                # its rows depend on an enclosing query's current row, so ours do too
+                scope.correlated = True
             return self._subquery_source(node.alias, unit)
         if kind == "TableFunctionRef":
             raise NotSupportedError(f"table-valued function {node.name} is not supported yet")
@@ -696,7 +702,8 @@ class _QueryCompiler:
                 s, k = found
                 src.using_hidden.add(j)
                 if src.join in ("RIGHT", "FULL"):
-                    src.coalesce_with[j] = (s, k)
+                    # the merged column is the left one where it exists, else the right one
+                    s.coalesce_with[k] = (src, j)
                 src.using_pairs.append((s, k, j))
 
     def _using_terms(self, src: Source, scope: Scope):
@@ -1001,8 +1008,8 @@ class _Resolver:
 
     def _coalesced(self, s, j):
         other_s, k = s.coalesce_with[j]
-        a = _colexpr(other_s, k)
-        b = _colexpr(s, j)
+        a = _colexpr(s, j)
+        b = _colexpr(other_s, k)
         fa, fb = a.fn, b.fn
 
         def f(r):
@@ -1048,8 +1055,8 @@ class _Resolver:
 
             def f(r):
                 row = holder[0]
-                v = row[p2]
-                return row[pos] if v is None else v
+                v = row[pos]
+                return row[p2] if v is None else v
             return CExpr(f, aff=aff, coll=coll, uses_row=False)
         return CExpr(lambda r: holder[0][pos], aff=aff, coll=coll, uses_row=False)
 
