@@ -850,12 +850,14 @@ class Parser:
             if kind == "COLLATE":
                 if A.P_COLLATE < min_prec:
                     return left
+                self.need(3)  # expr COLLATE ids
                 self.advance()
                 left = A.Collate(left, self.ids())
                 continue
             if min_prec > A.P_EQ:
                 return left
             if kind in ("ISNULL", "NOTNULL"):
+                self.need(2)
                 self.advance()
                 node = A.IsNull(left, kind == "NOTNULL")
                 self.set_height(node, left)
@@ -868,6 +870,7 @@ class Parser:
             if kind == "NOT":
                 nxt = self.peek().kind
                 if nxt == "NULL":
+                    self.need(3)
                     self.advance()
                     self.advance()
                     node = A.IsNull(left, True)
@@ -964,6 +967,7 @@ class Parser:
                 self.need(2)
             else:
                 node.values = self.expr_list(nonempty=False)
+                self.need(2)  # exprlist RP
             self.leave(3)
             self.expect("RP")
         else:
@@ -1125,12 +1129,11 @@ class Parser:
         first = self.expr()
         if self.at("COMMA"):
             items = [first]
-            self.enter(2)
+            self.enter(2)  # nexprlist COMMA
             while self.accept("COMMA"):
                 items.append(self.expr())
-            self.leave(2)
-            self.need(2)
-            self.leave(1)
+            self.need(2)  # expr RP
+            self.leave(3)
             self.expect("RP")
             return A.Tuple(items)
         self.need(2)
@@ -1245,7 +1248,8 @@ class Parser:
         self.expect("RP")
         if len(node.args) > MAX_FUNCTION_ARG:
             self.defer(f"too many arguments on function {name_tok.text}")
-        self.enter(5)  # idj LP distinct exprlist RP
+        tail = 4 if node.star else 5  # idj LP [distinct exprlist | STAR] RP
+        self.enter(tail)
         if self.at("FILTER"):
             self.advance()
             self.expect("LP")
@@ -1267,7 +1271,7 @@ class Parser:
                 node.over = self.nm()
             if node.filter is not None:
                 self.leave(1)
-        self.leave(5)
+        self.leave(tail)
         self.set_height(node, node.args, node.filter)
         return node
 
