@@ -32,7 +32,11 @@ encoding changes a result (BINARY collation on UTF-16 databases, blob/text
 reinterpretation) functions take an ``encoding`` argument, one of
 ``"utf-8"``, ``"utf-16le"``, ``"utf-16be"`` (default ``"utf-8"``).  Blobs
 converted to text are decoded as UTF-8 with ``surrogateescape`` so that no
-byte is lost; ``to_blob`` re-encodes the same way.
+byte is lost; ``to_blob`` re-encodes the same way.  In a UTF-16 database a
+blob that is converted to text or to a number is read as UTF-16 -- when it
+comes from a column or a literal.  (SQLite tags a blob bound as a statement
+parameter as UTF-8 whatever the database encoding, so CAST(? AS TEXT) of a
+bound blob reads UTF-8: pass ``encoding="utf-8"`` for such values.)
 """
 
 from __future__ import annotations
@@ -241,10 +245,20 @@ _LD_TEN = _LongDouble.from_float(10.0)
 # --------------------------------------------------------------------------
 
 
+def utf8(s: str) -> bytes:
+    """The UTF-8 bytes of an engine text: bytes smuggled in by
+    ``surrogateescape`` come back as they were; any other lone surrogate
+    (from malformed UTF-16) is encoded as SQLite would, in 3 bytes."""
+    try:
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogatepass")
+
+
 def _as_bytes(value: str | bytes) -> bytes:
     if isinstance(value, bytes):
         return value
-    return value.encode("utf-8", "surrogateescape")
+    return utf8(value)
 
 
 _NUMBER_RE = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]*))?")
@@ -776,7 +790,7 @@ def _blob_to_text(b: bytes, encoding: str = "utf-8") -> str:
 
 def _text_to_bytes(s: str, encoding: str = "utf-8") -> bytes:
     if encoding == "utf-8":
-        return s.encode("utf-8", "surrogateescape")
+        return utf8(s)
     return s.encode(encoding, "surrogatepass")
 
 
@@ -806,13 +820,17 @@ def to_blob(v: Value, encoding: str = "utf-8") -> bytes | None:
     return _text_to_bytes(text, encoding)
 
 
-def _number_bytes(v: str | bytes) -> bytes:
+def _number_bytes(v: str | bytes, encoding: str = "utf-8") -> bytes:
+    """The bytes SQLite's number parsers read: a text's UTF-8; a blob's own
+    bytes, or in a UTF-16 database the blob read as UTF-16 text."""
     if isinstance(v, str):
-        return v.encode("utf-8", "surrogateescape")
+        return utf8(v)
+    if encoding != "utf-8":
+        return utf8(_blob_to_text(v, encoding))
     return bytes(v)
 
 
-def to_integer(v: Value) -> int | None:
+def to_integer(v: Value, encoding: str = "utf-8") -> int | None:
     """CAST(v AS INTEGER): sqlite3VdbeIntValue.
 
     Text and blobs: the longest integer prefix (after spaces and a sign),
@@ -825,10 +843,10 @@ def to_integer(v: Value) -> int | None:
         return int(v)
     if isinstance(v, float):
         return _real_to_i64(v)
-    return _atoi64(_number_bytes(v))[1]
+    return _atoi64(_number_bytes(v, encoding))[1]
 
 
-def to_real(v: Value) -> float | None:
+def to_real(v: Value, encoding: str = "utf-8") -> float | None:
     """CAST(v AS REAL): sqlite3VdbeRealValue (text: longest numeric prefix)."""
     if v is None:
         return None
@@ -836,10 +854,10 @@ def to_real(v: Value) -> float | None:
         return v
     if isinstance(v, int):
         return float(v)
-    return _atof(_number_bytes(v))[1]
+    return _atof(_number_bytes(v, encoding))[1]
 
 
-def to_numeric(v: Value) -> int | float | None:
+def to_numeric(v: Value, encoding: str = "utf-8") -> int | float | None:
     """CAST(v AS NUMERIC): sqlite3VdbeMemNumerify.
 
     Numbers are unchanged (a REAL stays REAL).  Text/blob: the longest
@@ -848,7 +866,7 @@ def to_numeric(v: Value) -> int | float | None:
     """
     if v is None or isinstance(v, int | float):
         return v
-    z = _number_bytes(v)
+    z = _number_bytes(v, encoding)
     rc, r = _atof(z)
     if rc in (0, 1):
         irc, ix = _atoi64(z)
@@ -887,10 +905,10 @@ def cast(value: Value, type_name: str | None, encoding: str = "utf-8") -> Value:
     if aff == "TEXT":
         return to_text(value, encoding)
     if aff == "INTEGER":
-        return to_integer(value)
+        return to_integer(value, encoding)
     if aff == "REAL":
-        return to_real(value)
-    return to_numeric(value)
+        return to_real(value, encoding)
+    return to_numeric(value, encoding)
 
 
 # --------------------------------------------------------------------------
@@ -1024,7 +1042,7 @@ def _nocase_key(s: str) -> tuple[bytes, int]:
     at a NUL byte in the left operand, then by length; the key (folded
     bytes up to and including the first NUL, total length) orders the same.
     """
-    z = s.encode("utf-8", "surrogateescape").lower()
+    z = utf8(s).lower()
     nul = z.find(b"\x00")
     if nul >= 0:
         return z[: nul + 1], len(z)
@@ -1581,7 +1599,7 @@ def sqlite_chars(s: str) -> str:
         except UnicodeEncodeError:
             pass
     return "".join(chr(c) if c <= 0x10FFFF else "\ufffd"
-                   for c in utf8_read_all(s.encode("utf-8", "surrogateescape")))
+                   for c in utf8_read_all(utf8(s)))
 
 
 def like(

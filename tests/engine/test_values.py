@@ -443,3 +443,27 @@ def test_real_to_text_fast_path_matches_long_double_emulation(x):
     fast = V._real_to_text_fast(x) if x == x and not math.isinf(x) else None
     prefix, body = V.format_float(x, "g", 15, altform2=True)
     assert fast is None or fast == prefix + body
+
+
+@pytest.mark.parametrize("encoding", ["utf-16le", "utf-16be"])
+@settings(max_examples=60)
+@given(v=st.one_of(st.binary(max_size=8), numeric_text().map(
+    lambda t: t.encode("utf-16-le")), numeric_text().map(lambda t: t.encode("utf-16-be")),
+    texts, ints, floats))
+def test_casts_in_utf16_database(encoding, v):
+    if not sqlite_ok(v):
+        return
+    for type_name in ("INTEGER", "REAL", "NUMERIC", "TEXT", "BLOB"):
+        if isinstance(v, bytes):
+            # A blob literal (or column) is in the database encoding; a bound
+            # blob parameter is tagged UTF-8 by sqlite3_bind_blob (see report).
+            expected = q(f"SELECT CAST(X'{v.hex()}' AS {type_name})", encoding=encoding)
+        else:
+            expected = q(f"SELECT CAST(? AS {type_name})", v, encoding=encoding)
+        got = V.cast(v, type_name, encoding)
+        if isinstance(got, str) and isinstance(expected, str):
+            # sqlite3 hands text over as UTF-8; malformed UTF-16 differs only there
+            assert V.utf8(got).decode("utf-8", "replace") == V.utf8(expected).decode(
+                "utf-8", "replace")
+        else:
+            assert same(got, expected), (type_name, v, got, expected)
