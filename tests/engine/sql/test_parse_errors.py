@@ -178,6 +178,12 @@ NESTINGS = {
     "returning": lambda n: "DELETE FROM t RETURNING " + _p(n),
     "upsert": lambda n: "INSERT INTO t VALUES (1,2,3) ON CONFLICT DO UPDATE SET a = " + _p(n),
     "explain": lambda n: "EXPLAIN QUERY PLAN SELECT " + _p(n),
+    "star filter": lambda n: "SELECT " + "count(*) FILTER (WHERE " * n + "1" + ")" * n,
+    "in list": lambda n: "SELECT " + "(" * n + "1" + ") IN (1)" * n,
+    "not collate": lambda n: "SELECT " + "NOT " * n + "1" + " COLLATE nocase" * n,
+    "row value": lambda n: "SELECT " + "((1, " * n + "1" + ") = (1, 1))" * n,
+    "isnull": lambda n: "SELECT " + "(" * n + "1" + " ISNULL)" * n,
+    "not null": lambda n: "SELECT " + "(" * n + "1" + " NOT NULL)" * n,
 }
 
 
