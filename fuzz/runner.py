@@ -277,6 +277,14 @@ def _skip_known(harness, known_path: str | None):
     return run_input
 
 
+def _late_mutate(data: bytes, limit: int) -> bytes:
+    # atheris.Mutate must be looked up when called: until Fuzz() has loaded libFuzzer the
+    # name is bound to a stub that aborts ("Fuzz() must be called before Mutate()").
+    import atheris
+
+    return atheris.Mutate(data, limit)
+
+
 def _worker(argv: list[str]) -> None:
     """Inside the subprocess: instrument, register the harness (and mutator), fuzz."""
     import atheris
@@ -294,7 +302,7 @@ def _worker(argv: list[str]) -> None:
     if t.structured:
         from fuzz import mutator
 
-        kwargs["custom_mutator"] = mutator.for_target(t.structured, atheris.Mutate)
+        kwargs["custom_mutator"] = mutator.for_target(t.structured, _late_mutate)
     atheris.Setup([sys.argv[0], *argv[1:]], harness, **kwargs)
     atheris.Fuzz()
 
