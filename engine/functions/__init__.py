@@ -69,6 +69,11 @@ class FunctionContext:
     localtime: Callable[[float], float] | None = None
     """Offset function for 'localtime'/'utc' (None: the process's TZ, like SQLite)."""
     random_bytes: Callable[[int], bytes] = field(default=os.urandom)
+    pure_context: str | None = None
+    """Set when evaluating where SQLite demands pure functions: "a CHECK
+    constraint", "a generated column" or "an index".  'now', 'localtime' and
+    'utc' then raise OperationalError("non-deterministic use of date() in an
+    index") as sqlite3NotPureFunc does."""
 
     def statement_time(self) -> float:
         if self.now is None:

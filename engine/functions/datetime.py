@@ -321,13 +321,21 @@ def _set_raw_date_number(p: _DateTime, r: float) -> None:
         p.validJD = True
 
 
-def _set_now(ctx: FunctionContext, p: _DateTime) -> None:
+def _not_pure(ctx: FunctionContext, fname: str) -> None:
+    """sqlite3NotPureFunc: 'now', 'localtime', 'utc' are refused in CHECK
+    constraints, generated columns and indexes."""
+    if ctx.pure_context is not None:
+        raise OperationalError(f"non-deterministic use of {fname}() in {ctx.pure_context}")
+
+
+def _set_now(ctx: FunctionContext, p: _DateTime, fname: str) -> None:
+    _not_pure(ctx, fname)
     t = ctx.statement_time()
     p.iJD = _UNIX_EPOCH_JD_MS + int(t * 1000)
     p.validJD = True
 
 
-def _parse_date_or_time(ctx: FunctionContext, z: str, p: _DateTime) -> bool:
+def _parse_date_or_time(ctx: FunctionContext, z: str, p: _DateTime, fname: str) -> bool:
     if not _parse_yyyy_mm_dd(z, p):
         return False
     p.clear()
@@ -335,7 +343,7 @@ def _parse_date_or_time(ctx: FunctionContext, z: str, p: _DateTime) -> bool:
         return False
     p.clear()
     if _ilower(z) == "now":
-        _set_now(ctx, p)
+        _set_now(ctx, p, fname)
         return False
     rc, r = V._atof(z.encode("utf-8", "surrogateescape"))
     if rc > 0:
@@ -383,7 +391,7 @@ def _to_localtime(p: _DateTime, ctx: FunctionContext) -> None:
     p.isError = False
 
 
-def _parse_modifier(ctx: FunctionContext, z: str, p: _DateTime, idx: int) -> bool:
+def _parse_modifier(ctx: FunctionContext, z: str, p: _DateTime, idx: int, fname: str) -> bool:
     """parseModifier: True on error (the result is then NULL)."""
     if not z:
         return True
@@ -414,6 +422,7 @@ def _parse_modifier(ctx: FunctionContext, z: str, p: _DateTime, idx: int) -> boo
         return True
     if first == "l":
         if zl == "localtime":
+            _not_pure(ctx, fname)
             _to_localtime(p, ctx)
             return False
         return True
@@ -430,6 +439,7 @@ def _parse_modifier(ctx: FunctionContext, z: str, p: _DateTime, idx: int) -> boo
                 return False
             return True
         if zl == "utc":
+            _not_pure(ctx, fname)
             if not p.tzSet:
                 # Find the UTC time whose local time is p, by iteration
                 # (at most four guesses, as SQLite; in a DST gap it stops
@@ -555,11 +565,11 @@ def _parse_modifier(ctx: FunctionContext, z: str, p: _DateTime, idx: int) -> boo
     return True
 
 
-def _is_date(ctx: FunctionContext, args: tuple[V.Value, ...]) -> _DateTime | None:
+def _is_date(ctx: FunctionContext, args: tuple[V.Value, ...], fname: str) -> _DateTime | None:
     """isDate: the DateTime the arguments describe, or None (NULL result)."""
     p = _DateTime()
     if not args:
-        _set_now(ctx, p)
+        _set_now(ctx, p, fname)
         return p
     a0 = args[0]
     if isinstance(a0, int | float):
@@ -572,7 +582,7 @@ def _is_date(ctx: FunctionContext, args: tuple[V.Value, ...]) -> _DateTime | Non
         k = t.find("\x00")
         if k >= 0:
             t = t[:k]
-        if _parse_date_or_time(ctx, t, p):
+        if _parse_date_or_time(ctx, t, p, fname):
             return None
     for i, a in enumerate(args[1:], start=1):
         if a is None:
@@ -582,7 +592,7 @@ def _is_date(ctx: FunctionContext, args: tuple[V.Value, ...]) -> _DateTime | Non
         k = t.find("\x00")
         if k >= 0:
             t = t[:k]
-        if _parse_modifier(ctx, t, p, i):
+        if _parse_modifier(ctx, t, p, i, fname):
             return None
     p.compute_jd()
     if p.isError or not _valid_julian_day(p.iJD):
@@ -605,7 +615,7 @@ def _hms_text(p: _DateTime) -> str:
 
 def julianday(ctx: FunctionContext, *args: V.Value) -> float | None:
     """julianday(TIME, MODIFIER...): the Julian day number (REAL)."""
-    p = _is_date(ctx, args)
+    p = _is_date(ctx, args, "julianday")
     if p is None:
         return None
     p.compute_jd()
@@ -614,7 +624,7 @@ def julianday(ctx: FunctionContext, *args: V.Value) -> float | None:
 
 def unixepoch(ctx: FunctionContext, *args: V.Value) -> int | None:
     """unixepoch(TIME, MODIFIER...): seconds since 1970 (INTEGER, truncated)."""
-    p = _is_date(ctx, args)
+    p = _is_date(ctx, args, "unixepoch")
     if p is None:
         return None
     p.compute_jd()
@@ -623,7 +633,7 @@ def unixepoch(ctx: FunctionContext, *args: V.Value) -> int | None:
 
 def datetime(ctx: FunctionContext, *args: V.Value) -> str | None:
     """datetime(TIME, MODIFIER...): "YYYY-MM-DD HH:MM:SS"."""
-    p = _is_date(ctx, args)
+    p = _is_date(ctx, args, "datetime")
     if p is None:
         return None
     p.compute_ymd_hms()
@@ -632,7 +642,7 @@ def datetime(ctx: FunctionContext, *args: V.Value) -> str | None:
 
 def date(ctx: FunctionContext, *args: V.Value) -> str | None:
     """date(TIME, MODIFIER...): "YYYY-MM-DD"."""
-    p = _is_date(ctx, args)
+    p = _is_date(ctx, args, "date")
     if p is None:
         return None
     p.compute_ymd()
@@ -641,7 +651,7 @@ def date(ctx: FunctionContext, *args: V.Value) -> str | None:
 
 def time(ctx: FunctionContext, *args: V.Value) -> str | None:
     """time(TIME, MODIFIER...): "HH:MM:SS"."""
-    p = _is_date(ctx, args)
+    p = _is_date(ctx, args, "time")
     if p is None:
         return None
     p.compute_hms()
@@ -677,7 +687,7 @@ def strftime(ctx: FunctionContext, *args: V.Value) -> str | None:
     k = ft.find("\x00")
     if k >= 0:
         ft = ft[:k]
-    p = _is_date(ctx, args[1:])
+    p = _is_date(ctx, args[1:], "strftime")
     if p is None:
         return None
     i = 0

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import engine
 from engine.functions import SCALAR_FUNCTIONS, FunctionContext, call
 
 
@@ -182,3 +183,21 @@ def test_localtime_and_utc_follow_tz(zone):
         else:
             os.environ["TZ"] = old
         time.tzset()
+
+
+@pytest.mark.parametrize("expr,fname", [("date('now')", "date"), ("datetime(a, 'localtime')",
+                                                                  "datetime"),
+                                        ("strftime('%s', a, 'utc')", "strftime"),
+                                        ("julianday()", "julianday")])
+def test_not_pure_in_check_constraint(expr, fname):
+    con = sqlite3.connect(":memory:")
+    con.execute(f"CREATE TABLE t(a, CHECK({expr} IS NOT 0))")
+    with pytest.raises(sqlite3.OperationalError) as info:
+        con.execute("INSERT INTO t VALUES ('2000-01-01')")
+    ctx = FunctionContext(pure_context="a CHECK constraint")
+    args = {"date": ["now"], "datetime": ["2000-01-01", "localtime"],
+            "strftime": ["%s", "2000-01-01", "utc"], "julianday": []}[fname]
+    with pytest.raises(engine.OperationalError) as ours:
+        call(fname, args, ctx)
+    assert str(ours.value) == str(info.value)
+    assert call("date", ["2000-01-01", "+1 day"], ctx) == "2000-01-02"  # pure uses are fine

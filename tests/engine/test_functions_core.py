@@ -282,3 +282,27 @@ def test_unknown_and_unsupported():
 
 def test_load_extension_not_authorized():
     assert engine_result("load_extension", ["x"]) == sqlite_result("load_extension", ["x"])
+
+
+@settings(max_examples=60)
+@given(a=values, b=values, c=values)
+def test_min_max_nullif_use_the_call_collation(a, b, c):
+    if not all(bindable(x) for x in (a, b, c)):
+        return
+    for coll in ("NOCASE", "RTRIM"):
+        ctx = FunctionContext(collation=coll)
+        for name, sql in (("max", f"SELECT max(? COLLATE {coll}, ?, ?)"),
+                          ("min", f"SELECT min(? COLLATE {coll}, ?, ?)")):
+            expected = sqlite_result(name, [a, b, c], sql=sql)
+            assert same_result(engine_result(name, [a, b, c], ctx), expected), (name, coll)
+        expected = sqlite_result("nullif", [a, b], sql=f"SELECT nullif(? COLLATE {coll}, ?)")
+        assert same_result(engine_result("nullif", [a, b], ctx), expected)
+
+
+@settings(max_examples=100)
+@given(p=st.text(alphabet="aAbB%_é", max_size=5), s=st.text(alphabet="aAbBé", max_size=5))
+def test_case_sensitive_like(p, s):
+    con = sqlite3.connect(":memory:")
+    con.execute("PRAGMA case_sensitive_like=1")
+    expected = con.execute("SELECT like(?, ?)", (p, s)).fetchone()[0]
+    assert call("like", [p, s], FunctionContext(case_sensitive_like=True)) == expected
