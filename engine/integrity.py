@@ -36,7 +36,7 @@ import os
 from array import array
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from operator import itemgetter
+from operator import gt, itemgetter
 
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
 from formatspec.errors import FormatError
@@ -464,25 +464,25 @@ class _Checker:
             self.report(pgno, err.offset, f"{name}: {err}", "cell-pointer")
             return None
         low = usable - 4
-        for i, off in enumerate(ptrs):
-            if off < content or off > low:
-                self.report(pgno, hdr.header_offset + hdr.header_size + 2 * i,
-                            f"{name}: cell {i} at offset {off} outside {content}..{low}",
-                            "cell-pointer")
-                return None
+        if ptrs and (min(ptrs) < content or max(ptrs) > low):
+            for i, off in enumerate(ptrs):
+                if off < content or off > low:
+                    self.report(pgno, hdr.header_offset + hdr.header_size + 2 * i,
+                                f"{name}: cell {i} at offset {off} outside {content}..{low}",
+                                "cell-pointer")
+                    return None
         try:
             cells = parse_cells(page, hdr, ptrs, usable, pgno)
         except CorruptError as err:
             self.report(pgno, err.offset, f"{name}: {err}", "cell")
             return None
-        spans = []
-        for i, cell in enumerate(cells):
-            end = cell.offset + cell.size
-            if end > usable:
-                self.report(pgno, cell.offset, f"{name}: cell {i} extends past the usable area",
-                            "cell")
-                return None
-            spans.append((cell.offset, end))
+        spans = [(c.offset, c.offset + c.size) for c in cells]
+        if spans and max(map(itemgetter(1), spans)) > usable:
+            for i, (start, end) in enumerate(spans):
+                if end > usable:
+                    self.report(pgno, start, f"{name}: cell {i} extends past the usable area",
+                                "cell")
+                    return None
         # freeblocks (btreeComputeFreeSpace's rules)
         fb = hdr.first_freeblock
         nfree = hdr.fragmented_free_bytes + content
@@ -516,16 +516,16 @@ class _Checker:
             return None
         # coverage: no overlaps; gaps equal the fragmented byte count
         spans.sort()
-        prev_end = content
-        frag = 0
-        for start, end in spans:
-            if start < prev_end:
-                self.report(pgno, start, f"{name}: byte {start} is used twice (cells or "
-                            "freeblocks overlap)", "overlap")
-                return None
-            frag += start - prev_end
-            prev_end = end
-        frag += usable - prev_end
+        starts = list(map(itemgetter(0), spans))
+        ends = list(map(itemgetter(1), spans))
+        if any(map(gt, ends[:-1], starts[1:])):
+            for (_s0, end), (start, _e1) in zip(spans, spans[1:]):
+                if start < end:
+                    self.report(pgno, start, f"{name}: byte {start} is used twice (cells or "
+                                "freeblocks overlap)", "overlap")
+                    return None
+        # every span starts at or after the content area (checked above)
+        frag = (usable - content) - (sum(ends) - sum(starts))
         if frag != hdr.fragmented_free_bytes:
             self.report(pgno, hdr.header_offset + 7, f"{name}: {frag} fragmented bytes "
                         f"found, header says {hdr.fragmented_free_bytes}", "fragmentation")
