@@ -38,7 +38,6 @@ from formatspec import btree as fb
 from formatspec.record import record_decoder
 
 from . import values as V
-from .btree import compare_key
 from .errors import CorruptError, NotSupportedError
 from .exec.expr import NUMERIC_AFFS, comparison_affinity, comparison_collation, predicate
 from .exec.operators import value_key
@@ -767,11 +766,12 @@ class _CachedTree:
                 entry = self.entry
                 stack = []
                 node = self.node(root)
+                cmp = _key_comparer(colls, descs)
                 while True:
                     lo, hi = 0, node.ncell
                     while lo < hi:
                         mid = (lo + hi) // 2
-                        if compare_key(entry(node, mid), key, colls, descs) < 0:
+                        if cmp(entry(node, mid), key) < 0:
                             lo = mid + 1
                         else:
                             hi = mid
@@ -805,6 +805,33 @@ class _CachedTree:
         tree._leaves = {}
         tree._seen = set()
         return tree
+
+
+def _key_comparer(colls, descs):
+    """compare(entry, key) for index seeks, with fast paths for numbers and BINARY text
+    (the same order as btree.compare_key / values.compare)."""
+    compare = V.compare
+    colls = [(c or "BINARY").upper() for c in colls] if colls else []
+    descs = list(descs) if descs else []
+
+    def cmp(entry, key):
+        n = len(entry)
+        for j, want in enumerate(key):
+            if j >= n:
+                return -1
+            v = entry[j]
+            coll = colls[j] if j < len(colls) else "BINARY"
+            tv = type(v)
+            tw = type(want)
+            if ((tv is int or tv is float) and (tw is int or tw is float)) or (
+                    tv is str and tw is str and coll == "BINARY"):
+                c = -1 if v < want else (1 if v > want else 0)
+            else:
+                c = compare(v, want, coll)
+            if c:
+                return -c if j < len(descs) and descs[j] else c
+        return 0
+    return cmp
 
 
 def cached_tree(session, root, index):

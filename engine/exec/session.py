@@ -142,7 +142,9 @@ class Session:
                 raise NotSupportedError(f"view {view.name}: unexpected definition")
             from .select import Unit
 
-            unit = qc.query(body, None)
+            from .select import result_texts
+
+            unit = qc.query(body, None, texts=result_texts(view.sql))
             cols = getattr(stmt, "columns", None)
             if cols:
                 if len(cols) != len(unit.names):
