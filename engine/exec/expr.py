@@ -392,10 +392,10 @@ class ExprCompiler:
         if op == "OR":
             return make_or(self.compile(node.left), self.compile(node.right))
         if op in ("=", "==", "<>", "!=", "<", "<=", ">", ">="):
+            if isinstance(node.left, _TupleTypes) or isinstance(node.right, _TupleTypes):
+                return self._row_compare(op, node.left, node.right)
             a, da = self._tracked(node.left)
             b, db = self._tracked(node.right)
-            if isinstance(node.left, _TupleTypes) or isinstance(node.right, _TupleTypes):
-                raise NotSupportedError("row values are not supported yet")
             c = make_comparison(op, a, b)
             c.cmps = [(op if op != "==" else "=", a, b, da, db)] if op not in ("<>", "!=") \
                 else []
@@ -520,7 +520,58 @@ class ExprCompiler:
         return CExpr(f)
 
     def c_Tuple(self, node):
-        raise NotSupportedError("row values are not supported yet")
+        raise OperationalError("row value misused")
+
+    def _row_items(self, node):
+        if isinstance(node, _TupleTypes):
+            return [self.compile(e) for e in node.items]
+        if type(node).__name__ == "Subquery":
+            raise NotSupportedError("row-value subqueries are not supported yet")
+        return [self.compile(node)]
+
+    def _row_compare(self, op, left, right):
+        """(a, b, ...) op (c, d, ...): pairwise, left to right, SQLite's vector rules."""
+        xs = self._row_items(left)
+        ys = self._row_items(right)
+        if len(xs) != len(ys):
+            raise OperationalError("row value misused")
+        if op == "==":
+            op = "="
+        if op == "!=":
+            op = "<>"
+        eqs = [make_comparison("=", x, y).fn for x, y in zip(xs, ys)]
+        if op in ("=", "<>"):
+            negate = op == "<>"
+
+            def f(r):
+                result = 1
+                for e in eqs:
+                    v = e(r)
+                    if v == 0:
+                        return 1 if negate else 0
+                    if v is None:
+                        result = None
+                if result is None:
+                    return None
+                return 0 if negate else 1
+            return CExpr(f)
+        strict = op in ("<", ">")
+        last = [make_comparison(op, x, y).fn for x, y in zip(xs, ys)]
+        lt = [make_comparison("<" if op in ("<", "<=") else ">", x, y).fn
+              for x, y in zip(xs, ys)]
+        n = len(xs)
+
+        def g(r):
+            for i in range(n):
+                if i == n - 1:
+                    return last[i](r)
+                e = eqs[i](r)
+                if e is None:
+                    return None
+                if e == 0:
+                    return lt[i](r)
+            return 0 if strict else 1
+        return CExpr(g)
 
     def c_Raise(self, node):
         raise OperationalError("RAISE() may only be used within a trigger-program")
