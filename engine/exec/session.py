@@ -140,9 +140,7 @@ class Session:
             body = getattr(stmt, "select", None)
             if body is None:
                 raise NotSupportedError(f"view {view.name}: unexpected definition")
-            from .select import Unit
-
-            from .select import result_texts
+            from .select import Unit, result_texts
 
             unit = qc.query(body, None, texts=result_texts(view.sql))
             cols = getattr(stmt, "columns", None)
