@@ -582,20 +582,41 @@ def _normalize(realvalue: _LongDouble) -> tuple[_LongDouble, int] | None:
 
 
 class _DigitSource:
-    """et_getdigit: pull decimal digits out of a long double, 16 at most."""
+    """et_getdigit: pull decimal digits out of a long double, 16 at most.
 
-    __slots__ = ("value", "count")
+    Works on the value's integer significand at a fixed binary exponent:
+    taking the integer part off is exact, and the multiplication by ten is
+    rounded to 64 significant bits as the x87 does.
+    """
+
+    __slots__ = ("n", "shift", "count")
 
     def __init__(self, value: _LongDouble, count: int):
-        self.value = value
+        if value.e >= 0:
+            self.n = value.n << value.e
+            self.shift = 0
+        else:
+            self.n = value.n
+            self.shift = -value.e
         self.count = count
 
     def next(self) -> str:
         if self.count <= 0:
             return "0"
         self.count -= 1
-        digit = self.value.trunc()
-        self.value = (self.value - _LongDouble.from_int(digit)) * _LD_TEN
+        shift = self.shift
+        digit = self.n >> shift
+        n = (self.n - (digit << shift)) * 10
+        length = n.bit_length()
+        if length > 64:
+            cut = length - 64
+            q = n >> cut
+            r = n & ((1 << cut) - 1)
+            half = 1 << (cut - 1)
+            if r > half or (r == half and (q & 1)):
+                q += 1
+            n = q << cut
+        self.n = n
         return chr(48 + digit)
 
 

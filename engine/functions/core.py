@@ -383,8 +383,7 @@ def quote(x: V.Value) -> str:
     if isinstance(x, int):
         return str(x)
     if isinstance(x, float):
-        prefix, body = V.format_float(x, "g", 15, altform2=True)
-        text = prefix + body
+        text = V.real_to_text(x)  # "%!.15g"
         if V._atof(text.encode())[1] != x:
             prefix, body = V.format_float(x, "e", 20, altform2=True)
             text = prefix + body
