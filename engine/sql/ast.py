@@ -56,6 +56,7 @@ def _sqls(nodes) -> str:
 
 
 _FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
+_COMPARED_CACHE: dict[type, tuple[str, ...]] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -66,7 +67,15 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-@dataclass(slots=True)
+def _compared_names(cls: type) -> tuple[str, ...]:
+    names = _COMPARED_CACHE.get(cls)
+    if names is None:
+        names = tuple(f.name for f in fields(cls) if f.compare)
+        _COMPARED_CACHE[cls] = names
+    return names
+
+
+@dataclass(slots=True, eq=False)
 class Node:
     """Base of every syntax-tree node."""
 
@@ -84,6 +93,31 @@ class Node:
                         for sub in item:
                             if isinstance(sub, Node):
                                 yield sub
+
+    def __eq__(self, other: object) -> bool:
+        """Structural equality over the compared fields, iterative (an
+        operator chain a thousand deep compares without recursion)."""
+        if not isinstance(other, Node):
+            return NotImplemented
+        stack: list[tuple[object, object]] = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b:
+                continue
+            if isinstance(a, Node):
+                if type(a) is not type(b):
+                    return False
+                for name in _compared_names(type(a)):
+                    stack.append((getattr(a, name), getattr(b, name)))
+            elif isinstance(a, (list, tuple)):
+                if type(a) is not type(b) or len(a) != len(b):
+                    return False
+                stack.extend(zip(a, b))
+            elif isinstance(b, (Node, list, tuple)) or a != b:
+                return False
+        return True
+
+    __hash__ = None  # mutable, compared by value
 
     def walk(self):
         """This node and every node below it, depth first, parents first
@@ -138,7 +172,7 @@ BINARY_PRECEDENCE: dict[str, int] = {
 }
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Expr(Node):
     """Base of expressions."""
 
@@ -153,7 +187,23 @@ def _wrap(expr: Expr, minimum: int) -> str:
     return text
 
 
-@dataclass(slots=True)
+def _spine_sql(expr: Expr) -> str:
+    """Print an expression whose left operand may itself be a long chain
+    (``1 + 1 + ...``, ``x COLLATE a COLLATE b ...``) without recursing down
+    the chain: each link contributes its text after the left operand."""
+    suffixes = []
+    node: Expr = expr
+    minimum = 0
+    while isinstance(node, _SPINE_TYPES) and node.precedence() >= minimum:
+        left, left_minimum, suffix = node._spine()
+        suffixes.append(suffix)
+        node, minimum = left, left_minimum
+    parts = [_wrap(node, minimum)]
+    parts.extend(reversed(suffixes))
+    return "".join(parts)
+
+
+@dataclass(slots=True, eq=False)
 class Number(Expr):
     """An integer or real literal, kept as written (``0x1F``, ``1.5e3``)."""
 
@@ -168,7 +218,7 @@ class Number(Expr):
         return self.text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class String(Expr):
     value: str = ""
 
@@ -176,7 +226,7 @@ class String(Expr):
         return quote_string(self.value)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Blob(Expr):
     """``X'..'``: ``hex`` is the digits as written."""
 
@@ -190,13 +240,13 @@ class Blob(Expr):
         return f"X'{self.hex}'"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Null(Expr):
     def to_sql(self) -> str:
         return "NULL"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Boolean(Expr):
     """TRUE or FALSE where SQLite's parser itself turns the identifier into a
     truth value (``DEFAULT true``). Elsewhere ``true`` is a :class:`Column`
@@ -208,7 +258,7 @@ class Boolean(Expr):
         return "TRUE" if self.value else "FALSE"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CurrentTime(Expr):
     """CURRENT_TIME, CURRENT_DATE or CURRENT_TIMESTAMP (``keyword``)."""
 
@@ -218,7 +268,7 @@ class CurrentTime(Expr):
         return self.keyword
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Parameter(Expr):
     """A parameter as written (``?``, ``?3``, ``:a``, ``@a``, ``$a``) and the
     number SQLite assigns it (sqlite3ExprAssignVarNumber)."""
@@ -232,7 +282,7 @@ class Parameter(Expr):
         return self.name
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Column(Expr):
     """A column reference ``[schema.][table.]name`` (also a bare identifier
     such as ``true`` that the resolver may turn into something else)."""
@@ -261,7 +311,7 @@ class Column(Expr):
         return prefix + last
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Unary(Expr):
     """``op`` is ``-``, ``+``, ``~`` or ``NOT``."""
 
@@ -280,7 +330,7 @@ class Unary(Expr):
         return self.op + inner
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Binary(Expr):
     """A binary operator: one of :data:`BINARY_PRECEDENCE`'s keys."""
 
@@ -291,12 +341,15 @@ class Binary(Expr):
     def precedence(self) -> int:
         return BINARY_PRECEDENCE[self.op]
 
-    def to_sql(self) -> str:
+    def _spine(self):
         p = BINARY_PRECEDENCE[self.op]
-        return f"{_wrap(self.left, p)} {self.op} {_wrap(self.right, p + 1)}"
+        return self.left, p, f" {self.op} {_wrap(self.right, p + 1)}"
+
+    def to_sql(self) -> str:
+        return _spine_sql(self)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Collate(Expr):
     operand: Expr = field(default_factory=Null)
     collation: str = "BINARY"
@@ -304,11 +357,14 @@ class Collate(Expr):
     def precedence(self) -> int:
         return P_COLLATE
 
+    def _spine(self):
+        return self.operand, P_COLLATE, f" COLLATE {quote_name(self.collation)}"
+
     def to_sql(self) -> str:
-        return f"{_wrap(self.operand, P_COLLATE)} COLLATE {quote_name(self.collation)}"
+        return _spine_sql(self)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Like(Expr):
     """``operand [NOT] LIKE|GLOB|REGEXP|MATCH pattern [ESCAPE escape]``."""
 
@@ -321,15 +377,17 @@ class Like(Expr):
     def precedence(self) -> int:
         return P_EQ
 
-    def to_sql(self) -> str:
-        text = f"{_wrap(self.operand, P_EQ)} {'NOT ' if self.negated else ''}{self.op} "
-        text += _wrap(self.pattern, P_CMP)
+    def _spine(self):
+        text = f" {'NOT ' if self.negated else ''}{self.op} " + _wrap(self.pattern, P_CMP)
         if self.escape is not None:
             text += " ESCAPE " + _wrap(self.escape, P_CMP)
-        return text
+        return self.operand, P_EQ, text
+
+    def to_sql(self) -> str:
+        return _spine_sql(self)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Between(Expr):
     operand: Expr = field(default_factory=Null)
     low: Expr = field(default_factory=Null)
@@ -339,14 +397,17 @@ class Between(Expr):
     def precedence(self) -> int:
         return P_EQ
 
-    def to_sql(self) -> str:
-        return (
-            f"{_wrap(self.operand, P_EQ)} {'NOT ' if self.negated else ''}BETWEEN "
+    def _spine(self):
+        return self.operand, P_EQ, (
+            f" {'NOT ' if self.negated else ''}BETWEEN "
             f"{_wrap(self.low, P_EQ)} AND {_wrap(self.high, P_CMP)}"
         )
 
+    def to_sql(self) -> str:
+        return _spine_sql(self)
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, eq=False)
 class In(Expr):
     """``operand [NOT] IN (values) | (select) | [schema.]table[(args)]``.
     Exactly one of ``values``, ``select`` and ``table`` is set."""
@@ -362,19 +423,23 @@ class In(Expr):
     def precedence(self) -> int:
         return P_EQ
 
-    def to_sql(self) -> str:
-        text = f"{_wrap(self.operand, P_EQ)} {'NOT ' if self.negated else ''}IN "
+    def _spine(self):
+        text = f" {'NOT ' if self.negated else ''}IN "
         if self.select is not None:
-            return text + f"({self.select.to_sql()})"
-        if self.table is not None:
+            text += f"({self.select.to_sql()})"
+        elif self.table is not None:
             text += _qualified(self.schema, self.table)
             if self.table_args is not None:
                 text += f"({_sqls(self.table_args)})"
-            return text
-        return text + f"({_sqls(self.values or [])})"
+        else:
+            text += f"({_sqls(self.values or [])})"
+        return self.operand, P_EQ, text
+
+    def to_sql(self) -> str:
+        return _spine_sql(self)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class IsNull(Expr):
     """``operand ISNULL`` (also ``IS NULL``) or, negated, ``NOTNULL``."""
 
@@ -384,11 +449,17 @@ class IsNull(Expr):
     def precedence(self) -> int:
         return P_EQ
 
+    def _spine(self):
+        return self.operand, P_EQ, " NOTNULL" if self.negated else " ISNULL"
+
     def to_sql(self) -> str:
-        return f"{_wrap(self.operand, P_EQ)} {'NOTNULL' if self.negated else 'ISNULL'}"
+        return _spine_sql(self)
 
 
-@dataclass(slots=True)
+_SPINE_TYPES = (Binary, Collate, Like, Between, In, IsNull)
+
+
+@dataclass(slots=True, eq=False)
 class Cast(Expr):
     """``CAST(operand AS type_name)``; ``type_name`` as SQLite derives it
     (may be empty: ``CAST(x AS)`` is legal)."""
@@ -428,7 +499,7 @@ _TYPE_STOP = KEYWORDS - {
 }
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class When(Node):
     condition: Expr = field(default_factory=Null)
     result: Expr = field(default_factory=Null)
@@ -437,7 +508,7 @@ class When(Node):
         return f"WHEN {self.condition.to_sql()} THEN {self.result.to_sql()}"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Case(Expr):
     operand: Expr | None = None
     whens: list[When] = field(default_factory=list)
@@ -454,7 +525,7 @@ class Case(Expr):
         return " ".join(parts)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Exists(Expr):
     select: Select | None = None
 
@@ -462,7 +533,7 @@ class Exists(Expr):
         return f"EXISTS ({self.select.to_sql()})"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Subquery(Expr):
     """A scalar subquery ``(SELECT ...)``."""
 
@@ -472,7 +543,7 @@ class Subquery(Expr):
         return f"({self.select.to_sql()})"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Tuple(Expr):
     """A row value ``(a, b, ...)`` (two or more items)."""
 
@@ -482,7 +553,7 @@ class Tuple(Expr):
         return f"({_sqls(self.items)})"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Function(Expr):
     """A function call. ``star`` for ``f(*)``; ``over`` is a
     :class:`WindowSpec` or the name of a window; ``order_by`` for
@@ -514,7 +585,7 @@ class Function(Expr):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Raise(Expr):
     """``RAISE(IGNORE)`` or ``RAISE(ROLLBACK|ABORT|FAIL, message)``."""
 
@@ -531,7 +602,7 @@ class Raise(Expr):
 # SELECT
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class OrderingTerm(Node):
     """An ORDER BY term, or an indexed column (``expr`` may be a
     :class:`Collate`); ``direction`` ``ASC``/``DESC``/None; ``nulls``
@@ -566,7 +637,7 @@ class OrderingTerm(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class FrameBound(Node):
     """``kind``: ``UNBOUNDED PRECEDING``, ``PRECEDING``, ``CURRENT ROW``,
     ``FOLLOWING`` or ``UNBOUNDED FOLLOWING``; ``expr`` for the n forms."""
@@ -580,7 +651,7 @@ class FrameBound(Node):
         return self.kind
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Frame(Node):
     """``unit`` ROWS/RANGE/GROUPS; ``end`` None for the one-bound form;
     ``exclude`` ``NO OTHERS``/``CURRENT ROW``/``GROUP``/``TIES``/None."""
@@ -600,7 +671,7 @@ class Frame(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class WindowSpec(Node):
     base: str | None = None
     partition_by: list[Expr] = field(default_factory=list)
@@ -620,7 +691,7 @@ class WindowSpec(Node):
         return " ".join(parts)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class NamedWindow(Node):
     name: str = ""
     spec: WindowSpec = field(default_factory=WindowSpec)
@@ -629,7 +700,7 @@ class NamedWindow(Node):
         return f"{quote_name(self.name)} AS ({self.spec.to_sql()})"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ResultColumn(Node):
     expr: Expr = field(default_factory=Null)
     alias: str | None = None
@@ -640,7 +711,7 @@ class ResultColumn(Node):
         return self.expr.to_sql()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Star(Node):
     """``*`` or ``table.*`` in a result column list."""
 
@@ -650,7 +721,7 @@ class Star(Node):
         return f"{quote_name(self.table)}.*" if self.table is not None else "*"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TableRef(Node):
     """A table (or view, or CTE) in FROM, or the target of DML."""
 
@@ -671,7 +742,7 @@ class TableRef(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TableFunctionRef(Node):
     name: str = ""
     schema: str | None = None
@@ -685,7 +756,7 @@ class TableFunctionRef(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class SubqueryRef(Node):
     select: Select | None = None
     alias: str | None = None
@@ -697,7 +768,7 @@ class SubqueryRef(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ParenJoin(Node):
     """``( join-clause ) [AS alias]`` in FROM."""
 
@@ -711,7 +782,7 @@ class ParenJoin(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Join(Node):
     """One further table of a FROM clause. ``op``: ``,``, ``JOIN``,
     ``INNER``, ``LEFT``, ``RIGHT``, ``FULL`` or ``CROSS``; ``natural``;
@@ -737,7 +808,7 @@ class Join(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class JoinClause(Node):
     first: Node | None = None
     joins: list[Join] = field(default_factory=list)
@@ -749,7 +820,7 @@ class JoinClause(Node):
         return self.first.to_sql() + "".join(j.to_sql() for j in self.joins)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class SelectCore(Node):
     distinct: bool = False
     all: bool = False
@@ -780,7 +851,7 @@ class SelectCore(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Values(Node):
     rows: list[list[Expr]] = field(default_factory=list)
 
@@ -788,7 +859,7 @@ class Values(Node):
         return "VALUES " + ", ".join(f"({_sqls(r)})" for r in self.rows)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Compound(Node):
     """``left op right``, ``op`` one of UNION, UNION ALL, INTERSECT, EXCEPT;
     left-deep."""
@@ -819,7 +890,7 @@ class Compound(Node):
         return " ".join(parts)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CommonTableExpression(Node):
     name: str = ""
     columns: list[str] | None = None
@@ -838,7 +909,7 @@ class CommonTableExpression(Node):
         return text + f"({self.select.to_sql()})"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class With(Node):
     recursive: bool = False
     ctes: list[CommonTableExpression] = field(default_factory=list)
@@ -847,12 +918,12 @@ class With(Node):
         return "WITH " + ("RECURSIVE " if self.recursive else "") + _sqls(self.ctes)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Statement(Node):
     """Base of statements."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Select(Statement):
     """A whole SELECT: ``body`` is a :class:`SelectCore`, :class:`Values` or
     :class:`Compound`; ORDER BY / LIMIT / OFFSET apply to the whole."""
@@ -887,7 +958,7 @@ def _order_limit(order_by, limit, offset) -> str:
 # CREATE TABLE and its constraints
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ForeignKeyClause(Node):
     """``REFERENCES table [(columns)] [ON DELETE|UPDATE action] [MATCH name]
     [[NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]]``. ``actions`` maps
@@ -924,12 +995,12 @@ def _onconf(conflict: str | None) -> str:
     return f" ON CONFLICT {conflict}" if conflict else ""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ColumnConstraint(Node):
     """Base of column constraints; ``name`` from ``CONSTRAINT name``."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class PrimaryKeyConstraint(ColumnConstraint):
     name: str | None = None
     direction: str | None = None
@@ -946,7 +1017,7 @@ class PrimaryKeyConstraint(ColumnConstraint):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class NotNullConstraint(ColumnConstraint):
     name: str | None = None
     conflict: str | None = None
@@ -955,7 +1026,7 @@ class NotNullConstraint(ColumnConstraint):
         return _constraint_prefix(self.name) + "NOT NULL" + _onconf(self.conflict)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class NullConstraint(ColumnConstraint):
     """``NULL`` written as a constraint (accepted and ignored by SQLite)."""
 
@@ -966,7 +1037,7 @@ class NullConstraint(ColumnConstraint):
         return _constraint_prefix(self.name) + "NULL" + _onconf(self.conflict)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class UniqueConstraint(ColumnConstraint):
     name: str | None = None
     conflict: str | None = None
@@ -975,7 +1046,7 @@ class UniqueConstraint(ColumnConstraint):
         return _constraint_prefix(self.name) + "UNIQUE" + _onconf(self.conflict)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CheckConstraint(ColumnConstraint):
     name: str | None = None
     expr: Expr = field(default_factory=Null)
@@ -984,7 +1055,7 @@ class CheckConstraint(ColumnConstraint):
         return _constraint_prefix(self.name) + f"CHECK ({self.expr.to_sql()})"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class DefaultConstraint(ColumnConstraint):
     """``DEFAULT value``; ``text`` is the source text SQLite keeps for it
     (what PRAGMA table_info shows as dflt_value)."""
@@ -1005,7 +1076,7 @@ class DefaultConstraint(ColumnConstraint):
         return _constraint_prefix(self.name) + "DEFAULT " + body
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CollateConstraint(ColumnConstraint):
     name: str | None = None
     collation: str = "BINARY"
@@ -1014,7 +1085,7 @@ class CollateConstraint(ColumnConstraint):
         return _constraint_prefix(self.name) + "COLLATE " + quote_name(self.collation)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ReferencesConstraint(ColumnConstraint):
     name: str | None = None
     clause: ForeignKeyClause = field(default_factory=ForeignKeyClause)
@@ -1023,7 +1094,7 @@ class ReferencesConstraint(ColumnConstraint):
         return _constraint_prefix(self.name) + self.clause.to_sql()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class DeferrableConstraint(ColumnConstraint):
     """A ``[NOT] DEFERRABLE ...`` clause standing alone after a column's
     REFERENCES (SQLite attaches it to the last foreign key)."""
@@ -1040,7 +1111,7 @@ class DeferrableConstraint(ColumnConstraint):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class GeneratedConstraint(ColumnConstraint):
     """``[GENERATED ALWAYS] AS (expr) [STORED|VIRTUAL]``; ``storage`` is
     ``STORED`` or ``VIRTUAL`` (the default)."""
@@ -1053,7 +1124,7 @@ class GeneratedConstraint(ColumnConstraint):
         return _constraint_prefix(self.name) + f"AS ({self.expr.to_sql()}) {self.storage}"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ColumnDef(Node):
     """One column of CREATE TABLE (or ALTER TABLE ADD COLUMN).
 
@@ -1120,12 +1191,12 @@ class ColumnDef(Node):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TableConstraint(Node):
     """Base of table constraints."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TablePrimaryKey(TableConstraint):
     name: str | None = None
     columns: list[OrderingTerm] = field(default_factory=list)
@@ -1138,7 +1209,7 @@ class TablePrimaryKey(TableConstraint):
                 + _onconf(self.conflict))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TableUnique(TableConstraint):
     name: str | None = None
     columns: list[OrderingTerm] = field(default_factory=list)
@@ -1149,7 +1220,7 @@ class TableUnique(TableConstraint):
                 + _onconf(self.conflict))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TableCheck(TableConstraint):
     name: str | None = None
     expr: Expr = field(default_factory=Null)
@@ -1160,7 +1231,7 @@ class TableCheck(TableConstraint):
                 + _onconf(self.conflict))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TableForeignKey(TableConstraint):
     """``FOREIGN KEY (columns) REFERENCES ...``; ``columns`` are the child
     columns (name, collation, direction as written)."""
@@ -1174,7 +1245,7 @@ class TableForeignKey(TableConstraint):
                 + self.clause.to_sql())
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CreateTable(Statement):
     name: str = ""
     schema: str | None = None
@@ -1260,7 +1331,7 @@ class CreateTable(Statement):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CreateIndex(Statement):
     name: str = ""
     schema: str | None = None
@@ -1285,7 +1356,7 @@ class CreateIndex(Statement):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CreateView(Statement):
     name: str = ""
     schema: str | None = None
@@ -1308,7 +1379,7 @@ class CreateView(Statement):
         return text + " AS " + self.select.to_sql()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CreateTrigger(Statement):
     """``timing`` BEFORE/AFTER/INSTEAD OF/None; ``event`` DELETE/INSERT/
     UPDATE; ``columns`` for UPDATE OF; ``body`` the statements."""
@@ -1349,7 +1420,7 @@ class CreateTrigger(Statement):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CreateVirtualTable(Statement):
     """``args`` is the list of module arguments as source text (None when
     no parentheses are written), as SQLite hands them to the module."""
@@ -1378,7 +1449,7 @@ class CreateVirtualTable(Statement):
 # DML
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class SetItem(Node):
     """``column = expr`` or ``(c1, c2) = expr`` in UPDATE / upsert."""
 
@@ -1392,7 +1463,7 @@ class SetItem(Node):
         return f"{quote_name(self.columns[0])} = {self.expr.to_sql()}"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Upsert(Node):
     """``ON CONFLICT [(target) [WHERE target_where]] DO NOTHING|UPDATE SET
     ... [WHERE where]``."""
@@ -1421,7 +1492,7 @@ def _returning(items) -> str:
     return " RETURNING " + _sqls(items) if items is not None else ""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Insert(Statement):
     """``verb`` INSERT or REPLACE; ``conflict`` from ``INSERT OR x``;
     ``select`` None means DEFAULT VALUES."""
@@ -1456,7 +1527,7 @@ class Insert(Statement):
         return text + _returning(self.returning)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Update(Statement):
     table: TableRef = field(default_factory=TableRef)
     conflict: str | None = None
@@ -1483,7 +1554,7 @@ class Update(Statement):
         return text + _order_limit(self.order_by, self.limit, self.offset)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Delete(Statement):
     table: TableRef = field(default_factory=TableRef)
     where: Expr | None = None
@@ -1506,7 +1577,7 @@ class Delete(Statement):
 # other statements
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Drop(Statement):
     """``kind`` TABLE, INDEX, VIEW or TRIGGER."""
 
@@ -1520,7 +1591,7 @@ class Drop(Statement):
                 + _qualified(self.schema, self.name))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class AlterTable(Statement):
     """``action``: ``RENAME TO`` (``new_name``), ``RENAME COLUMN``
     (``column``, ``new_name``), ``ADD COLUMN`` (``column_def``) or ``DROP
@@ -1544,7 +1615,7 @@ class AlterTable(Statement):
         return text + "DROP COLUMN " + quote_name(self.column)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Begin(Statement):
     """``mode`` DEFERRED, IMMEDIATE, EXCLUSIVE or None."""
 
@@ -1554,13 +1625,13 @@ class Begin(Statement):
         return "BEGIN" + (f" {self.mode}" if self.mode else "")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Commit(Statement):
     def to_sql(self) -> str:
         return "COMMIT"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Rollback(Statement):
     savepoint: str | None = None
 
@@ -1570,7 +1641,7 @@ class Rollback(Statement):
         return "ROLLBACK"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Savepoint(Statement):
     name: str = ""
 
@@ -1578,7 +1649,7 @@ class Savepoint(Statement):
         return "SAVEPOINT " + quote_name(self.name)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Release(Statement):
     name: str = ""
 
@@ -1589,7 +1660,7 @@ class Release(Statement):
 _PRAGMA_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Pragma(Statement):
     """``PRAGMA [schema.]name [= value | (value)]``; ``value`` is the text
     SQLite hands to the pragma (names and strings dequoted, numbers as
@@ -1610,7 +1681,7 @@ class Pragma(Statement):
         return text + (f"({v})" if self.call else f" = {v}")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Attach(Statement):
     expr: Expr = field(default_factory=Null)
     schema: Expr = field(default_factory=Null)
@@ -1623,7 +1694,7 @@ class Attach(Statement):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Detach(Statement):
     schema: Expr = field(default_factory=Null)
 
@@ -1631,7 +1702,7 @@ class Detach(Statement):
         return "DETACH DATABASE " + self.schema.to_sql()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Vacuum(Statement):
     schema: str | None = None
     into: Expr | None = None
@@ -1645,7 +1716,7 @@ class Vacuum(Statement):
         return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Analyze(Statement):
     """``ANALYZE [schema.]name`` or ``ANALYZE name``; ``name`` None for the
     bare form."""
@@ -1659,7 +1730,7 @@ class Analyze(Statement):
         return "ANALYZE " + _qualified(self.schema, self.name)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Reindex(Statement):
     name: str | None = None
     schema: str | None = None
@@ -1670,7 +1741,7 @@ class Reindex(Statement):
         return "REINDEX " + _qualified(self.schema, self.name)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Explain(Statement):
     statement: Statement | None = None
     query_plan: bool = False

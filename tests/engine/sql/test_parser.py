@@ -417,3 +417,25 @@ def test_aggregate_order_by_only_with_the_3_44_grammar():
     func = stmt.body.columns[0].expr
     assert func.order_by == [A.OrderingTerm(A.Column("b"), "DESC"), A.OrderingTerm(A.Column("c"))]
     assert parse_one(stmt.to_sql(), version=(3, 44, 0)) == stmt
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT " + "+".join(["1"] * 999),
+        "SELECT " + " AND ".join(["a"] * 999),
+        "SELECT " + " || ".join(["'x'"] * 999),
+        "SELECT 1" + " COLLATE nocase" * 20000,
+        "SELECT 1" + " ISNULL" * 990,
+        "SELECT 1" + " NOT LIKE 'x'" * 990,
+        "SELECT 1" + " IN (1, 2)" * 990,
+        "SELECT 1" + " BETWEEN 0 AND 2" * 990,
+    ],
+    ids=["plus", "and", "concat", "collate", "isnull", "like", "in", "between"],
+)
+def test_long_operator_chains_print_compare_and_walk_without_recursion(sql):
+    stmt = parse_one(sql)
+    again = parse_one(stmt.to_sql())
+    assert again == stmt
+    assert again != parse_one("SELECT 1")
+    assert sum(1 for _ in stmt.walk()) > 990
