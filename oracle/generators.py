@@ -388,6 +388,10 @@ class Generator:
         k = c.integer(0, 23)
         if k <= 2:
             op = c.choice(["=", "<", ">", "<=", ">=", "!=", "<>", "=="])
+            if scope and c.chance(0.5):
+                # a column against a column or a literal: what indexes and collations see
+                right = self.column(scope) if c.chance(0.4) else self.literal()
+                return E([self.column(scope), f" {op} ", right], "expr.compare")
             return E([x(), f" {op} ", x()], "expr.compare")
         if k == 3:
             op = c.choice(["+", "-", "*", "/", "%"])
@@ -525,7 +529,12 @@ class Generator:
             join = c.choice(["JOIN", "LEFT JOIN", "CROSS JOIN", ",", "INNER JOIN"])
             scope = scope + more
             if join in ("JOIN", "LEFT JOIN", "INNER JOIN"):
-                on = self.expr(scope, 1, outer=outer)
+                if c.chance(0.5):
+                    # an equi-join: the shape index lookups serve
+                    on = E([self.column(more), " = ", self.column(scope[:len(scope) - len(more)]
+                                                                  or more)], "expr.equijoin")
+                else:
+                    on = self.expr(scope, 1, outer=outer)
                 parts.append(Node("join", [f" {join} ", ref, " ON ", on],
                                   f"join.{join.split()[0].lower()}"))
             else:

@@ -143,8 +143,8 @@ def minimize(setup: list[str], query: Node,
     left = [budget]
     while True:
         before = (len(setup), query.size())
-        setup = ddmin(setup, lambda s: fails(s, query), budget=left)
-        query = reduce_tree(query, lambda q: fails(setup, q), budget=left)
+        setup = ddmin(setup, lambda s, q=query: fails(s, q), budget=left)
+        query = reduce_tree(query, lambda q, s=setup: fails(s, q), budget=left)
         if (len(setup), query.size()) == before or left[0] <= 0:
             return setup, query
 
