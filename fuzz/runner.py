@@ -27,6 +27,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -140,8 +142,20 @@ def minimize(target: str, crash: Path, seconds: int = 60) -> Path | None:
                                   f"-timeout={TARGETS[target].timeout}",
                                   f"-rss_limit_mb={RSS_LIMIT_MB}"], [str(crash)])
     env = dict(os.environ, PYTHONPATH=str(ROOT), SQLASSAY_FUZZ_NO_INSTRUMENT="1")
-    subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=seconds + 60, check=False)
+    # libFuzzer runs each minimization step as a shell child: stop the whole session at the end
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            proc.wait()
     return out if out.exists() else None
 
 
@@ -303,7 +317,10 @@ def _worker(argv: list[str]) -> None:
         from fuzz import mutator
 
         kwargs["custom_mutator"] = mutator.for_target(t.structured, _late_mutate)
-    atheris.Setup([sys.argv[0], *argv[1:]], harness, **kwargs)
+    # libFuzzer re-runs argv[0] through the shell for -minimize_crash (and prints it in
+    # reproduction hints): make it the whole command that starts this worker again.
+    argv0 = f"{shlex.quote(sys.executable)} -m fuzz.runner worker {shlex.quote(target)}"
+    atheris.Setup([argv0, *argv[1:]], harness, **kwargs)
     atheris.Fuzz()
 
 
