@@ -620,6 +620,66 @@ class _DigitSource:
         return chr(48 + digit)
 
 
+def _fixed_fast(x: float, rounder: float, precision: int, alternate: bool) -> str | None:
+    """%f digits computed exactly, when long double rounding cannot matter.
+
+    SQLite adds ``rounder`` to x, scales to [1, 10) and truncates after 16
+    significant digits, in long double (relative errors well below 1e-17
+    for these magnitudes).  With exact rational arithmetic the same digits
+    come out unless the exact sum lies within 1/100 of a unit of the 16th
+    digit from a digit boundary (or near a power of ten); then None, and the
+    caller runs the emulation.
+    """
+    num, den = x.as_integer_ratio()
+    rnum, rden = rounder.as_integer_ratio()
+    # y = num/den + rnum/rden, as a fraction yn/yd
+    yn = num * rden + rnum * den
+    yd = den * rden
+    # decimal exponent of y: 10**exp <= y < 10**(exp+1)
+    q = yn // yd
+    if q:
+        exp = len(str(q)) - 1
+    else:
+        exp = -1
+        while yn * 10 ** (-exp) < yd:
+            exp -= 1
+    # 16 significant digits, truncated, and where the rest falls
+    if 15 - exp >= 0:
+        scaled_n = yn * 10 ** (15 - exp)
+        scaled_d = yd
+    else:
+        scaled_n = yn
+        scaled_d = yd * 10 ** (exp - 15)
+    digits16, rem = divmod(scaled_n, scaled_d)
+    if not (scaled_d <= 100 * rem <= 99 * scaled_d):
+        return None
+    dstr = str(digits16)
+    if len(dstr) != 16 or dstr.startswith("99999999999999") or dstr.startswith("1000000000000"):
+        return None
+
+    out: list[str] = []
+    if exp < 0:
+        out.append("0")
+        used = 0
+    else:
+        out.append(dstr[: exp + 1] if exp < 16 else dstr + "0" * (exp + 1 - 16))
+        used = exp + 1
+    if precision > 0 or alternate:
+        out.append(".")
+    if exp < 0:
+        nz = min(-exp - 1, precision)
+        out.append("0" * nz)
+        rest = precision - nz
+    else:
+        rest = precision
+    if rest > 0:
+        take = max(0, min(rest, 16 - used))
+        out.append(dstr[used: used + take])
+        if rest > take:
+            out.append("0" * (rest - take))
+    return "".join(out)
+
+
 def format_float(
     x: float,
     conversion: str,
@@ -667,6 +727,10 @@ def format_float(
             rounder = (
                 _LongDouble.from_float(rounder) + realvalue * _LongDouble.from_float(3e-16)
             ).to_float()
+        if not altform2 and 1e-300 < x < 1e22 and precision <= 400:
+            fast = _fixed_fast(x, rounder, precision, alternate)
+            if fast is not None:
+                return prefix, fast
         realvalue = realvalue + _LongDouble.from_float(rounder)
     exp = 0
     if realvalue.n != 0:
