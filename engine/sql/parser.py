@@ -147,8 +147,10 @@ class Parser:
         if self.pending is not None:
             raise self.pending
         tok = self.tok
-        self.pos += 1
-        self.tok = self._token(self.pos)
+        pos = self.pos + 1
+        self.pos = pos
+        toks = self.toks
+        self.tok = toks[pos] if pos < len(toks) else self._token(pos)
         return tok
 
     def _token(self, i: int) -> Token:
