@@ -24,6 +24,9 @@ COMMAND_MODULES = [
     "check",
     "hash",
     "diff",
+    "oracle",
+    "slt",
+    "gate",
     "fuzz",
 ]
 
