@@ -9,7 +9,6 @@ import click
 
 from sqlassay.commands import guarded, require_file
 
-
 PROGRESS_MIN_BYTES = 64 << 20  # files smaller than this are read without a progress bar
 
 
