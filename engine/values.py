@@ -47,7 +47,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from .errors import OperationalError
+from .errors import DataError, OperationalError
 
 __all__ = [
     "AFFINITIES",
@@ -1503,12 +1503,21 @@ def concat(a: Value, b: Value, encoding: str = "utf-8") -> str | None:
     ta = to_text(a, encoding)
     tb = to_text(b, encoding)
     assert ta is not None and tb is not None
+    if len(ta) + len(tb) > LIMIT_LENGTH // 4:  # cheap bound first: <= 4 bytes a character
+        if len(_text_to_bytes(ta, encoding)) + len(_text_to_bytes(tb, encoding)) > LIMIT_LENGTH:
+            raise DataError("string or blob too big")
     return ta + tb
 
 
 # --------------------------------------------------------------------------
 # LIKE and GLOB (func.c patternCompare)
 # --------------------------------------------------------------------------
+
+LIMIT_LENGTH = 1_000_000_000
+"""SQLITE_LIMIT_LENGTH: the largest string or blob, in bytes.  A module
+setting (sqlite3's Connection.setlimit changes it per connection); results
+longer than this raise DataError("string or blob too big") -- or, for
+printf(), give NULL -- before anything that large is built."""
 
 LIKE_PATTERN_LIMIT = 50000
 """SQLITE_LIMIT_LIKE_PATTERN_LENGTH default: longer patterns (in bytes) raise."""

@@ -18,7 +18,7 @@ import os
 from typing import TYPE_CHECKING
 
 from .. import values as V
-from ..errors import OperationalError
+from ..errors import DataError, OperationalError
 
 if TYPE_CHECKING:
     from . import FunctionContext
@@ -27,7 +27,6 @@ SQLITE_VERSION = "3.40.1"
 SQLITE_SOURCE_ID = (
     "2022-12-28 14:03:47 df5c253c0b3dd24916e4ec7cf77d3db5294cc9fd45ae7b9c5e82ad8197f3alt1"
 )
-SQLITE_LIMIT_LENGTH = 1_000_000_000
 
 # The compile-time options of the stdlib sqlite3 build we mirror
 # (PRAGMA compile_options of Debian's SQLite 3.40.1).
@@ -52,8 +51,9 @@ COMPILE_OPTIONS = (
 )
 
 
-def _too_big() -> OperationalError:
-    return OperationalError("string or blob too big")
+def _too_big() -> DataError:
+    # SQLITE_TOOBIG, which the sqlite3 module raises as DataError
+    return DataError("string or blob too big")
 
 
 # ---------------------------------------------------------------- helpers
@@ -182,6 +182,8 @@ def hex_(ctx: FunctionContext, x: V.Value) -> str:
         assert b is not None
     else:
         b = (V.to_text(x) or "").encode()  # numbers: their UTF-8 text
+    if 2 * len(b) + 1 > V.LIMIT_LENGTH:
+        raise _too_big()
     return b.hex().upper()
 
 
@@ -407,7 +409,7 @@ def randomblob(ctx: FunctionContext, n: V.Value) -> bytes:
     k = _value_int64(n)
     if k < 1:
         k = 1
-    if k > SQLITE_LIMIT_LENGTH:
+    if k > V.LIMIT_LENGTH:
         raise _too_big()
     return ctx.random_bytes(k)
 
@@ -427,10 +429,11 @@ def replace(ctx: FunctionContext, x: V.Value, y: V.Value, z: V.Value) -> V.Value
     zr = _text_bytes(z, ctx.encoding)
     if zr is None:
         return None
-    out = zs.replace(zp, zr)
-    if len(out) >= SQLITE_LIMIT_LENGTH:
-        raise _too_big()
-    return _bytes_to_text(out)
+    if len(zr) > len(zp):
+        grown = len(zs) + zs.count(zp) * (len(zr) - len(zp))
+        if grown > V.LIMIT_LENGTH:
+            raise _too_big()
+    return _bytes_to_text(zs.replace(zp, zr))
 
 
 def round_(x: V.Value, *n: V.Value) -> float | None:
@@ -561,7 +564,7 @@ def substr(ctx: FunctionContext, x: V.Value, y: V.Value, *z: V.Value) -> V.Value
             p2 = -p2
             neg_p2 = True
     else:
-        p2 = SQLITE_LIMIT_LENGTH
+        p2 = V.LIMIT_LENGTH
     if p1 < 0:
         p1 += length_
         if p1 < 0:
@@ -611,7 +614,7 @@ def zeroblob(n: V.Value) -> bytes:
     k = _value_int64(n)
     if k < 0:
         k = 0
-    if k > SQLITE_LIMIT_LENGTH:
+    if k > V.LIMIT_LENGTH:
         raise _too_big()
     return bytes(k)
 

@@ -21,7 +21,7 @@ SQLITE_PRINTF_SQLFUNC), not C's or Python's:
   arguments are 0, 0.0 or NULL.
 * Floating point digits come from SQLite's long double algorithm (see
   engine.values.format_float), precision is capped at 100000000.
-* The result is limited to SQLITE_LIMIT_LENGTH (1,000,000,000 bytes): any
+* The result is limited to SQLITE_LIMIT_LENGTH (engine.values.LIMIT_LENGTH): any
   longer output makes the result NULL, checked before anything large is
   built, so a huge width cannot blow up memory beyond that limit.  An empty
   format, or one that stops at an invalid conversion before producing
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from .. import values as V
 
-LIMIT_LENGTH = 1_000_000_000
 _BUFSIZE = 70  # SQLITE_PRINT_BUF_SIZE
 _FP_PRECISION_LIMIT = 100_000_000
 
@@ -67,7 +66,7 @@ class _Out:
         self.touched = True
         if not b:
             return
-        if self.n + len(b) + 1 > LIMIT_LENGTH:
+        if self.n + len(b) + 1 > V.LIMIT_LENGTH:
             raise _TooBig
         self.parts.append(b)
         self.n += len(b)
@@ -75,7 +74,7 @@ class _Out:
     def pad(self, count: int, ch: bytes = b" ") -> None:
         if count <= 0:
             return
-        if self.n + count + 1 > LIMIT_LENGTH:
+        if self.n + count + 1 > V.LIMIT_LENGTH:
             raise _TooBig
         self.parts.append(ch * count)
         self.n += count
@@ -304,7 +303,7 @@ def _format(f: bytes, args: _Args, out: _Out) -> None:  # noqa: C901 - one state
                 if width > 1 and not left:
                     out.pad(width - 1)
                     width = 0
-                if len(buf) * (precision - 1) + out.n + 1 > LIMIT_LENGTH:
+                if len(buf) * (precision - 1) + out.n + 1 > V.LIMIT_LENGTH:
                     raise _TooBig
                 out.append(buf * (precision - 1))
             if width > 0:
@@ -344,7 +343,7 @@ def _format(f: bytes, args: _Args, out: _Out) -> None:  # noqa: C901 - one state
                     j += 1
                 k -= 1
             piece = t[:j]
-            if 2 * len(piece) + 3 > LIMIT_LENGTH:
+            if 2 * len(piece) + 3 > V.LIMIT_LENGTH:
                 raise _TooBig
             body = piece.replace(quote, quote + quote)
             if not isnull and conv == "Q":
@@ -391,7 +390,7 @@ def _integer(conv: str, args: _Args, width: int, precision: int, zeropad: bool,
         precision = width - (1 if prefix else 0)
     if precision >= _BUFSIZE - 10 - _BUFSIZE // 3:
         need = precision + 10 + (precision // 3 if thousand else 0)
-        if need > LIMIT_LENGTH:
+        if need > V.LIMIT_LENGTH:
             raise _TooBig
     if base == 10:
         digits = str(longvalue)
@@ -425,13 +424,13 @@ def _float(conv: str, value: float, width: int, precision: int, alternate: bool,
            altform2: bool, zeropad: bool, left: bool, prefix_flag: bytes) -> bytes:
     # Size check of printf.c's temporary buffer (SQLITE_TOOBIG -> NULL result).
     p = 6 if precision < 0 else precision
-    if p + width + 15 > LIMIT_LENGTH:
+    if p + width + 15 > V.LIMIT_LENGTH:
         raise _TooBig
     if conv in "fF" and value == value:
         mag = abs(value)
         if mag >= 1e10 and mag != float("inf"):
             e2 = len(str(int(mag))) - 1
-            if e2 + p + width + 15 > LIMIT_LENGTH:
+            if e2 + p + width + 15 > V.LIMIT_LENGTH:
                 raise _TooBig
     sign, body = V.format_float(value, conv, precision, alternate=alternate,
                                 altform2=altform2, prefix_flag=prefix_flag.decode())

@@ -306,3 +306,51 @@ def test_case_sensitive_like(p, s):
     con.execute("PRAGMA case_sensitive_like=1")
     expected = con.execute("SELECT like(?, ?)", (p, s)).fetchone()[0]
     assert call("like", [p, s], FunctionContext(case_sensitive_like=True)) == expected
+
+
+LIMIT_CALLS = [
+    ("replace", ["a" * 333, "a", "xyz"]), ("replace", ["a" * 334, "a", "xyz"]),
+    ("replace", ["a" * 500, "a", "bb"]), ("replace", ["a" * 501, "a", "bb"]),
+    ("zeroblob", [1000]), ("zeroblob", [1001]), ("randomblob", [1001]),
+    ("hex", [b"x" * 499]), ("hex", [b"x" * 500]), ("hex", ["é" * 250]),
+    ("printf", ["%998d", 1]), ("printf", ["%999d", 1]), ("printf", ["%1000d", 1]),
+    ("printf", ["%.999c", "a"]), ("printf", ["%.1000c", "a"]), ("printf", ["%.997f", 1.5]),
+    ("printf", ["%.985f", 1.5]), ("printf", ["%.900d", 1]), ("printf", ["%.990d", 1]),
+    ("printf", ["%s%s", "a" * 600, "b" * 398]), ("printf", ["%s%s", "a" * 600, "b" * 399]),
+    ("substr", ["abcdef" * 100, 2]), ("quote", ["ab" * 200]),
+]
+
+
+@pytest.mark.parametrize("name,args", LIMIT_CALLS, ids=[f"{n}-{len(str(a))}-{a[0]!r:.12}"
+                                                         for n, a in LIMIT_CALLS])
+def test_length_limit(monkeypatch, name, args):
+    from engine import values as V
+
+    monkeypatch.setattr(V, "LIMIT_LENGTH", 1000)
+    con = sqlite3.connect(":memory:")
+    con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1000)
+    con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
+    try:
+        expected = ("ok", con.execute(f"SELECT {name}({', '.join('?' * len(args))})",
+                                      args).fetchone()[0])
+    except sqlite3.Error as exc:
+        expected = ("err", type(exc).__name__, str(exc))
+    got = engine_result(name, args)
+    if name == "randomblob" and expected[0] == "ok":
+        assert got[0] == "ok" and len(got[1]) == len(expected[1])
+    else:
+        assert same_result(got, expected), (got, expected)
+
+
+def test_concat_length_limit(monkeypatch):
+    from engine import values as V
+
+    monkeypatch.setattr(V, "LIMIT_LENGTH", 1000)
+    con = sqlite3.connect(":memory:")
+    con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1000)
+    assert V.concat("a" * 500, "é" * 250) == con.execute("SELECT ? || ?", ("a" * 500,
+                                                                          "é" * 250)).fetchone()[0]
+    with pytest.raises(sqlite3.DataError, match="string or blob too big"):
+        con.execute("SELECT ? || ?", ("a" * 501, "é" * 250))
+    with pytest.raises(engine.DataError, match="string or blob too big"):
+        V.concat("a" * 501, "é" * 250)
