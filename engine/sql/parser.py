@@ -17,7 +17,11 @@ What SQLite's LALR parser does implicitly and this one does on purpose:
   (``unknown table option``, ``duplicate column name``, ``too many terms in
   compound SELECT``, ``ORDER BY clause should come after UNION not before``,
   ``unknown join type``, ``variable number must be between ?1 and ?250000``,
-  ``unsupported frame specification``, ...);
+  ``unsupported frame specification``, ...). An action's error is raised
+  when SQLite raises it: once the token after the rule has been accepted, so
+  a syntax error at that token wins (:meth:`Parser.defer`);
+- tokens are read lazily, so the text after the first error is never
+  scanned;
 - SQLite's limits on hostile input: its parser stack holds 100 entries
   (``parser stack overflow``), modelled here by counting the grammar symbols
   a LALR parser would hold pending; expression trees deeper than 1000
@@ -25,6 +29,11 @@ What SQLite's LALR parser does implicitly and this one does on purpose:
   as expr.c's exprSetHeight does); compound SELECTs of more than 500 terms;
   SQL longer than 1,000,000,000 bytes. Python's recursion stays far below
   its limit because the stack model bounds nesting first.
+
+Not checked here because they need the schema or the connection, though
+SQLite raises them while parsing: unknown collation names in CREATE TABLE,
+"table ... already exists", "object name reserved for internal use", "no
+such table" for a trigger's table, ALTER TABLE's column checks.
 """
 
 from __future__ import annotations
