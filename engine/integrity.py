@@ -297,22 +297,23 @@ class _Checker:
         alias = tdef.rowid_alias if tdef else None
         enc = self.src.encoding
 
-        def add_row(key, values, pgno, off):
-            if len(values) < ncols:
-                values += defaults[len(values):]
-            if alias is not None and alias < len(values):
-                values[alias] = key
+        active = [(expected[k], g[0], g[1], g[2]) for k, g in enumerate(getters) if g]
+
+        def add_row(key, values):
+            if alias is not None or len(values) < ncols:
+                values = list(values)
+                if len(values) < ncols:
+                    values += defaults[len(values):]
+                if alias is not None and alias < len(values):
+                    values[alias] = key
             n = len(values)
-            for k, g in enumerate(getters):
-                if g is None:
-                    continue
-                get, suffix_rowid, top = g
+            for multiset, get, suffix_rowid, top in active:
                 if top >= n:
                     continue
                 entry = get(values)
                 if suffix_rowid:
                     entry += (key,)
-                expected[k].add(_digest(entry))
+                multiset.add(_digest(entry))
 
         def on_entry(key, payload, pgno, off):
             nonlocal rows
@@ -330,7 +331,7 @@ class _Checker:
                         self.report(pgno, off, f"NULL value in {name}.{tdef.columns[i].name} "
                                     f"(row {key})", "not-null")
             if need_rows:
-                add_row(key, list(values), pgno, off)
+                add_row(key, values)
 
         if without_rowid:
             order = _storage_order(tdef) if tdef else None
@@ -350,7 +351,7 @@ class _Checker:
                             self.report(pgno, off, f"NULL value in {name}."
                                         f"{tdef.columns[i].name}", "not-null")
                     if need_rows:
-                        add_row(None, row, pgno, off)
+                        add_row(None, row)
 
             keydef = _without_rowid_keydef(tdef) if tdef else None
             self.walk_index(name, root, keydef, None, tdef, on_record=on_record)
@@ -727,8 +728,14 @@ _TYPE_TAG = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
 
 
 def _digest(values: tuple) -> int:
-    """A compact stand-in for a key: equal keys (1 == 1.0 included) digest equal."""
-    return hash((values, tuple(map(_TYPE_TAG.get, map(type, values)))))
+    """A compact stand-in for a key: equal keys (1 == 1.0 included) digest equal.
+
+    Python hashes a str and a bytes of the same ASCII content alike, so a key that
+    holds a blob is hashed with the storage classes of its values as well.
+    """
+    if bytes in map(type, values):
+        return hash((values, tuple(map(_TYPE_TAG.get, map(type, values)))))
+    return hash(values)
 
 
 class _Multiset:

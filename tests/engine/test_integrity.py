@@ -191,3 +191,12 @@ def test_record_with_bytes_after_its_last_value_is_malformed(tmp_path):
     problems = check(path)
     assert [p.kind for p in problems] == ["record"]
     assert "after its last value" in problems[0].message
+
+
+def test_key_digest_tells_text_from_blob_but_not_int_from_real():
+    from engine.integrity import _digest
+
+    assert _digest(("abc", 1)) != _digest((b"abc", 1))
+    assert _digest((None, 2)) != _digest((0, 2))
+    assert _digest((1, "x")) == _digest((1.0, "x"))
+    assert _digest((b"\x00", 3)) == _digest((b"\x00", 3))
