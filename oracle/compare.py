@@ -213,8 +213,12 @@ def _key_value(v, collation: str):
     if sc == "null":
         return (0, 0)
     if sc in ("integer", "real"):
-        if isinstance(v, float) and math.isnan(v):
-            return (0, 0)
+        if isinstance(v, float):
+            if math.isnan(v):
+                return (0, 0)
+            if math.isfinite(v) and v != int(v):
+                # keys equal within the real tolerance (rule 2) form one run
+                return (1, float(f"{v:.11g}"))
         return (1, v)
     if sc == "text":
         if collation == "NOCASE":

@@ -198,3 +198,45 @@ nocase_ignored = factory("nocase_ignored")
 wrong_affinity = factory("wrong_affinity")
 join_drops_condition = factory("join_drops_condition")
 distinct_ignored = factory("distinct_ignored")
+
+
+# -- broken in other ways: a target that hangs, a target that dies ---------------------------
+
+
+class _Hanging:
+    """A target that never answers a query containing LIMIT (the runner's timeout test)."""
+
+    def __init__(self, path):
+        import engine
+
+        self.inner = engine.connect(path)
+
+    def execute(self, sql, parameters=()):
+        if "LIMIT" in sql:
+            import time
+
+            while True:
+                time.sleep(0.05)
+        return self.inner.execute(sql, parameters)
+
+    def close(self):
+        self.inner.close()
+
+
+class _Dying(_Hanging):
+    """A target whose process dies on a query containing EXISTS (the runner's crash test)."""
+
+    def execute(self, sql, parameters=()):
+        if "EXISTS" in sql:
+            import os
+
+            os._exit(70)
+        return self.inner.execute(sql, parameters)
+
+
+def hangs_on_limit(path):
+    return _Hanging(path)
+
+
+def dies_on_exists(path):
+    return _Dying(path)

@@ -353,17 +353,12 @@ def _worker_main(conn, target, reference, seed, batch_size, max_depth, max_rows)
                 root = batch_case(seed, batch, index, schema, max_depth)
                 want = runner.run_once(setup, root)
                 s, q, ok = runner.minimize(setup, root, want, budget)
+                final = runner.run_once(s, q)
                 conn.send(("minimized", key, s, q.sql() if q.kind != "metamorphic" else
-                           " ;; ".join(metamorphic.queries(q)), _serial(q), ok,
+                           " ;; ".join(metamorphic.queries(q)), final.detail, ok,
                            sorted(set(q.tags()))))
     finally:
         runner.cleanup()
-
-
-def _serial(node: Node):
-    import pickle
-
-    return pickle.dumps(node)
 
 
 def _run_batch(conn, runner: CaseRunner, seed, batch, start, batch_size, max_depth, max_rows):
@@ -565,7 +560,9 @@ def _dedupe_and_minimize(report: Report, workers, make_worker, batch_size, minim
     for f in chosen:
         f.signature = f.presignature()
     if minimize:
-        todo = deque(f for f in chosen[:max_minimize] if f.kind not in ("timeout", "crash"))
+        # a hang or a dead process is not re-run in-process; a Python exception is
+        todo = deque(f for f in chosen[:max_minimize]
+                     if f.kind != "timeout" and not (f.kind == "crash" and not f.target_error))
         bar.phase(f"minimizing {len(todo)} finding(s)")
         busy: dict = {}
         while todo or busy:
@@ -584,10 +581,11 @@ def _dedupe_and_minimize(report: Report, workers, make_worker, batch_size, minim
                 except (EOFError, OSError):
                     workers[workers.index(w)] = make_worker(batch_size)
                     continue
-                _, _key, setup, sql, _blob, ok, tags = msg
+                _, _key, setup, sql, detail, ok, tags = msg
                 f = w.current
                 if ok:
                     f.setup, f.sql, f.minimized, f.tags = setup, sql, True, tags
+                    f.detail = detail or f.detail
             for c, w in list(busy.items()):
                 if now - w.started > timeout:
                     del busy[c]
