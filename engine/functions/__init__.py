@@ -25,9 +25,18 @@ Calling convention (for the executor):
 * ``min``/``max`` here are the multi-argument scalar forms (2 or more
   arguments); with one argument they are aggregates (engine.functions.
   aggregate), which the executor must look up first.
-* ``deterministic`` is False for random(), randomblob(), changes(), ...,
-  and for the date/time functions when called with 'now' (SQLite marks them
-  SQLITE_FUNC_SLOCHNG: constant within a statement).
+* ``deterministic`` is False for random(), randomblob(), changes(), ...
+  The date/time functions are deterministic except with 'now',
+  'localtime' and 'utc'; set ``FunctionContext.pure_context`` when
+  evaluating a CHECK constraint, generated column or index expression and
+  those raise SQLite's "non-deterministic use of date() in an index".
+  Share one ``now`` across the contexts of one statement.
+* Results longer than engine.values.LIMIT_LENGTH (SQLITE_LIMIT_LENGTH)
+  raise DataError("string or blob too big") (printf gives NULL), as
+  sqlite3 does.
+* likelihood()'s second argument must be a floating point literal: SQLite
+  checks that when preparing, so the resolver should too (the function
+  itself checks the value).
 """
 
 from __future__ import annotations
