@@ -265,9 +265,24 @@ def parse_cells(page: bytes, hdr: PageHeader, ptrs, usable: int, pgno: int) -> l
             append = out.append
             for off, (rowid, size, local, ovfl) in zip(ptrs, raw):
                 n = len(local)
-                length = varint_len(size) + varint_len(rowid) + n + (4 if ovfl else 0)
+                length = ((1 if size < 128 else varint_len(size))
+                          + (1 if 0 <= rowid < 128 else varint_len(rowid))
+                          + n + (4 if ovfl else 0))
                 append(Cell(off, 0, size, rowid, local, ovfl, length if length > 4 else 4, n))
             return out
+    elif hdr.page_type == 10:
+        read = _fb.read_index_leaf_cell
+        out = []
+        append = out.append
+        try:
+            for off in ptrs:
+                size, local, ovfl = read(page, off, usable)
+                n = len(local)
+                length = (1 if size < 128 else varint_len(size)) + n + (4 if ovfl else 0)
+                append(Cell(off, 0, size, None, local, ovfl, length if length > 4 else 4, n))
+            return out
+        except FormatError:
+            pass  # find the bad cell one by one below, for its message
     return [parse_cell(page, off, hdr.page_type, usable, pgno) for off in ptrs]
 
 
