@@ -836,6 +836,12 @@ def _compare_keys(a, b, keyinfo, encoding: str) -> int:
             c = (x > y) - (x < y)
         elif tx in _NUMBER and ty in _NUMBER:
             c = (x > y) - (x < y)
+        elif (tx is str and ty is str and coll == "NOCASE" and encoding == "utf-8"
+              and x.isascii() and y.isascii()):
+            # NOCASE folds ASCII letters only: on ASCII text that is str.lower()
+            x = x.lower()
+            y = y.lower()
+            c = (x > y) - (x < y)
         else:
             c = compare(x, y, coll, encoding)
         if c:

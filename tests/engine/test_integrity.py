@@ -200,3 +200,28 @@ def test_key_digest_tells_text_from_blob_but_not_int_from_real():
     assert _digest((None, 2)) != _digest((0, 2))
     assert _digest((1, "x")) == _digest((1.0, "x"))
     assert _digest((b"\x00", 3)) == _digest((b"\x00", 3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.lists(st.one_of(st.none(), st.integers(-5, 5), st.floats(-5, 5, allow_nan=False),
+                            st.text("aAbB_ \u00e9", max_size=4), st.binary(max_size=2)),
+                  min_size=1, max_size=3),
+       b=st.lists(st.one_of(st.none(), st.integers(-5, 5), st.floats(-5, 5, allow_nan=False),
+                            st.text("aAbB_ \u00e9", max_size=4), st.binary(max_size=2)),
+                  min_size=1, max_size=3),
+       colls=st.lists(st.tuples(st.sampled_from(["BINARY", "NOCASE", "RTRIM"]), st.booleans()),
+                      min_size=3, max_size=3))
+def test_key_comparison_fast_paths_agree_with_engine_compare(a, b, colls):
+    from engine.integrity import _compare_keys
+    from engine.values import compare
+
+    expected = 0
+    for i in range(min(len(a), len(b))):
+        coll, desc = colls[i]
+        c = compare(a[i], b[i], coll, "utf-8")
+        if c:
+            expected = -c if desc else c
+            break
+    else:
+        expected = (len(a) > len(b)) - (len(a) < len(b))
+    assert _compare_keys(tuple(a), tuple(b), colls, "utf-8") == expected
