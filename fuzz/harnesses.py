@@ -31,6 +31,7 @@ walformat and the rollback journal of pager.c.
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import struct
 import sys
@@ -46,8 +47,9 @@ from engine.sql import lex, parse
 from formatspec import FormatError
 from formatspec import btree as fb
 
-#: Seconds one input may take before the harness reports it (instrumented runs are slower
-#: than plain ones, and the machine is shared: generous on purpose).
+#: Seconds of CPU one input may take before the harness reports it (instrumented runs are
+#: slower than plain ones: generous on purpose). CPU, not wall-clock, time: a loaded machine
+#: must not turn slow inputs into findings.
 TIME_BUDGET = {"formatspec": 5.0, "engine": 20.0, "sql": 10.0}
 
 #: Rows read per table / index / query: bounds the work of one input without hiding bugs in
@@ -118,20 +120,56 @@ def unpack_pair(data: bytes) -> tuple[bytes, bytes]:
     return bytes(data[4:4 + n]), bytes(data[4 + n:])
 
 
+class _CpuAlarm:
+    """Interrupt a harness that has used ``limit`` seconds of CPU (SIGVTALRM, main thread only).
+
+    The exception names the function that was running (``where``), so that a hang has an
+    identity like any other finding; libFuzzer's own ``-timeout`` (SIGALRM, wall clock)
+    stays the last resort for code that does not return to the interpreter.
+    """
+
+    def __init__(self, limit: float, name: str) -> None:
+        self.limit = limit
+        self.name = name
+        self.armed = (hasattr(signal, "setitimer")
+                      and threading.current_thread() is threading.main_thread())
+
+    def _fire(self, _signum, frame) -> None:
+        where = "?"
+        if frame is not None:
+            code = frame.f_code
+            where = f"{'/'.join(code.co_filename.split(os.sep)[-2:])}:{code.co_name}"
+        exc = BudgetExceeded(f"{self.name}: more than {self.limit} s of CPU (in {where})")
+        exc.where = where
+        raise exc
+
+    def __enter__(self):
+        if self.armed:
+            self.previous = signal.signal(signal.SIGVTALRM, self._fire)
+            signal.setitimer(signal.ITIMER_VIRTUAL, self.limit)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            signal.signal(signal.SIGVTALRM, self.previous)
+
+
 def _budget(kind: str, allowed: tuple):
     """Decorate a harness: accept ``allowed`` exception types, enforce the time budget."""
-    limit = TIME_BUDGET[kind]
 
     def wrap(fn: Callable[[bytes], object]) -> Callable[[bytes], None]:
         def harness(data: bytes) -> None:
-            start = time.monotonic()
-            try:
-                fn(bytes(data))
-            except allowed:
-                pass
-            elapsed = time.monotonic() - start
+            limit = TIME_BUDGET[kind]
+            start = time.process_time()
+            with _CpuAlarm(limit, fn.__name__):
+                try:
+                    fn(bytes(data))
+                except allowed:
+                    pass
+            elapsed = time.process_time() - start  # CPU time: the machine may be shared
             if elapsed > limit:
-                raise BudgetExceeded(f"{fn.__name__}: {elapsed:.1f} s > {limit} s budget")
+                raise BudgetExceeded(f"{fn.__name__}: {elapsed:.1f} s of CPU > {limit} s budget")
 
         harness.__name__ = fn.__name__
         harness.__qualname__ = fn.__qualname__
@@ -416,10 +454,20 @@ INSERT INTO w VALUES ('k1', 1), ('K2', 'two'), ('k3', NULL);
 """
 
 _EXEC_CONN = None
+_EXEC_REF = None
+
+#: sqlite3 is the referee of what a query may cost: a query that sqlite3 itself cannot finish
+#: within this many virtual-machine steps (x1000), or whose values exceed this many bytes,
+#: is not held against the engine (an endless recursive CTE is nobody's bug).
+REFEREE_STEPS = 4000
+REFEREE_MAX_LENGTH = 1_000_000
+_SQLITE_INTERRUPT = 9
+_SQLITE_TOOBIG = 18
 
 
 def _exec_connection():
-    global _EXEC_CONN
+    """The engine's connection to the fixed database, and sqlite3's (read-only) to the same."""
+    global _EXEC_CONN, _EXEC_REF
     if _EXEC_CONN is None:
         path = os.path.join(_scratch_dir(), f"exec-{os.getpid()}.db")
         if os.path.exists(path):
@@ -429,14 +477,41 @@ def _exec_connection():
         ref.commit()
         ref.close()
         _EXEC_CONN = engine.connect(path, readonly=True)
-    return _EXEC_CONN
+        _EXEC_REF = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        _EXEC_REF.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, REFEREE_MAX_LENGTH)
+    return _EXEC_CONN, _EXEC_REF
+
+
+def _too_costly_for_sqlite3(ref: sqlite3.Connection, text: str) -> bool:
+    steps = [0]
+
+    def progress() -> int:
+        steps[0] += 1
+        return steps[0] > REFEREE_STEPS
+
+    ref.set_progress_handler(progress, 1000)
+    try:
+        ref.execute(text).fetchmany(ROW_LIMIT)
+    except sqlite3.Error as exc:  # judged by SQLite's result code, not by the message
+        return getattr(exc, "sqlite_errorcode", None) in (_SQLITE_INTERRUPT, _SQLITE_TOOBIG)
+    except Exception:  # noqa: BLE001 - sqlite3's own refusals (NUL in SQL, ...): not costly
+        return False
+    finally:
+        ref.set_progress_handler(None, 0)
+    return False
 
 
 @_budget("sql", SQL_ERRORS)
 def sql_exec(data: bytes) -> None:
-    """The executor: arbitrary SQL against :data:`EXEC_SCHEMA`, read with a row limit."""
-    conn = _exec_connection()
+    """The executor: arbitrary SQL against :data:`EXEC_SCHEMA`, read with a row limit.
+
+    Inputs that sqlite3 itself cannot run within :data:`REFEREE_STEPS` or
+    :data:`REFEREE_MAX_LENGTH` are skipped (see :func:`_too_costly_for_sqlite3`).
+    """
+    conn, ref = _exec_connection()
     text = _text(data)
+    if _too_costly_for_sqlite3(ref, text):
+        return
     try:
         cur = conn.execute(text)
     except SQL_ERRORS:

@@ -26,6 +26,9 @@ def signature(exc: BaseException) -> str:
     Used to tell a new finding from one already saved (never the message: messages carry
     offsets and values that differ between inputs hitting the same bug).
     """
+    where = getattr(exc, "where", None)
+    if where is not None:  # a time-budget interrupt: the function that was running
+        return f"{type(exc).__name__} in {where}"
     tb = exc.__traceback__
     last = None
     while tb is not None:

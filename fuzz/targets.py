@@ -42,7 +42,8 @@ class Target:
     max_len: int
     structured: str | None  # "image", "image_wal", "image_journal" or None: custom mutator kind
     instrument: tuple[str, ...]
-    timeout: int = 30  # libFuzzer -timeout: seconds before an input counts as a hang
+    # libFuzzer -timeout (wall clock): the last resort; the harnesses' CPU alarm fires first
+    timeout: int = 90
     description: str = ""
 
     @property

@@ -111,11 +111,25 @@ def test_time_budget(monkeypatch):
 
     @H._budget("formatspec", (fs.FormatError,))
     def slow(_data):
-        import time
-        time.sleep(0.01)
+        sum(range(200_000))  # CPU time, not sleeping
 
     with pytest.raises(H.BudgetExceeded):
         slow(b"")
+
+
+def test_a_hang_is_interrupted_and_named(monkeypatch):
+    monkeypatch.setitem(H.TIME_BUDGET, "formatspec", 0.2)
+
+    @H._budget("formatspec", (fs.FormatError,))
+    def spins(_data):
+        while True:
+            pass
+
+    with pytest.raises(H.BudgetExceeded) as info:
+        spins(b"")
+    assert info.value.where.endswith(":spins")
+    from fuzz.replay import signature
+    assert signature(info.value) == f"BudgetExceeded in {info.value.where}"
 
 
 def test_pack_pair_round_trip_and_total():
@@ -128,3 +142,18 @@ def test_params_read_zeros_past_the_end():
     p = H.Params(b"\x03")
     assert p.page_size() == 4096
     assert p.byte() == 0 and p.rest() == b""
+
+
+def test_sql_exec_skips_what_sqlite3_cannot_finish_either(monkeypatch):
+    endless = b"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    _conn, ref = H._exec_connection()
+    assert H._too_costly_for_sqlite3(ref, endless.decode())
+    assert H._too_costly_for_sqlite3(ref, "SELECT zeroblob(2000000)")
+    assert not H._too_costly_for_sqlite3(ref, "SELECT * FROM t1")
+    assert not H._too_costly_for_sqlite3(ref, "SELEC nonsense")
+
+    def must_not_run(*_a, **_k):
+        raise AssertionError("the engine was asked to run an endless query")
+
+    monkeypatch.setattr(H._exec_connection()[0], "execute", must_not_run)
+    H.sql_exec(endless)
