@@ -487,7 +487,84 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
             acc.ordered_by_index = True
             return acc
     _maybe_hash(acc, cands, n)
+    if acc.kind == "scan" and s.has_rowid:
+        pick = _covering_scan_index(table, session, needed)
+        if pick is not None:
+            acc = _Access(s, "index", f"SCAN {name} USING COVERING INDEX {pick.name}",
+                          _FULL_SCAN_ROWS * 0.95)
+            acc.index = pick
+            acc.covering = True
     return acc
+
+
+def _log_est(x: int) -> int:
+    """sqlite3LogEst: about 10*log2(x), as SQLite's planner estimates sizes."""
+    a = (0, 2, 3, 5, 6, 7, 8, 9)
+    y = 40
+    if x < 8:
+        if x < 2:
+            return 0
+        while x < 8:
+            y -= 10
+            x <<= 1
+    else:
+        while x > 255:
+            y += 40
+            x >>= 4
+        while x > 15:
+            y += 10
+            x >>= 1
+    return a[x & 7] + y - 10
+
+
+def _size_estimate(col) -> int:
+    """A column's szEst (sqlite3AffinityType): 1 for numbers and untyped columns, about
+    5 for TEXT/BLOB, k/4+1 for CHAR(k)-like declarations."""
+    decl = getattr(col, "decl_type", None)
+    if not decl:
+        return 1
+    if col.affinity in ("NUMERIC", "INTEGER", "REAL"):
+        return 1
+    up = decl.upper()
+    v = 16
+    if "CHAR" in up:
+        v = 0
+        tail = up[up.index("CHAR"):]
+        digits = ""
+        for ch in tail:
+            if ch.isdigit():
+                digits += ch
+            elif digits:
+                break
+        if digits:
+            v = int(digits)
+    return min(v // 4 + 1, 255)
+
+
+def _covering_scan_index(table, session, needed):
+    """The index SQLite would scan instead of the table (a covering index whose rows are
+    smaller than the table's, the smallest; among equals the last created), or None."""
+    cols = table.columns
+    width = sum(_size_estimate(c) for c in cols) + (1 if table.rowid_alias is None else 0)
+    sz_table = _log_est(width * 4)
+    ipk = table.rowid_alias
+    best = None
+    indexes = session.catalog.indexes_of(table)
+    ordered = [ix for ix in indexes if ix.auto] + [ix for ix in indexes if not ix.auto]
+    for ix in reversed(ordered):
+        if ix.partial or not ix.rootpage:
+            continue
+        if any(ic.column < -1 for ic in ix.columns):
+            continue
+        have = {ic.column for ic in ix.columns}
+        if not all(j in have or j == -1 or j == ipk for j in needed):
+            continue
+        w = sum(1 if ic.column < 0 else _size_estimate(cols[ic.column])
+                for ic in ix.columns) + 1
+        sz = _log_est(w * 4)
+        if sz < sz_table and (best is None or sz < best[0]):
+            best = (sz, ix)
+    return best[1] if best else None
 
 
 def _maybe_hash(acc: _Access, cands, n=2):

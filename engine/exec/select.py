@@ -307,7 +307,12 @@ class _QueryCompiler:
                     rows = _chain(rows, arm.rows())
                     continue
                 if op == "UNION":
-                    rows = unique(_chain(rows, arm.rows()), keyf)
+                    # an equal row arriving later replaces the kept one, as inserting into
+                    # SQLite's ephemeral index overwrites the entry
+                    kept = {}
+                    for row in _chain(rows, arm.rows()):
+                        kept[row if keyf is None else keyf(row)] = row
+                    rows = iter(kept.values())
                 elif op == "INTERSECT":
                     rows = intersect(rows, arm.rows(), keyf)
                 elif op == "EXCEPT":
@@ -531,7 +536,8 @@ class _QueryCompiler:
                 return tuple([f(r) for f in out_fns])
 
         eqp = self.state.eqp
-        if distinct:
+        if distinct and not (not has_agg and not win_calls and plan.provides_order(
+                [(c.column, c.coll or "BINARY", False, None) for c in out_exprs])):
             eqp.append((eqp_parent, "USE TEMP B-TREE FOR DISTINCT"))
         need_sort = bool(order_terms) and not sorted_by_plan
         if need_sort:

@@ -107,7 +107,7 @@ def queries(draw, ncols):
         preds = draw(st.lists(predicates(ncols), min_size=1, max_size=3))
         glue = draw(st.sampled_from([" AND ", " OR "]))
         where = " WHERE " + glue.join(preds)
-    kind = draw(st.integers(0, 4))
+    kind = draw(st.integers(0, 9))
     order = ", ".join(cols + ["rowid"])
     if kind == 0:
         return f"SELECT rowid, * FROM r{where} ORDER BY {order}"
@@ -121,7 +121,28 @@ def queries(draw, ncols):
         c = draw(st.sampled_from(cols))
         return f"SELECT r.rowid, s.v FROM r JOIN s ON s.k = r.{c}{where}"
     c = draw(st.sampled_from(cols))
-    return f"SELECT {c}, {c} + 1, {c} || 'x', CAST({c} AS INTEGER) FROM r{where}"
+    if kind == 4:
+        return f"SELECT {c}, {c} + 1, {c} || 'x', CAST({c} AS INTEGER) FROM r{where}"
+    if kind == 5:
+        return (f"SELECT {c}, row_number() OVER (ORDER BY {c}, rowid), "
+                f"count(*) OVER (PARTITION BY {c}), "
+                f"sum(rowid) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) "
+                f"FROM r{where}")
+    if kind == 6:
+        op = draw(st.sampled_from(["UNION", "UNION ALL", "INTERSECT", "EXCEPT"]))
+        other = draw(st.sampled_from(cols + ["k FROM s --"]))
+        if other.startswith("k FROM s"):
+            return f"SELECT {c} FROM r{where} {op} SELECT k FROM s"
+        return f"SELECT {c} FROM r{where} {op} SELECT {other} FROM r"
+    if kind == 7:
+        return (f"SELECT rowid, (SELECT count(*) FROM s WHERE s.k = r.{c}), "
+                f"{c} IN (SELECT k FROM s), EXISTS (SELECT 1 FROM s WHERE s.v = r.{c}) "
+                f"FROM r{where}")
+    if kind == 8:
+        return (f"SELECT {c} FROM r{where} ORDER BY {c} DESC, rowid "
+                f"LIMIT {draw(st.integers(-1, 5))} OFFSET {draw(st.integers(0, 3))}")
+    return (f"SELECT count(*), sum({c}), avg({c}), total({c}), group_concat({c}), "
+            f"min({c}), max({c}) FROM r{where}")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
