@@ -253,6 +253,9 @@ def parse_cell(page: bytes, off: int, page_type: int, usable: int, pgno: int) ->
         raise CorruptError(f"cell at offset {off}: {err.message}", page=pgno, offset=off) from None
 
 
+_new = tuple.__new__  # builds a Cell without the keyword handling of Cell(...): hot path
+
+
 def parse_cells(page: bytes, hdr: PageHeader, ptrs, usable: int, pgno: int) -> list[Cell]:
     """Every cell of a b-tree page (the fused formatspec scan for table leaves)."""
     if hdr.page_type == 13:
@@ -268,7 +271,8 @@ def parse_cells(page: bytes, hdr: PageHeader, ptrs, usable: int, pgno: int) -> l
                 length = ((1 if size < 128 else varint_len(size))
                           + (1 if 0 <= rowid < 128 else varint_len(rowid))
                           + n + (4 if ovfl else 0))
-                append(Cell(off, 0, size, rowid, local, ovfl, length if length > 4 else 4, n))
+                append(_new(Cell, (off, 0, size, rowid, local, ovfl,
+                                   length if length > 4 else 4, n)))
             return out
     elif hdr.page_type == 10:
         read = _fb.read_index_leaf_cell
@@ -279,7 +283,8 @@ def parse_cells(page: bytes, hdr: PageHeader, ptrs, usable: int, pgno: int) -> l
                 size, local, ovfl = read(page, off, usable)
                 n = len(local)
                 length = (1 if size < 128 else varint_len(size)) + n + (4 if ovfl else 0)
-                append(Cell(off, 0, size, None, local, ovfl, length if length > 4 else 4, n))
+                append(_new(Cell, (off, 0, size, None, local, ovfl,
+                                   length if length > 4 else 4, n)))
             return out
         except FormatError:
             pass  # find the bad cell one by one below, for its message
