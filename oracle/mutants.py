@@ -19,6 +19,9 @@ rest of the process keeps the correct engine:
   (``planner._reader``).
 * ``distinct_ignored``: SELECT DISTINCT keeps duplicates
   (``exec.select.unique``).
+* ``not_null_true``: ``NOT NULL`` yields 1 instead of NULL
+  (``exec.expr.ExprCompiler.c_Unary``); a consistent change the differential
+  oracle sees, and one that breaks ternary logic partitioning on its own.
 
 :data:`MUTANTS` lists them with a one-line description.
 """
@@ -35,6 +38,7 @@ MUTANTS = {
     "wrong_affinity": "INTEGER-affinity columns get TEXT affinity in comparisons",
     "join_drops_condition": "an index lookup on a joined table drops the join key",
     "distinct_ignored": "SELECT DISTINCT keeps duplicate rows",
+    "not_null_true": "NOT NULL is true instead of NULL (three-valued logic broken)",
 }
 
 
@@ -138,7 +142,27 @@ def _distinct_ignored():
         yield
 
 
+@contextlib.contextmanager
+def _not_null_true():
+    from engine.exec import expr
+
+    orig = expr.ExprCompiler.c_Unary
+
+    def c_unary(self, node):
+        e = orig(self, node)
+        if str(getattr(node, "op", "")).upper() != "NOT":
+            return e
+        e2 = copy.copy(e)
+        fn = e.fn
+        e2.fn = lambda r: 1 if (v := fn(r)) is None else v
+        return e2
+
+    with _patched(expr.ExprCompiler, "c_Unary", c_unary):
+        yield
+
+
 _PATCHES = {
+    "not_null_true": _not_null_true,
     "limit_off_by_one": _limit_off_by_one,
     "null_as_zero": _null_as_zero,
     "nocase_ignored": _nocase_ignored,
@@ -198,6 +222,7 @@ nocase_ignored = factory("nocase_ignored")
 wrong_affinity = factory("wrong_affinity")
 join_drops_condition = factory("join_drops_condition")
 distinct_ignored = factory("distinct_ignored")
+not_null_true = factory("not_null_true")
 
 
 # -- broken in other ways: a target that hangs, a target that dies ---------------------------
