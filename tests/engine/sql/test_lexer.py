@@ -9,7 +9,7 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sql_fixtures import fixture_names, load
+from .sql_fixtures import fixture_names, load
 
 from engine.sql import SQLSyntaxError, lex, tokenize
 from engine.sql.lexer import iter_tokens

@@ -7,7 +7,7 @@ import sqlite3
 import time
 
 import pytest
-from sql_fixtures import fixture_names, load, sqlite_verdict
+from .sql_fixtures import fixture_names, load, sqlite_verdict
 
 from engine.errors import OperationalError, ProgrammingError
 from engine.sql import SQLSyntaxError, lex, parse, parse_one

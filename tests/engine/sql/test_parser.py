@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sql_fixtures import fixture_names, fresh_connection, load, sqlite_verdict
+from .sql_fixtures import fixture_names, fresh_connection, load, sqlite_verdict
 
 from engine.errors import OperationalError
 from engine.sql import ast as A
