@@ -36,7 +36,7 @@ import os
 from array import array
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from operator import gt, itemgetter
+from operator import gt, itemgetter, lt
 
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
 from formatspec.errors import FormatError
@@ -315,23 +315,25 @@ class _Checker:
                     entry += (key,)
                 multiset.add(_digest(entry))
 
-        def on_entry(key, payload, pgno, off):
+        def on_entry(items, pgno):
+            """The rows of one table leaf page: (rowid, payload, cell offset) each."""
             nonlocal rows
-            rows += 1
-            try:
-                values = decode_record(payload, enc)
-            except (FormatError, CorruptError) as err:
-                self.report(pgno, off, f"row {key} of {name}: malformed record: {err}",
-                            "record")
-                return
-            if not_null:
-                n = len(values)
-                for i in not_null:
-                    if (values[i] if i < n else defaults[i]) is None:
-                        self.report(pgno, off, f"NULL value in {name}.{tdef.columns[i].name} "
-                                    f"(row {key})", "not-null")
-            if need_rows:
-                add_row(key, values)
+            rows += len(items)
+            for key, payload, off in items:
+                try:
+                    values = decode_record(payload, enc)
+                except (FormatError, CorruptError) as err:
+                    self.report(pgno, off, f"row {key} of {name}: malformed record: {err}",
+                                "record")
+                    continue
+                if not_null:
+                    n = len(values)
+                    for i in not_null:
+                        if (values[i] if i < n else defaults[i]) is None:
+                            self.report(pgno, off, f"NULL value in {name}."
+                                        f"{tdef.columns[i].name} (row {key})", "not-null")
+                if need_rows:
+                    add_row(key, values)
 
         if without_rowid:
             order = _storage_order(tdef) if tdef else None
@@ -401,16 +403,24 @@ class _Checker:
             elif leaf_depth[0] != depth:
                 self.report(pgno, None, f"{name}: leaf at depth {depth}, others at "
                             f"{leaf_depth[0]}", "depth")
+            if not cells:
+                return last
+            keys = [c.rowid for c in cells]
+            if ((last is not None and keys[0] <= last) or (hi is not None and keys[-1] > hi)
+                    or not all(map(lt, keys, keys[1:]))):
+                for cell in cells:
+                    key = cell.rowid
+                    if (last is not None and key <= last) or (hi is not None and key > hi):
+                        self.report(pgno, cell.offset, f"{name}: rowid {key} out of order",
+                                    "key-order")
+                    last = key
+            rows = []
             for cell in cells:
-                key = cell.rowid
-                if (last is not None and key <= last) or (hi is not None and key > hi):
-                    self.report(pgno, cell.offset, f"{name}: rowid {key} out of order",
-                                "key-order")
-                last = key
                 payload = self._overflow(name, pgno, cell) if cell.first_overflow else cell.local
                 if payload is not None:
-                    on_entry(key, payload, pgno, cell.offset)
-            return last
+                    rows.append((cell.rowid, payload, cell.offset))
+            on_entry(rows, pgno)
+            return keys[-1]
         if depth >= MAX_DEPTH:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
             return None
