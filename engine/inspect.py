@@ -17,6 +17,13 @@ virtual table reports (``ncell``, ``payload``, ``unused``):
 * overflow page: ``ncell`` is 0; ``payload`` is ``U - 4`` except on the last page
   of a chain, which carries the remainder; ``unused`` is ``U - 4 - payload``.
 
+Also here: the decoded view of one page (:func:`page_detail`, with the byte
+regions of its hex dump), the tree of one b-tree (:func:`btree_structure`),
+what recovery makes of a ``-wal`` (:func:`wal_report`) and of a ``-journal``
+(:func:`journal_report`), and what the schema's SQL says about columns,
+collations and indexes (:func:`parse_table_sql`, :func:`parse_index_sql`,
+:func:`autoindex_defs`, on the engine's tokenizer).
+
 Everything here is plain data (dataclasses, dicts, ``array``s) so that fuzz
 harnesses and the checker can use it. Memory is bounded by a few bytes per
 page, never by the size of a page's content times the page count. Damage never

@@ -22,12 +22,22 @@ fileformat2 and by what btree.c's ``PRAGMA integrity_check`` demands:
    columns' collations and sort orders.
 5. Overflow chains (1.7) as long as the payload needs, no longer.
 6. Pointer-map entries (1.8) equal to the parent each page really has.
-7. Records (2.1) well formed; every index holds exactly one entry for each row
-   of its table and nothing else (indexes on plain columns, without WHERE).
+7. Records (2.1) well formed (every row and index entry is decoded; the values
+   must end exactly where the payload does); NOT NULL columns hold no NULL.
+8. Every index holds exactly one entry for each row of its table and nothing
+   else (indexes on plain columns, without WHERE; expression and partial
+   indexes are walked and their order checked, but not matched to rows). The
+   comparison is a multiset of key digests kept as (count, sum): constant
+   memory per index.
+9. The schema's SQL can be read (sqlite3's "malformed database schema").
+
+WAL and hot rollback journal: the file is judged as a reader sees it, through
+the committed WAL frames or with the hot journal rolled back (engine.pager,
+read-only: nothing is written).
 
 Each problem names the page and, where one applies, the byte offset in the
-page. The walk never follows a page twice, so loops end; memory is bounded by
-a few bytes per page plus one small digest per indexed row.
+page. The walk never follows a page twice, so loops end; memory is a few bytes
+per page.
 """
 
 from __future__ import annotations
