@@ -661,7 +661,7 @@ def table_leaf_rows(page, hdr_offset: int, usable: int, encoding: str = "utf-8",
     pointers = read_cell_pointers(page, hdr_offset, 8, header.cell_count)
     decode = record_decoder(encoding, text_errors)
     get = decode.row_cache.get
-    remember = decode.remember
+    remember_row = decode.remember_row
     limit = min(len(page), usable)
     max_local = usable - 35
     rows = []
@@ -715,8 +715,14 @@ def table_leaf_rows(page, hdr_offset: int, usable: int, encoding: str = "utf-8",
             payload = page[pos:end]
             try:
                 if size and entry is None:
-                    remember(payload[:hs], payload)
+                    entry = remember_row(payload[:hs], payload)
+                    if entry is not None:
+                        append(entry[0](page, pos, rowid))
+                        continue
                 append((rowid, *decode(payload)))
+            except UnicodeDecodeError as err:
+                raise FormatError(f"record in cell at {offset}: text is not valid "
+                                  f"{encoding}: {err}", offset=pos) from None
             except FormatError as err:
                 raise FormatError(f"record in cell at {offset}: {err.message}",
                                   offset=pos + (err.offset or 0), path=err.path) from None

@@ -465,9 +465,16 @@ def _body_error(payload: bytes, types, hs: int) -> FormatError:
     return FormatError(f"record has {n - at} bytes after its last value", offset=at)
 
 
-# One generated "shape" function per column-kind pattern; per header, a closure over a Struct.
-# kinds: 'd' direct from struct, 'N' None, '0' zero, '1' one, 'x' 3/6-byte int, 'f' real, 't' text
+# One generated function per column-kind *shape*; per header, a closure over a Struct.
+#
+# kinds: 'd' direct from struct (1/2/4/8-byte integers, blobs), 'c' a constant (serial
+# types 0, 8, 9: the value is passed to the generated factory, so NULL, 0 and 1 share
+# code), 'x' a 3- or 6-byte integer, 'f' a real (NaN reads as NULL), 't' text.
+# Text and blob lengths live in the Struct, not in the shape, so the thousands of
+# distinct headers of a table share a few dozen shapes (and a few dozen compilations:
+# compiling is what a first scan pays for, about 0.3 ms a shape).
 _shape_cache: dict = {}
+_CONSTANT = {0: None, 8: 0, 9: 1}
 
 
 def _kind(t: int) -> tuple[str, str]:
@@ -475,68 +482,97 @@ def _kind(t: int) -> tuple[str, str]:
     if t >= 12:
         n = (t - 12) >> 1
         return ("t" if t & 1 else "d"), f"{n}s"
-    if t == 0:
-        return "N", ""
+    if t in _CONSTANT:
+        return "c", ""
     if t == 7:
         return "f", "d"
-    if t == 8:
-        return "0", ""
-    if t == 9:
-        return "1", ""
     if t in _INT_FORMAT:
         return "d", _INT_FORMAT[t]
     return "x", f"{_INT_WIDTH[t]}s"
 
 
-def _shape_factory(shape: tuple, encoding: str, errors: str):
-    """Generated code for one column-kind pattern (lengths live in the Struct, not here).
+# The same, tabulated for one-byte serial types (0..127: every header of short values),
+# so that a header made only of one-byte varints is planned by a few C-level calls.
+_ONE_BYTE = [(("?", "") if t in (10, 11) else _kind(t)) for t in range(128)]
+_PIECE = [piece for _, piece in _ONE_BYTE]
+_LENGTH = [0 if t in (10, 11) else serial_type_length(t) for t in range(128)]
+_KIND_TABLE = bytes(ord(k) for k, _ in _ONE_BYTE) + bytes(range(128, 256))
+_NOT_CONSTANT = bytes(t for t in range(256) if t not in _CONSTANT)
+_RESERVED = (b"\x0a", b"\x0b")
 
-    ``factory(unpack, unpack_from)`` returns ``(decode(p), decode_row(p, o, rowid))``:
-    the first decodes a whole payload, the second a record lying at offset ``o``
-    of a page and prefixes the rowid (the fused table scan).
+
+def _plan(header: bytes, payload):
+    """``(shape, struct format, constants, total size)`` for a record header.
+
+    ``header`` is ``payload[:header_size]``. Raises FormatError when the header
+    is malformed or runs past the payload (the body is not checked here).
     """
-    key = (shape, encoding, errors)
+    hs = len(header)
+    if header.isascii() and hs and header[0] == hs:
+        # one-byte header size and one-byte serial types: the common case, tabulated
+        types = header[1:]
+        if _RESERVED[0] not in types and _RESERVED[1] not in types:
+            shape = types.translate(_KIND_TABLE).decode("ascii")
+            fmt = f">{hs}x" + "".join(map(_PIECE.__getitem__, types))
+            consts = tuple(map(_CONSTANT.__getitem__, types.translate(None, _NOT_CONSTANT)))
+            return shape, fmt, consts, hs + sum(map(_LENGTH.__getitem__, types))
+    types, hs, body_end = _parse_header(payload)
+    kinds = []
+    fmt = [f">{hs}x"]
+    for t in types:
+        k, piece = _kind(t)
+        kinds.append(k)
+        fmt.append(piece)
+    consts = tuple(_CONSTANT[t] for t in types if t in _CONSTANT)
+    return "".join(kinds), "".join(fmt), consts, body_end
+
+
+def _shape_factory(shape: str, encoding: str, errors: str, row: bool):
+    """Generated code for one shape: ``factory(unpack, *constants) -> decode``.
+
+    With ``row`` false, ``decode(p)`` decodes a whole payload with
+    ``Struct.unpack``; with ``row`` true, ``decode(p, o, r)`` decodes a record
+    lying at offset ``o`` of a page with ``Struct.unpack_from`` and prefixes the
+    rowid ``r`` (the fused table scan).
+    """
+    key = (shape, encoding, errors, row)
     factory = _shape_cache.get(key)
     if factory is not None:
         return factory
     names = []
-    out = []
+    out = ["r"] if row else []
+    consts = []
     for i, k in enumerate(shape):
-        if k == "N":
-            out.append("None")
-        elif k == "0":
-            out.append("0")
-        elif k == "1":
-            out.append("1")
+        name = f"a{i}"
+        if k == "c":
+            consts.append(name)
+            out.append(name)
+            continue
+        names.append(name)
+        if k == "d":
+            out.append(name)
+        elif k == "f":
+            out.append(f"({name} if {name} == {name} else None)")
+        elif k == "x":
+            out.append(f"_from_bytes({name}, 'big', signed=True)")
         else:
-            name = f"a{i}"
-            names.append(name)
-            if k == "d":
-                out.append(name)
-            elif k == "f":
-                out.append(f"({name} if {name} == {name} else None)")
-            elif k == "x":
-                out.append(f"_from_bytes({name}, 'big', signed=True)")
-            else:
-                out.append(f"{name}.decode({encoding!r}, {errors!r})")
+            out.append(f"{name}.decode({encoding!r}, {errors!r})")
     lhs = ", ".join(names) + ("," if len(names) == 1 else "")
     body = ", ".join(out) + ("," if len(out) == 1 else "")
-    row_body = ", ".join(["r", *out]) + ("," if not out else "")
+    args = "p, o, r" if row else "p"
+    call = "unpack(p, o)" if row else "unpack(p)"
     if names:
-        unpack_line = f"        {lhs} = unpack(p)\n"
-        unpack_from_line = f"        {lhs} = unpack_from(p, o)\n"
+        unpack_line = f"        {lhs} = {call}\n"
     else:
-        unpack_line = "        unpack(p)\n"
-        unpack_from_line = ""
+        # nothing to unpack: a row decode needs no call (the caller checked the size);
+        # a payload decode still unpacks, to check the payload's length
+        unpack_line = "" if row else f"        {call}\n"
     src = (
-        "def factory(unpack, unpack_from):\n"
-        "    def decode(p):\n"
+        f"def factory({', '.join(['unpack', *consts])}):\n"
+        f"    def decode({args}):\n"
         f"{unpack_line}"
         f"        return ({body})\n"
-        "    def decode_row(p, o, r):\n"
-        f"{unpack_from_line}"
-        f"        return ({row_body})\n"
-        "    return decode, decode_row\n"
+        "    return decode\n"
     )
     namespace = {"_from_bytes": int.from_bytes}
     exec(compile(src, "<formatspec.record shape>", "exec"), namespace)  # noqa: S102
@@ -583,32 +619,6 @@ def _generic_decoder(types, hs: int, encoding: str, errors: str):
     return decode
 
 
-def _make_decoders(payload: bytes, encoding: str, errors: str):
-    """``(decode, decode_row or None, total_size)`` for the header of ``payload``.
-
-    Raises FormatError when the header is malformed or does not fit the payload.
-    ``decode_row`` is None for records too wide to cache.
-    """
-    types, hs, body_end = _parse_header(payload)
-    if body_end != len(payload):
-        raise _body_error(payload, types, hs)
-    if hs > _MAX_CACHED_HEADER:
-        return _generic_decoder(types, hs, encoding, errors), None, body_end
-    shape = []
-    fmt = [f">{hs}x"]
-    for t in types:
-        k, piece = _kind(t)
-        shape.append(k)
-        fmt.append(piece)
-    compiled = struct.Struct("".join(fmt))
-    shape = tuple(shape)
-    decode, decode_row = _shape_factory(shape, encoding, errors)(compiled.unpack,
-                                                                  compiled.unpack_from)
-    if all(k == "d" for k in shape):
-        decode = compiled.unpack
-    return decode, decode_row, body_end
-
-
 def _new_decoder(encoding: str, errors: str):
     _check_encoding(encoding)
     _check_text_errors(errors)
@@ -617,15 +627,43 @@ def _new_decoder(encoding: str, errors: str):
     get = cache.get
 
     def remember(key: bytes, payload: bytes):
-        fn, fn_row, total = _make_decoders(payload, encoding, errors)
-        if fn_row is not None:
-            if len(cache) >= _MAX_CACHE:
-                cache.clear()
-                row_cache.clear()
-            key = bytes(key)
-            cache[key] = fn
-            row_cache[key] = (fn_row, total)
+        """The payload decoder for header ``key`` (``payload[:header_size]``), cached."""
+        if len(key) > _MAX_CACHED_HEADER:
+            types, hs, body_end = _parse_header(payload)
+            if body_end != len(payload):
+                raise _body_error(payload, types, hs)
+            return _generic_decoder(types, hs, encoding, errors)
+        shape, fmt, consts, total = _plan(key, payload)
+        if total != len(payload):
+            types, hs, _ = _parse_header(payload)
+            raise _body_error(payload, types, hs)
+        unpack = struct.Struct(fmt).unpack
+        if "c" in shape or "f" in shape or "x" in shape or "t" in shape:
+            fn = _shape_factory(shape, encoding, errors, False)(unpack, *consts)
+        else:
+            fn = unpack  # every column straight from struct
+        if len(cache) >= _MAX_CACHE:
+            cache.clear()
+        cache[bytes(key)] = fn
         return fn
+
+    def remember_row(key: bytes, payload: bytes):
+        """``(decode_row, size)`` for header ``key`` of a whole local ``payload``, cached.
+
+        None for headers too long to cache (the caller decodes the payload instead).
+        """
+        if len(key) > _MAX_CACHED_HEADER:
+            return None
+        shape, fmt, consts, total = _plan(key, payload)
+        if total != len(payload):
+            types, hs, _ = _parse_header(payload)
+            raise _body_error(payload, types, hs)
+        fn = _shape_factory(shape, encoding, errors, True)(struct.Struct(fmt).unpack_from,
+                                                            *consts)
+        if len(row_cache) >= _MAX_CACHE:
+            row_cache.clear()
+        entry = row_cache[bytes(key)] = (fn, total)
+        return entry
 
     def decode(payload) -> tuple:
         if type(payload) is not bytes:
@@ -650,9 +688,9 @@ def _new_decoder(encoding: str, errors: str):
 
     decode.cache = cache
     # for the fused table scan (formatspec.btree.table_leaf_rows): header bytes ->
-    # (decode_row(page, offset, rowid), record size); ``remember`` fills both caches
+    # (decode_row(page, offset, rowid), record size), filled by ``remember_row``
     decode.row_cache = row_cache
-    decode.remember = remember
+    decode.remember_row = remember_row
     return decode
 
 
