@@ -499,10 +499,14 @@ _LENGTH = [0 if t in (10, 11) else serial_type_length(t) for t in range(128)]
 _KIND_TABLE = bytes(ord(k) for k, _ in _ONE_BYTE) + bytes(range(128, 256))
 _NOT_CONSTANT = bytes(t for t in range(256) if t not in _CONSTANT)
 _RESERVED = (b"\x0a", b"\x0b")
+# serial types 8 and 9 (and 0) have the same layout: headers differing only there share a
+# "skeleton", and the skeleton's Struct (the header size byte is never 0 on this path)
+_SKELETON_TABLE = bytes(0 if t in _CONSTANT else t for t in range(256))
+_skeletons: dict = {}
 
 
 def _plan(header: bytes, payload):
-    """``(shape, struct format, constants, total size)`` for a record header.
+    """``(shape, Struct, constants, total size)`` for a record header.
 
     ``header`` is ``payload[:header_size]``. Raises FormatError when the header
     is malformed or runs past the payload (the body is not checked here).
@@ -512,10 +516,17 @@ def _plan(header: bytes, payload):
         # one-byte header size and one-byte serial types: the common case, tabulated
         types = header[1:]
         if _RESERVED[0] not in types and _RESERVED[1] not in types:
-            shape = types.translate(_KIND_TABLE).decode("ascii")
-            fmt = f">{hs}x" + "".join(map(_PIECE.__getitem__, types))
             consts = tuple(map(_CONSTANT.__getitem__, types.translate(None, _NOT_CONSTANT)))
-            return shape, fmt, consts, hs + sum(map(_LENGTH.__getitem__, types))
+            skeleton = header.translate(_SKELETON_TABLE)
+            plan = _skeletons.get(skeleton)
+            if plan is None:
+                shape = types.translate(_KIND_TABLE).decode("ascii")
+                fmt = f">{hs}x" + "".join(map(_PIECE.__getitem__, types))
+                plan = (shape, struct.Struct(fmt), hs + sum(map(_LENGTH.__getitem__, types)))
+                if len(_skeletons) >= _MAX_CACHE:
+                    _skeletons.clear()
+                _skeletons[skeleton] = plan
+            return plan[0], plan[1], consts, plan[2]
     types, hs, body_end = _parse_header(payload)
     kinds = []
     fmt = [f">{hs}x"]
@@ -524,7 +535,7 @@ def _plan(header: bytes, payload):
         kinds.append(k)
         fmt.append(piece)
     consts = tuple(_CONSTANT[t] for t in types if t in _CONSTANT)
-    return "".join(kinds), "".join(fmt), consts, body_end
+    return "".join(kinds), struct.Struct("".join(fmt)), consts, body_end
 
 
 def _shape_factory(shape: str, encoding: str, errors: str, row: bool):
@@ -633,18 +644,18 @@ def _new_decoder(encoding: str, errors: str):
             if body_end != len(payload):
                 raise _body_error(payload, types, hs)
             return _generic_decoder(types, hs, encoding, errors)
-        shape, fmt, consts, total = _plan(key, payload)
+        shape, compiled, consts, total = _plan(key, payload)
         if total != len(payload):
             types, hs, _ = _parse_header(payload)
             raise _body_error(payload, types, hs)
-        unpack = struct.Struct(fmt).unpack
+        unpack = compiled.unpack
         if "c" in shape or "f" in shape or "x" in shape or "t" in shape:
             fn = _shape_factory(shape, encoding, errors, False)(unpack, *consts)
         else:
             fn = unpack  # every column straight from struct
         if len(cache) >= _MAX_CACHE:
             cache.clear()
-        cache[bytes(key)] = fn
+        cache[key] = fn
         return fn
 
     def remember_row(key: bytes, payload: bytes):
@@ -654,15 +665,14 @@ def _new_decoder(encoding: str, errors: str):
         """
         if len(key) > _MAX_CACHED_HEADER:
             return None
-        shape, fmt, consts, total = _plan(key, payload)
+        shape, compiled, consts, total = _plan(key, payload)
         if total != len(payload):
             types, hs, _ = _parse_header(payload)
             raise _body_error(payload, types, hs)
-        fn = _shape_factory(shape, encoding, errors, True)(struct.Struct(fmt).unpack_from,
-                                                            *consts)
+        fn = _shape_factory(shape, encoding, errors, True)(compiled.unpack_from, *consts)
         if len(row_cache) >= _MAX_CACHE:
             row_cache.clear()
-        entry = row_cache[bytes(key)] = (fn, total)
+        entry = row_cache[key] = (fn, total)
         return entry
 
     def decode(payload) -> tuple:
