@@ -13,11 +13,51 @@ It implements no part of the SQLite format.
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from fuzz.targets import TARGETS
+
+#: Memory (MiB of address space beyond what the process already maps) one input may use
+#: while it is replayed or fuzzed: past it, Python raises MemoryError with a traceback, so a
+#: memory blow-up is a finding with a signature instead of a dead process.
+MEMORY_CAP_MB = 1024
+
+
+def _vm_size() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+@contextlib.contextmanager
+def memory_cap(extra_mb: int | None = MEMORY_CAP_MB):
+    """Lower RLIMIT_AS to the current size plus ``extra_mb`` for the duration (Linux)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    size = _vm_size()
+    if extra_mb is None or not size:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + extra_mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def signature(exc: BaseException) -> str:
@@ -79,11 +119,11 @@ def replay_one(path: str | Path, target: str | None = None) -> Outcome:
     p = Path(path)
     name = target or target_of(p)
     harness = TARGETS[name].harness
+    data = p.read_bytes()
     try:
-        harness(p.read_bytes())
+        with memory_cap():
+            harness(data)
     except Exception as exc:  # noqa: BLE001 - every escape is the finding being reported
-        return Outcome(p, name, False, exc, traceback.format_exc())
-    except RecursionError as exc:  # pragma: no cover - RecursionError is an Exception
         return Outcome(p, name, False, exc, traceback.format_exc())
     return Outcome(p, name, True)
 

@@ -321,7 +321,10 @@ def _worker(argv: list[str]) -> None:
     # reproduction hints): make it the whole command that starts this worker again.
     argv0 = f"{shlex.quote(sys.executable)} -m fuzz.runner worker {shlex.quote(target)}"
     atheris.Setup([argv0, *argv[1:]], harness, **kwargs)
-    atheris.Fuzz()
+    from fuzz.replay import MEMORY_CAP_MB, memory_cap
+
+    with memory_cap(MEMORY_CAP_MB):  # a blow-up raises MemoryError here, before -rss_limit_mb
+        atheris.Fuzz()
 
 
 if __name__ == "__main__":
