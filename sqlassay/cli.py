@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "slt",
     "gate",
     "fuzz",
+    "sql",
+    "shell",
 ]
 
 

@@ -1,13 +1,46 @@
-"""``sqlassay sql DB "SQL"`` and ``sqlassay shell DB``: run SQL on the engine.
+"""``sqlassay sql DB "SQL"``: run SQL on sqlassay's own engine and print the rows.
 
-``sql`` runs one or more statements (separated by ``;``) through
-``engine.connect`` and prints the rows of each query: an aligned table with a
-header (default), ``--json`` (one JSON array of objects per query; BLOBs as
-``{"hex": ...}``), or ``--csv``.  ``shell`` is an interactive loop with line
-editing and history (``~/.sqlassay_history``) that reads statements ending in
-``;`` and understands ``.tables``, ``.schema [NAME]``, ``.mode table|json|csv``
-and ``.quit``.  Errors print as one line (``Error: ...``) and, for ``sql``, make
-the exit status 1.
+The statements go through :func:`engine.connect` (never through sqlite3), one
+at a time, in order, and the rows of every statement that returns rows are
+printed, as the ``sqlite3`` command-line shell does with several statements.
+Statements are cut where SQLite's ``sqlite3_complete()`` (``complete.c``)
+would say a statement ends: at a ``;`` outside strings, quoted identifiers,
+comments and ``CREATE TRIGGER ... END`` bodies (:func:`split_statements`;
+:func:`is_complete` is ``sqlite3_complete`` itself, shared with the shell).
+
+Output formats (shared with ``sqlassay shell``'s ``.mode``):
+
+- ``table`` (default): a rich table per result.  Text is shown as is, INTEGER
+  in decimal, REAL as SQLite renders it as text (``CAST(x AS TEXT)``: 15
+  significant digits, ``Inf``/``-Inf``), BLOB as an ``X'..'`` literal in upper
+  case hex, NULL as the ``--null`` text (empty by default).
+- ``csv``: RFC 4180 (fields quoted when needed, CRLF line ends), a header line
+  unless ``--no-header``; values as in ``table`` except BLOB, which is its hex
+  digits in upper case (as SQLite's ``hex()``).
+- ``json``: for each result one JSON array of objects, one object per row, the
+  keys being the column names as ``cursor.description`` gives them, in order
+  (written out by hand so that duplicate column names are all kept, as the
+  sqlite3 shell does).  INTEGER and REAL are JSON numbers written so that they
+  read back as the same Python value and type (REAL always with a ``.`` or an
+  exponent; ``Inf``/``-Inf`` as ``1e999``/``-1e999`` as the sqlite3 shell does,
+  which JSON readers read back as infinities; SQLite never yields NaN, null if
+  one appears), TEXT a JSON string, NULL ``null``, BLOB a string of upper-case
+  hex digits.  Each array is printed on one line, so several results form JSON
+  Lines; a query without rows prints ``[]``.
+- ``line``: ``name = value`` per column, names right-aligned, a blank line
+  between rows (the sqlite3 shell's ``.mode line``).
+
+``--param VALUE`` (repeatable) binds parameters by position (``?``, ``?NNN``,
+``:name``... numbered as SQLite numbers them) in every statement that has
+parameters.  A VALUE that is an SQL literal (``42``, ``-1.5``, ``'text'``,
+``x'00ff'``, ``NULL``) is bound as that value, anything else as TEXT: the rule
+of the sqlite3 shell's ``.parameter set``.
+
+Errors: an SQL error (including ``NotSupportedError`` for what the engine does
+not run yet) stops at that statement, prints one line on stderr and exits with
+status 1, as the sqlite3 shell does; a missing, unreadable, non-database or
+corrupt file exits with status 2 (:mod:`sqlassay.commands`).  The database is
+opened with ``readonly=True`` unless ``--write`` is given.
 """
 
 from __future__ import annotations
@@ -15,186 +48,384 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
+import math
 import sys
+from collections.abc import Iterable, Iterator
 
 import click
 
-from sqlassay.commands import guarded, require_file
+from sqlassay.commands import Unreadable, guarded, require_file
+
+MODES = ("table", "csv", "json", "line")
+
+# --------------------------------------------------------------------------------------------
+# sqlite3_complete(): where a statement ends
+# --------------------------------------------------------------------------------------------
+
+# token classes of complete.c
+_SEMI, _WS, _OTHER, _EXPLAIN, _CREATE, _TEMP, _TRIGGER, _END = range(8)
+# states: 0 nothing seen yet, 1 at a statement boundary, 2 inside a statement, 3 after
+# EXPLAIN, 4 after CREATE [TEMP], 5 inside a trigger body, 6 after a ';' in a trigger
+# body, 7 after ';END' in a trigger body.  _NEXT[state][token] is the next state.
+_START = 1
+_NEXT = (
+    (1, 0, 2, 3, 4, 2, 2, 2),
+    (1, 1, 2, 3, 4, 2, 2, 2),
+    (1, 2, 2, 2, 2, 2, 2, 2),
+    (1, 3, 3, 2, 4, 2, 2, 2),
+    (1, 4, 2, 2, 2, 4, 5, 2),
+    (6, 5, 5, 5, 5, 5, 5, 5),
+    (6, 6, 5, 5, 5, 5, 5, 7),
+    (1, 7, 5, 5, 5, 5, 5, 5),
+)
+_KEYWORDS = {"explain": _EXPLAIN, "create": _CREATE, "temp": _TEMP, "temporary": _TEMP,
+             "trigger": _TRIGGER, "end": _END}
+_WHITESPACE = " \t\n\r\f"
 
 
-def _cell(value) -> str:
+def _id_char(c: str) -> bool:
+    return c.isascii() and (c.isalnum() or c in "_$") or not c.isascii()
+
+
+def _scan(sql: str) -> Iterator[tuple[int, int]]:
+    """complete.c's tokens: (class, offset just past the token); a last (-1, offset)
+    when the text ends inside a string, a quoted name or a ``/*`` comment, and
+    (-2, offset) when it ends inside a ``--`` comment."""
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c == ";":
+            yield _SEMI, i + 1
+            i += 1
+        elif c in _WHITESPACE:
+            i += 1
+            yield _WS, i
+        elif c == "/" and sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            if end < 0:
+                yield -1, n
+                return
+            i = end + 2
+            yield _WS, i
+        elif c == "-" and sql.startswith("--", i):
+            end = sql.find("\n", i)
+            if end < 0:
+                yield -2, n
+                return
+            i = end + 1
+            yield _WS, i
+        elif c in "'\"`[":
+            end = sql.find("]" if c == "[" else c, i + 1)
+            if end < 0:
+                yield -1, n
+                return
+            i = end + 1
+            yield _OTHER, i
+        elif _id_char(c):
+            j = i + 1
+            while j < n and _id_char(sql[j]):
+                j += 1
+            word = sql[i:j].lower() if j - i <= 9 else ""
+            yield _KEYWORDS.get(word, _OTHER), j
+            i = j
+        else:
+            i += 1
+            yield _OTHER, i
+
+
+def is_complete(sql: str) -> bool:
+    """True when ``sql`` ends with a complete statement (SQLite's ``sqlite3_complete``):
+    it ends with a ``;`` that is outside strings, quoted names, comments and trigger
+    bodies, with only whitespace and finished comments after it."""
+    state = 0
+    for token, _ in _scan(sql):
+        if token == -1:
+            return False
+        if token == -2:
+            return state == _START
+        state = _NEXT[state][token]
+    return state == _START
+
+
+def split_statements(sql: str) -> list[str]:
+    """``sql`` cut after every ``;`` that ends a statement by :func:`is_complete`'s rule.
+
+    Every piece but the last ends with its ``;``; the last is what follows the final
+    boundary (it may be an unfinished statement, which the engine then reports, or
+    only whitespace and comments).  Joined, the pieces give ``sql`` back.
+    """
+    pieces = []
+    state = 0
+    start = 0
+    for token, end in _scan(sql):
+        if token < 0:
+            break
+        state = _NEXT[state][token]
+        if token == _SEMI and state == _START:
+            pieces.append(sql[start:end])
+            start = end
+    if start < len(sql):
+        pieces.append(sql[start:])
+    return pieces
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering values and results
+# --------------------------------------------------------------------------------------------
+
+
+def text_of(value, null: str = "") -> str:
+    """A value as the table, csv and line modes show it."""
     if value is None:
-        return "NULL"
+        return null
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        from engine.values import real_to_text
+
+        return real_to_text(value)
     if isinstance(value, bytes):
         return "X'" + value.hex().upper() + "'"
-    if isinstance(value, float):
-        return repr(value)
     return str(value)
 
 
-def _json_value(value):
+def _csv_field(value, null: str) -> str:
     if isinstance(value, bytes):
-        return {"hex": value.hex()}
-    return value
+        return value.hex().upper()
+    return text_of(value, null)
 
 
-def render(names, rows, mode: str) -> str:
-    """The rows of one query as text in ``mode`` (table, json or csv)."""
-    if mode == "json":
-        return json.dumps([{n: _json_value(v) for n, v in zip(names, r)} for r in rows],
-                          ensure_ascii=False) + "\n"
-    if mode == "csv":
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(names)
-        for r in rows:
-            w.writerow(["" if v is None else (v.hex() if isinstance(v, bytes) else v)
-                        for v in r])
-        return out.getvalue()
-    cells = [[_cell(v) for v in r] for r in rows]
-    widths = [len(n) for n in names]
-    for r in cells:
-        for i, c in enumerate(r):
-            widths[i] = max(widths[i], len(c))
-    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    for r in cells:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    return "\n".join(lines) + "\n"
+def json_value(value) -> str:
+    """One value as JSON text (see the module docstring for the rules)."""
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "null"
+        if math.isinf(value):
+            return "1e999" if value > 0 else "-1e999"
+        return repr(value)
+    if isinstance(value, bytes):
+        return '"' + value.hex().upper() + '"'
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
-def _statements(sql: str):
-    """Split a script into statements with the engine's own tokenizer (so ';' inside
-    strings and comments does not split)."""
-    from engine.sql.lexer import lex
+class Output:
+    """How results are printed: a mode, headers on or off, the text of NULL."""
 
-    start = 0
-    for tok in lex(sql):
-        if tok.kind == "SEMI":
-            text = sql[start:tok.offset].strip()
-            if text:
-                yield text
-            start = tok.offset + 1
-    rest = sql[start:].strip()
-    if rest:
-        yield rest
+    def __init__(self, mode: str = "table", header: bool = True, null: str = ""):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode = mode
+        self.header = header
+        self.null = null
+
+    def write(self, names: list[str], rows: Iterable[tuple], out) -> None:
+        """Print one result (column ``names`` and its ``rows``) on ``out``."""
+        getattr(self, "_write_" + self.mode)(names, rows, out)
+
+    def _write_json(self, names, rows, out) -> None:
+        keys = [json.dumps(n, ensure_ascii=False) + ":" for n in names]
+        out.write("[")
+        first = True
+        for row in rows:
+            if not first:
+                out.write(",")
+            first = False
+            out.write("{" + ",".join(k + json_value(v) for k, v in zip(keys, row)) + "}")
+        out.write("]\n")
+
+    def _write_csv(self, names, rows, out) -> None:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        if self.header:
+            writer.writerow(names)
+        for row in rows:
+            writer.writerow([_csv_field(v, self.null) for v in row])
+            if buffer.tell() > 1 << 16:
+                out.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+        out.write(buffer.getvalue())
+
+    def _write_line(self, names, rows, out) -> None:
+        width = max([5, *(len(n) for n in names)])
+        for i, row in enumerate(rows):
+            if i:
+                out.write("\n")
+            for name, value in zip(names, row):
+                out.write(f"{name:>{width}} = {text_of(value, self.null)}\n")
+
+    def _write_table(self, names, rows, out) -> None:
+        from rich import box
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        terminal = hasattr(out, "isatty") and out.isatty()
+        table = Table(box=box.SQUARE if terminal else box.ASCII2, show_header=self.header,
+                      show_edge=True, highlight=False)
+        for name in names:
+            table.add_column(Text(name), overflow="fold")
+        count = 0
+        for row in rows:
+            count += 1
+            table.add_row(*(
+                Text(text_of(v, self.null),
+                     justify="right" if type(v) in (int, float) else "left")
+                for v in row))
+        if not count and not self.header:
+            return
+        if terminal:
+            console = Console(file=out, highlight=False, markup=False, emoji=False)
+        else:
+            # no terminal: as wide as the table needs, never wrapped or cut
+            console = Console(file=out, width=1 << 20, highlight=False, markup=False,
+                              emoji=False, color_system=None)
+            width = console.measure(table).maximum
+            console = Console(file=out, width=max(width, 1), highlight=False, markup=False,
+                              emoji=False, color_system=None)
+        console.print(table, crop=False)
 
 
-def run_sql(con, sql: str, mode: str, out) -> bool:
-    """Run every statement of ``sql``; print results; False if one failed."""
+# --------------------------------------------------------------------------------------------
+# Running statements
+# --------------------------------------------------------------------------------------------
+
+
+def parse_param(con, value: str):
+    """A ``--param`` VALUE: the value of an SQL literal, else the text itself."""
+    import engine
+    from engine.sql import ast, parse_expression
+
+    try:
+        expr = parse_expression(value)
+    except engine.Error:
+        return value
+    if isinstance(expr, ast.Unary) and expr.op in ("-", "+"):
+        if not isinstance(expr.operand, ast.Number):
+            return value
+    elif not isinstance(expr, (ast.Number, ast.String, ast.Blob, ast.Null)):
+        return value
+    try:
+        row = con.execute("SELECT " + value).fetchone()
+    except engine.Error:
+        return value
+    return row[0]
+
+
+def parameter_count(sql: str) -> int:
+    """How many parameters SQLite numbers in one statement (the largest number used:
+    ``?`` takes the next number, ``?NNN`` takes NNN, a name takes a new number the
+    first time it appears)."""
+    from engine.sql import lex
+
+    count = 0
+    names: set[str] = set()
+    for token in lex(sql):
+        if token.kind != "VARIABLE":
+            continue
+        text = token.text
+        if text == "?":
+            count += 1
+        elif text[0] == "?":
+            count = max(count, int(text[1:]))
+        elif text not in names:
+            names.add(text)
+            count += 1
+    return count
+
+
+class StatementError(Exception):
+    """A statement failed: ``error`` is the engine's exception, ``sql`` the statement."""
+
+    def __init__(self, error: BaseException, sql: str):
+        super().__init__(str(error))
+        self.error = error
+        self.sql = sql
+
+
+def error_text(error: BaseException) -> str:
+    """One line for an error: the engine's message (sqlite3's words)."""
     import engine
 
-    ok = True
-    try:
-        statements = list(_statements(sql))
-    except engine.Error as exc:
-        out.write(f"Error: {exc}\n")
-        return False
-    for text in statements:
+    if isinstance(error, engine.Error):
+        text = str(error)
+    else:
+        text = f"internal error: {type(error).__name__}: {error}"
+    return " ".join(text.split()) or type(error).__name__
+
+
+def run_statements(con, sql: str, output: Output, out, params: tuple = ()) -> None:
+    """Run each statement of ``sql`` in order and print the rows of those that return
+    rows; raise :class:`StatementError` at the first one that fails (the rest of
+    ``sql`` is not run, as in the sqlite3 shell)."""
+    for piece in split_statements(sql):
         try:
-            cur = con.execute(text)
-            rows = cur.fetchall()
-        except engine.Error as exc:
-            out.write(f"Error: {exc}\n")
-            ok = False
-            continue
-        if cur.description is not None:
-            out.write(render([d[0] for d in cur.description], rows, mode))
-    return ok
+            bound = params[:parameter_count(piece)] if params else ()
+            cursor = con.execute(piece, bound)
+            if cursor.description is None:
+                for _ in cursor:
+                    pass
+                continue
+            names = [d[0] for d in cursor.description]
+            if output.mode == "table":
+                rows = cursor.fetchall()
+            else:
+                rows = iter(cursor)
+            output.write(names, rows, out)
+        except (Exception, RecursionError) as exc:  # noqa: BLE001 - reported as one line
+            if isinstance(exc, OSError) and getattr(exc, "errno", None) == 32:
+                raise
+            raise StatementError(exc, piece) from None
 
 
-def _mode(as_json: bool, as_csv: bool) -> str:
-    if as_json and as_csv:
-        raise click.UsageError("--json and --csv exclude each other")
-    return "json" if as_json else ("csv" if as_csv else "table")
+class SQLFailed(click.ClickException):
+    """An SQL statement failed (exit status 1, as the sqlite3 shell)."""
+
+    exit_code = 1
 
 
 @click.command("sql")
 @click.argument("db", type=click.Path(dir_okay=True))
 @click.argument("sql")
-@click.option("--json", "as_json", is_flag=True, help="Print rows as JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print rows as CSV.")
+@click.option("--table", "mode", flag_value="table", default=True,
+              help="Print each result as a table (default).")
+@click.option("--json", "mode", flag_value="json",
+              help="Print each result as a JSON array of objects, one line per result.")
+@click.option("--csv", "mode", flag_value="csv", help="Print each result as RFC 4180 CSV.")
+@click.option("--line", "mode", flag_value="line", help="Print one 'column = value' per line.")
+@click.option("--header/--no-header", default=True, show_default=True,
+              help="Print column names (table, csv).")
+@click.option("--null", "null", default="", metavar="TEXT",
+              help="Text shown for NULL in table, csv and line output (default: empty).")
+@click.option("--param", "params", multiple=True, metavar="VALUE",
+              help="Bind a parameter, by position; an SQL literal is bound as its value, "
+                   "anything else as TEXT. Repeatable.")
+@click.option("--write", is_flag=True,
+              help="Open the database for writing (default: read-only).")
 @guarded
-def command(db, sql, as_json, as_csv):
-    """Run SQL on DB with sqlassay's own engine and print the results."""
+def command(db, sql, mode, header, null, params, write):
+    """Run SQL (one or more statements) on DB with sqlassay's engine and print the rows.
+
+    Exit status: 0 when every statement ran, 1 when one failed (SQL error, or a
+    statement the engine does not support yet), 2 when DB cannot be read.
+    """
     import engine
 
     require_file(db)
-    mode = _mode(as_json, as_csv)
-    con = engine.connect(db, readonly=True)
+    output = Output(mode, header, null)
+    con = engine.connect(db, readonly=not write)
     try:
-        ok = run_sql(con, sql, mode, sys.stdout)
-    finally:
-        con.close()
-    sys.exit(0 if ok else 1)
-
-
-@click.command("shell")
-@click.argument("db", type=click.Path(dir_okay=True))
-@guarded
-def shell(db):
-    """An interactive SQL shell on DB (the engine; read-only for now)."""
-    import engine
-
-    require_file(db)
-    con = engine.connect(db, readonly=True)
-    history = os.path.expanduser("~/.sqlassay_history")
-    try:
-        import readline
-
+        values = tuple(parse_param(con, p) for p in params)
         try:
-            readline.read_history_file(history)
-        except OSError:
-            pass
-    except ImportError:  # pragma: no cover - platforms without readline
-        readline = None
-    mode = "table"
-    buffer = ""
-    out = sys.stdout
-    interactive = sys.stdin.isatty()
-    try:
-        while True:
-            try:
-                line = input("...> " if buffer else "sqlassay> ") if interactive else \
-                    sys.stdin.readline()
-            except EOFError:
-                break
-            if not interactive and line == "":
-                break
-            line = line.rstrip("\n")
-            if not buffer and line.strip().startswith("."):
-                words = line.split()
-                cmd = words[0]
-                if cmd in (".quit", ".exit"):
-                    break
-                if cmd == ".tables":
-                    sql = ("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') "
-                           "ORDER BY name")
-                elif cmd == ".schema":
-                    sql = "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL"
-                    if len(words) > 1:
-                        sql += " AND name = '" + words[1].replace("'", "''") + "'"
-                elif cmd == ".mode" and len(words) > 1 and words[1] in ("table", "json", "csv"):
-                    mode = words[1]
-                    continue
-                else:
-                    out.write(f"Error: unknown command or invalid arguments: {line.strip()}\n")
-                    continue
-                cur = con.execute(sql)
-                for (value,) in cur.fetchall():
-                    out.write(f"{value}\n")
-                continue
-            buffer += line + "\n"
-            if buffer.strip().endswith(";"):
-                run_sql(con, buffer, mode, out)
-                buffer = ""
-        if buffer.strip():
-            run_sql(con, buffer, mode, out)
+            run_statements(con, sql, output, sys.stdout, values)
+        except StatementError as failure:
+            sys.stdout.flush()
+            if isinstance(failure.error, engine.CorruptError):
+                raise Unreadable(error_text(failure.error)) from None
+            raise SQLFailed(error_text(failure.error)) from None
     finally:
         con.close()
-        if readline is not None:
-            try:
-                readline.write_history_file(history)
-            except OSError:
-                pass
