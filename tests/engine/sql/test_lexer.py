@@ -9,11 +9,12 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .sql_fixtures import fixture_names, load
 
 from engine.sql import SQLSyntaxError, lex, tokenize
 from engine.sql.lexer import iter_tokens
 from engine.sql.tokens import FALLBACK_ID, KEYWORD_KIND, KEYWORDS
+
+from .sql_fixtures import fixture_names, load
 
 
 def kinds(sql: str) -> list[tuple[str, str]]:
@@ -84,7 +85,7 @@ def test_unrecognized_tokens(sql, illegal):
 
 
 def test_unrecognized_token_messages_match_sqlite3():
-    from test_parse_errors import assert_same_as_sqlite
+    from .test_parse_errors import assert_same_as_sqlite
 
     for sql in ["'abc", '"abc', "[abc", "x'abc'", "x'zz'", "12abc", "1_000", "0x", "1e+",
                 "$", "$a(b", "!", "^", "\\", "1 ! 2", "$a::b(c d)", "x'ab"]:
@@ -172,6 +173,6 @@ def test_tokens_tile_the_text(sql):
     "abxX019_$@:#?'\"`[]().,;+-*/%<>=!|&~^\\ \n") + ["--", "/*", "0x", "x'", "1e", "::", "é"]),
     max_size=25).map("".join))
 def test_token_errors_match_sqlite3(text):
-    from test_parse_errors import assert_same_as_sqlite
+    from .test_parse_errors import assert_same_as_sqlite
 
     assert_same_as_sqlite("SELECT " + text)

@@ -7,10 +7,11 @@ import sqlite3
 import time
 
 import pytest
-from .sql_fixtures import fixture_names, load, sqlite_verdict
 
 from engine.errors import OperationalError, ProgrammingError
 from engine.sql import SQLSyntaxError, lex, parse, parse_one
+
+from .sql_fixtures import fixture_names, load, sqlite_verdict
 
 INVALID = load("invalid")
 VALID = [sql for name in fixture_names() if name != "invalid" for sql in load(name)]

@@ -8,12 +8,13 @@ import sqlite3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .sql_fixtures import fixture_names, fresh_connection, load, sqlite_verdict
 
 from engine.errors import OperationalError
 from engine.sql import ast as A
 from engine.sql import column_type, parse, parse_expression, parse_one
 from engine.sql.tokens import KEYWORDS
+
+from .sql_fixtures import fixture_names, fresh_connection, load, sqlite_verdict
 
 VALID_FILES = [name for name in fixture_names() if name != "invalid"]
 VALID = [(name, sql) for name in VALID_FILES for sql in load(name)]
@@ -255,7 +256,7 @@ TEMPLATES = [
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_keywords_as_names_like_sqlite3(template):
-    from test_parse_errors import assert_same_as_sqlite
+    from .test_parse_errors import assert_same_as_sqlite
 
     kinds = set()
     for kw in sorted(KEYWORDS | {"WINDOW", "OVER", "FILTER", "TRUE", "ROWID", "STRICT"}):
@@ -357,7 +358,7 @@ def test_printed_expression_reads_back_and_means_the_same(expr):
                                                    " NULL", "/*", "--", "X'", "0x", "1e"]),
     max_size=30).map("".join))
 def test_random_token_soup_fails_like_sqlite3(text):
-    from test_parse_errors import assert_same_as_sqlite
+    from .test_parse_errors import assert_same_as_sqlite
 
     assert_same_as_sqlite("SELECT " + text)
 
@@ -410,7 +411,7 @@ def test_schema_text_like_sqlite3(sql):
 def test_aggregate_order_by_only_with_the_3_44_grammar():
     sql = "SELECT group_concat(a, ',' ORDER BY b DESC, c) FILTER (WHERE a) FROM t"
     # the reference sqlite3 (3.40) rejects it, and so do we by default
-    from test_parse_errors import assert_same_as_sqlite
+    from .test_parse_errors import assert_same_as_sqlite
 
     assert assert_same_as_sqlite(sql) == "parse"
     stmt = parse_one(sql, version=(3, 44, 0))
