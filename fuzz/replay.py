@@ -14,6 +14,7 @@ It implements no part of the SQLite format.
 from __future__ import annotations
 
 import contextlib
+import linecache
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,7 @@ def memory_cap(extra_mb: int | None = MEMORY_CAP_MB):
 
 
 def signature(exc: BaseException) -> str:
-    """A finding's identity: exception type and the innermost frame (file, function, line).
+    """A finding's identity: exception type and the innermost frame (file, function, line text).
 
     Used to tell a new finding from one already saved (never the message: messages carry
     offsets and values that differ between inputs hitting the same bug).
@@ -79,7 +80,9 @@ def signature(exc: BaseException) -> str:
     code = last.tb_frame.f_code
     path = Path(code.co_filename)
     short = "/".join(path.parts[-2:])
-    return f"{type(exc).__name__} at {short}:{code.co_name}:{last.tb_lineno}"
+    # the text of the line rather than its number: files under active development shift
+    text = linecache.getline(code.co_filename, last.tb_lineno).strip()
+    return f"{type(exc).__name__} at {short}:{code.co_name}: {text or last.tb_lineno}"
 
 
 @dataclass
