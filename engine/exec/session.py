@@ -11,6 +11,7 @@ queries do not pay for parsing and planning again.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections import OrderedDict
 
@@ -20,6 +21,12 @@ __all__ = ["Prepared", "Session"]
 
 _QUERY_KINDS = ("Select", "CompoundSelect", "Compound", "Values")
 _CACHE_SIZE = 128
+
+# SQLite allows expression trees 1000 deep; compiling and evaluating one takes a few
+# Python frames per level (cheap in CPython 3.11: no C stack for Python-to-Python calls).
+_RECURSION_NEEDED = 12_000
+if sys.getrecursionlimit() < _RECURSION_NEEDED:
+    sys.setrecursionlimit(_RECURSION_NEEDED)
 
 
 class Prepared:
@@ -100,7 +107,10 @@ class Session:
             return None
         if len(statements) > 1:
             raise ProgrammingError("You can only execute one statement at a time.")
-        prepared = self.prepare(statements[0], sql)
+        try:
+            prepared = self.prepare(statements[0], sql)
+        except RecursionError:
+            raise OperationalError("Expression tree is too large (maximum depth 1000)") from None
         self._cache[sql] = prepared
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)

@@ -177,3 +177,12 @@ def test_statement_cache_with_two_open_cursors(fixed_db):
 
 def test_params_via_compare(fixed_db):
     compare(fixed_db, "SELECT a, b FROM t WHERE b > ? AND c IS NOT ? ORDER BY a", (3, "x"))
+
+
+@pytest.mark.parametrize("depth", [900, 999, 1001])
+def test_deep_expressions_like_sqlite3(fixed_db, depth):
+    sql = "SELECT " + "+".join(["a"] * depth) + ", " + " || ".join(["'x'"] * depth) + \
+        " FROM t WHERE a < 3"
+    want = outcome(sqlite3.connect, fixed_db, sql)
+    got = outcome(engine.connect, fixed_db, sql)
+    assert got == want
