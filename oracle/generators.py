@@ -305,7 +305,7 @@ class Generator:
             cols = []
             for ci in range(ncol):
                 decl, aff = c.choice(DECLARED_TYPES)
-                coll = c.choice(COLLATIONS) if c.chance(0.3) else None
+                coll = c.choice(COLLATIONS) if c.chance(0.4) else None
                 cols.append(Column(f"c{ci}", decl, aff, coll, not_null=c.chance(0.08)))
                 feats[f"schema.affinity.{aff}"] += 1
                 if coll:
@@ -329,7 +329,8 @@ class Generator:
             tables.append(t)
             stmts.append(t.create_sql())
             for _ in range(c.integer(0, self.max_rows)):
-                values = [self.value(col.affinity) for col in cols]
+                values = [c.choice(self.CASE_TEXTS) if col.collation in ("NOCASE", "RTRIM")
+                          and c.chance(0.4) else self.value(col.affinity) for col in cols]
                 if t.integer_pk and c.chance(0.7):
                     values[0] = c.integer(-5, 40) if c.chance(0.8) else c.choice(INT_EDGES)
                 stmts.append(f"INSERT INTO {t.name} VALUES("
@@ -368,9 +369,24 @@ class Generator:
             return E(["(1e999-1e999)"], "expr.nan")
         return E([sql_literal(c.choice(pool))], "expr.literal")
 
-    def column(self, scope) -> Node:
-        qual, name, _ = self.c.choice(scope)
+    def column(self, scope, entry=None) -> Node:
+        entry = entry or self.c.choice(scope)
+        qual, name = entry[0], entry[1]
         return E([f"{qual}.{name}" if qual else name], "expr.column")
+
+    CASE_TEXTS = ["a", "A", "abc", "ABC", "b", "B", "x ", "x", "é", "É"]
+    NUMERIC_TEXTS = ["1", " 1", "1.0", "12", "-0", "1e3", "3.0", "abc"]
+
+    def literal_for(self, entry) -> Node:
+        """A literal chosen to test the column's collation or affinity."""
+        c = self.c
+        coll = entry[2] if len(entry) > 2 else None
+        aff = entry[3] if len(entry) > 3 else None
+        if coll in ("NOCASE", "RTRIM") and c.chance(0.7):
+            return E([sql_literal(c.choice(self.CASE_TEXTS))], "expr.literal_collation")
+        if aff in ("integer", "real", "numeric") and c.chance(0.5):
+            return E([sql_literal(c.choice(self.NUMERIC_TEXTS))], "expr.literal_affinity")
+        return self.literal()
 
     def expr(self, scope, depth: int, *, agg: bool = False, outer=()) -> Node:
         """An expression over ``scope`` (list of (qualifier, column, collation))."""
@@ -390,8 +406,9 @@ class Generator:
             op = c.choice(["=", "<", ">", "<=", ">=", "!=", "<>", "=="])
             if scope and c.chance(0.5):
                 # a column against a column or a literal: what indexes and collations see
-                right = self.column(scope) if c.chance(0.4) else self.literal()
-                return E([self.column(scope), f" {op} ", right], "expr.compare")
+                entry = c.choice(scope)
+                right = self.column(scope) if c.chance(0.4) else self.literal_for(entry)
+                return E([self.column(scope, entry), f" {op} ", right], "expr.compare")
             return E([x(), f" {op} ", x()], "expr.compare")
         if k == 3:
             op = c.choice(["+", "-", "*", "/", "%"])
@@ -516,7 +533,7 @@ class Generator:
                     [(alias, f"r{i}", None) for i in range(ncol)])
         t = c.choice(self.schema_.tables)
         return (Node("from", [f"{t.name} AS {alias}"], "from.table"),
-                [(alias, col.name, col.collation) for col in t.columns])
+                [(alias, col.name, col.collation, col.affinity) for col in t.columns])
 
     def from_clause(self, depth, outer) -> tuple[Node, list]:
         c = self.c
@@ -556,7 +573,16 @@ class Generator:
         aggregate = scalar or c.chance(0.25)
         where = None
         if c.chance(0.6):
-            where = Node("clause", [" WHERE ", self.expr(scope, depth, outer=outer)], "where")
+            if c.chance(0.35):
+                # the everyday shape: a column against a literal picked for its collation
+                # or affinity
+                entry = c.choice(scope)
+                op = c.choice(["=", "<", ">", "<=", ">=", "!="])
+                cond = E([self.column(scope, entry), f" {op} ", self.literal_for(entry)],
+                         "expr.compare")
+            else:
+                cond = self.expr(scope, depth, outer=outer)
+            where = Node("clause", [" WHERE ", cond], "where")
         items: list[Node] = []
         clauses: list = []
         if aggregate:
