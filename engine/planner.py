@@ -354,6 +354,12 @@ def _candidates(s, bound, terms, pos_map):
         if s.index not in t.deps:
             continue
         for op, a, b, da, db in t.cmps:
+            if op == "IN":
+                hit = pos_map.get(a.column)
+                if hit is not None and hit[0] is s and da == frozenset((s.index,)):
+                    aff = a.aff if a.aff != "BLOB" else None
+                    out.append((t, "IN", hit[1], b, aff, a.coll or "BINARY"))
+                continue
             aff = comparison_affinity(a, b)
             coll = comparison_collation(a, b)
             for x, y, dx, dy, o in ((a, b, da, db, op), (b, a, db, da, _FLIP.get(op))):
@@ -405,6 +411,13 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
             acc.key_exprs = [other]
             acc.consumed = [t] if len(t.cmps) == 1 else []
             return acc
+        ins = [c for c in cands if c[1] == "IN" and (c[2] == -1 or c[2] == ipk)]
+        if ins:
+            t, op, j, vals, aff, coll = ins[0]
+            acc = _Access(s, "rowid_in", f"SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)",
+                          len(vals) or 1)
+            acc.in_values = vals
+            return acc
         rng = [c for c in cands if c[1] in ("<", "<=", ">", ">=") and (c[2] == -1 or c[2] == ipk)]
         if rng:
             lo = next((c for c in rng if c[1] in (">", ">=")), None)
@@ -441,6 +454,23 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
             rng_lo = _usable(cands, cols[k], table, (">", ">="))
             rng_hi = _usable(cands, cols[k], table, ("<", "<="))
         if not eq_used and rng_lo is None and rng_hi is None:
+            c_in = _usable(cands, cols[0], table, "IN") if cols[0].column >= 0 else None
+            if c_in is None:
+                continue
+            covering = all(any(ic.column == j for ic in cols) or (j == -1) or (j == ipk)
+                           for j in needed)
+            kind = "COVERING INDEX" if covering else "INDEX"
+            acc = _Access(s, "index", f"SEARCH {name} USING {kind} {ix.name} "
+                          f"({_colname(table, cols[0])}=?)", 10 * max(1, len(c_in[3])))
+            acc.index = ix
+            acc.eq_cols = 1
+            acc.in_values = c_in[3]
+            acc.key_exprs = [None]
+            acc.key_convs = [_conv_for(c_in[4])]
+            acc.covering = covering
+            acc.rows = 10 * max(1, len(c_in[3]))
+            if best is None or acc.cost < best.cost:
+                best = acc
             continue
         covering = all(any(ic.column == j for ic in cols) or (j == -1) or (j == ipk)
                        for j in needed)
@@ -730,6 +760,17 @@ def _reader(acc: _Access, session, state):
         return rowid_eq
     if kind == "rowid_range":
         return _rowid_range_reader(acc, session, table)
+    if kind == "rowid_in":
+        tree = cached_tree(session, table.rootpage, False)
+        shape = table.row_shape(storage.pager.encoding)
+        rids = sorted({r for r in (_as_rowid(v) for v in acc.in_values) if r is not None})
+
+        def rowid_in(buf):
+            for rid in rids:
+                rec = tree.seek_record(rid)
+                if rec is not None:
+                    yield shape((rid, *rec))
+        return rowid_in
     if kind == "index":
         return _index_reader(acc, session, table)
     if kind == "pk":
@@ -1047,7 +1088,7 @@ def _pk_reader(acc, session, table):
     k = acc.eq_cols
     colls = [ic.collation or "BINARY" for ic in pk]
     descs = [ic.desc for ic in pk]
-    key_fns = [e.fn for e in acc.key_exprs]
+    key_fns = [e.fn for e in acc.key_exprs if e is not None]
     key_convs = acc.key_convs
     compare = V.compare
 
@@ -1076,7 +1117,7 @@ def _index_reader(acc, session, table):
     ix = acc.index
     cols = ix.columns
     k = acc.eq_cols
-    key_fns = [e.fn for e in acc.key_exprs]
+    key_fns = [e.fn for e in acc.key_exprs if e is not None]
     key_convs = getattr(acc, "key_convs", [None] * k)
     colls = [ic.collation or "BINARY" for ic in cols]
     descs = [ic.desc for ic in cols]
@@ -1107,6 +1148,25 @@ def _index_reader(acc, session, table):
         if rec is None:
             raise CorruptError(f"index {ix.name} names rowid {rid}, missing from {table.name}")
         return shape((rid, *rec))
+
+    in_values = getattr(acc, "in_values", None)
+    if in_values is not None:
+        # x IN (constants): one equality seek per distinct value, in index order
+        conv0 = key_convs[0]
+        keyf = value_key(colls[0])
+        distinct = {}
+        for v in in_values:
+            w = conv0(v) if conv0 is not None else v
+            distinct.setdefault(keyf(w), w)
+        in_keys = [distinct[k] for k in sorted(distinct, reverse=bool(descs[0]))]
+
+        def read_in(buf):
+            for v in in_keys:
+                for entry in tree.iter_from([v], colls, descs):
+                    if compare(entry[0], v, colls[0]) != 0:
+                        break
+                    yield make_row(entry)
+        return read_in
 
     def read(buf):
         key = []

@@ -645,7 +645,7 @@ class ExprCompiler:
     def c_In(self, node):
         from .operators import value_key
 
-        x = self.compile(node.operand)
+        x, dx = self._tracked(node.operand)
         if isinstance(node.operand, _TupleTypes):
             raise NotSupportedError("row values are not supported yet")
         neg = node.negated
@@ -731,6 +731,10 @@ class ExprCompiler:
                     return None
                 return 1 if neg else 0
             c = CExpr(f, uses_row=x.uses_row)
+            if not neg and x.column is not None:
+                # for the planner: x IN (constants) can drive a seek per value
+                c.cmps = [("IN", x, [i.value for i in items if i.value is not None],
+                           dx, frozenset())]
             return c
         fns = [i.fn for i in items]
 

@@ -31,6 +31,10 @@ SAME_PLAN = [
     "SELECT x FROM u WHERE y = ?",
     "SELECT * FROM w WHERE k = ?",
     "SELECT 1",
+    "SELECT count(*) FROM t",
+    "SELECT DISTINCT c FROM t",
+    "SELECT * FROM t WHERE a IN (1, 2, 3)",
+    "SELECT b, a FROM t WHERE b IN (3, 1)",
 ]
 
 
@@ -87,6 +91,12 @@ SEEKS = [
     "SELECT * FROM w WHERE k = 'K07'",
     "SELECT a, c FROM t ORDER BY c, d, a",
     "SELECT a FROM t WHERE b = ? ORDER BY a",
+    "SELECT * FROM t WHERE a IN (3, 1, 99, '2', 2.0, 2.5, NULL)",
+    "SELECT b, a FROM t WHERE b IN (3, 1, '2')",
+    "SELECT a FROM t WHERE c IN ('x', 12, NULL)",
+    "SELECT * FROM emp WHERE id IN (3, 4) AND dept = 2",
+    "SELECT y FROM u WHERE y IN ('abc', 'X')",
+    "SELECT * FROM w WHERE k IN ('k01', 'k03')",
 ]
 
 
