@@ -104,6 +104,19 @@ def reduce_tree(root: Node, fails: Callable[[Node], bool], *,
     progress = True
     while progress:
         progress = False
+        # the root itself: a compound or a query with subqueries may shrink to a sub-query
+        if root.kind == "query":
+            for d in _descendants(root, "query")[:4]:
+                if budget is not None:
+                    if budget[0] <= 0:
+                        return root
+                    budget[0] -= 1
+                trial = d.copy()
+                if fails(trial):
+                    root, progress = trial, True
+                    break
+            if progress:
+                continue
         for parent, i, node in list(_positions(root)):
             for cand in _candidates(parent, i, node):
                 if budget is not None:
