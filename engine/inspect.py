@@ -53,6 +53,7 @@ from formatspec.record import decode_record as _decode_record
 from formatspec.varint import varint_len
 
 from .errors import CorruptError
+from .sql.lexer import lex as _lex
 
 KINDS = (
     "unused",
@@ -736,9 +737,7 @@ def _unquote(text: str) -> str:
 
 
 def _tokens(sql: str):
-    from engine.sql.lexer import lex
-
-    return [t for t in lex(sql) if t.kind not in ("SPACE", "COMMENT")]
+    return [t for t in _lex(sql) if t.kind not in ("SPACE", "COMMENT")]
 
 
 def _split_top(tokens, start: int):

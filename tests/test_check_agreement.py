@@ -14,12 +14,16 @@ found").
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":  # run as a script: the project root must win over tests/
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import random
 import sqlite3
-import sys
 import tempfile
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
