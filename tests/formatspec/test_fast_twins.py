@@ -404,3 +404,87 @@ def test_fused_scans_on_mutated_pages(case, edits):
     targets = [(hdr + p % 16 if i % 2 else cells_start + p % max(1, usable - cells_start), v)
                for i, (p, v) in enumerate(edits)]
     check_fused(mutate(page, targets), pgno, usable)
+
+
+# --------------------------------------------------------------------------- decoder caches
+#
+# formatspec.record plans one-byte headers with lookup tables and shares a Struct between
+# headers that differ only in serial types 0, 8 and 9 (a "skeleton"), and one generated
+# function between headers of the same column-kind shape (NULL/0/1 passed as constants).
+# These tests drive records through those shared paths, first sight and again, and bind
+# every result to the schema.
+
+CONSTANT = st.sampled_from([None, 0, 1])
+SHORT_VALUE = st.one_of(CONSTANT, st.integers(-2**63, 2**63 - 1), st.floats(),
+                        st.text(max_size=8), st.binary(max_size=8))
+LONG_VALUE = st.one_of(st.text(min_size=60, max_size=80), st.binary(min_size=60, max_size=80))
+
+
+@given(st.lists(st.one_of(SHORT_VALUE, LONG_VALUE), min_size=1, max_size=8),
+       st.lists(st.lists(CONSTANT, min_size=8, max_size=8), min_size=1, max_size=4), CODECS)
+def test_record_twin_on_headers_sharing_a_skeleton(values, constant_sets, codec):
+    # the same record with its NULL/0/1 columns swapped: one skeleton, different constants;
+    # each decoded twice (first sight builds the decoder, the second uses the cache)
+    positions = [i for i, v in enumerate(values) if v is None or (type(v) is int and v in (0, 1))]
+    for constants in constant_sets:
+        variant = list(values)
+        for i, c in zip(positions, constants):
+            variant[i] = c
+        payload = encode_record(variant, codec)
+        assert check_record(payload, codec, "strict")[0] == "ok"
+        assert check_record(payload, codec, "strict")[0] == "ok"
+
+
+@given(st.lists(SHORT_VALUE, max_size=6), st.lists(st.integers(0, 11), min_size=1, max_size=6),
+       CODECS)
+def test_record_twin_on_one_byte_headers_with_any_serial_types(values, types, codec):
+    # a valid record whose header is then rewritten with arbitrary one-byte serial types
+    # (reserved 10 and 11 included): the tabulated planner against the schema
+    payload = encode_record(values, codec)
+    header = bytes([len(types) + 1, *types])
+    for body in (payload[payload[0]:], payload[payload[0]:] + bytes(8), b""):
+        check_record(header + body, codec)
+        check_record(header + body, codec)
+
+
+@st.composite
+def table_leaf_page_in(draw, codec):
+    usable = draw(st.sampled_from([512, 1024, 4096]))
+    rows = draw(st.lists(st.tuples(st.integers(0, 2**40),
+                                   st.lists(st.one_of(SHORT_VALUE, LONG_VALUE), max_size=5)),
+                         max_size=10))
+    cells = []
+    for rowid, values in rows:
+        payload = encode_record(values, codec)
+        local = local_payload_size(len(payload), usable, table_leaf=True)
+        cells.append({"rowid": rowid, "payload_size": len(payload), "payload": payload[:local],
+                      "overflow_page": 77 if local < len(payload) else None})
+    try:
+        page = BTreePage.build({"page_type": TABLE_LEAF, "cells": cells}, pgno=2,
+                               usable_size=usable, page_size=usable)
+    except FormatError:
+        assume(False)
+    return page, usable
+
+
+def composed_rows_in(page, usable, codec):
+    rows, spilled = [], []
+    for rowid, size, local, overflow in composed_cells(page, 0, usable):
+        if size != len(local):
+            spilled.append(len(rows))
+            rows.append(OverflowCell(rowid, size, local, overflow))
+        else:
+            rows.append((rowid, *decode_record(local, codec, "strict")))
+    return rows, spilled
+
+
+@given(st.data(), CODECS, EDITS)
+def test_fused_rows_in_every_encoding_first_sight_and_cached(data, codec, edits):
+    page, usable = data.draw(table_leaf_page_in(codec))
+    for candidate in (page, mutate(page, edits)):
+        want = outcome(composed_rows_in, candidate, usable, codec)
+        for _ in range(2):  # first sight of each header, then through the row cache
+            got = outcome(table_leaf_rows, candidate, 0, usable, codec, "strict")
+            assert got[0] == want[0]
+            if got[0] == "ok":
+                assert repr(got[1]) == repr(want[1])
