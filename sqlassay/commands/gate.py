@@ -30,7 +30,7 @@ def command(quick, junit_path, json_path, jobs, out, min_supported):
 
     from oracle import gate
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     result = gate.run_gate(quick=quick, jobs=jobs, out=out,
                            min_supported=gate.MIN_SUPPORTED if min_supported is None
                            else min_supported,

@@ -88,7 +88,7 @@ def command(queries, seed, jobs, out, target, reference, max_depth, case_timeout
         load_factory(reference)
     except TargetError as exc:
         raise click.UsageError(str(exc)) from None
-    console = Console(stderr=False)
+    console = Console(width=None if sys.stdout.isatty() else 160)
     report = run_campaign(queries, seed=seed, jobs=jobs, out=out, target=target,
                           reference=reference, max_depth=max_depth, case_timeout=case_timeout,
                           minimize=not no_minimize, progress=sys.stdout.isatty(),

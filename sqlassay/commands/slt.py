@@ -34,7 +34,7 @@ def command(paths, engine, writer, junit_path, max_failures):
     files = collect(paths)
     if not files:
         raise click.UsageError("no .test or .slt files found")
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     results = [run_file(p, engine=engine, writer=writer) for p in files]
     table = Table(title=f"sqllogictest on {engine}" + (f" (writer {writer})" if writer else ""))
     for col in ("file", "passed", "failed", "unsupported", "skipped", "verdict"):

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from oracle.compare import Outcome, OrderKey, capture, compare, is_nondeterministic
+from oracle.compare import OrderKey, Outcome, capture, compare, is_nondeterministic
 
 
 def rows(*r):

@@ -2,10 +2,9 @@
 
 import math
 import sqlite3
-
-import pytest
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

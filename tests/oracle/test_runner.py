@@ -86,3 +86,23 @@ def test_another_sqlite_build_from_pypi(tmp_path):
             assert run_file(f.path, engine="sqlite3").ok
     finally:
         runner.cleanup()
+
+
+def test_oracle_command(tmp_path):
+    from click.testing import CliRunner
+
+    from sqlassay.cli import main
+
+    def run(*args):
+        res = CliRunner().invoke(main, ["oracle", *args], standalone_mode=False)
+        code = res.exception.code if isinstance(res.exception, SystemExit) else 0
+        return code, res.output
+
+    code, out = run("--queries", "40", "--seed", "1", "--target", "sqlite3", "--jobs", "2")
+    assert code == 0 and "coverage" in out and "q/s/core" in out
+    code, out = run("--queries", "60", "--seed", "3", "--target",
+                    "oracle.mutants:limit_off_by_one", "--out", str(tmp_path), "--json",
+                    str(tmp_path / "r.json"))
+    assert code == 1 and "finding" in out and list(tmp_path.glob("*.test"))
+    res = CliRunner().invoke(main, ["oracle", "--target", "nope"], standalone_mode=False)
+    assert res.exception is not None

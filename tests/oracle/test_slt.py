@@ -109,7 +109,7 @@ def test_cli_exit_status_and_junit(tmp_path):
     from sqlassay.cli import main
 
     good = write(tmp_path, "query I nosort\nSELECT 1\n----\n1\n", "good.test")
-    bad = write(tmp_path, "query I nosort\nSELECT 1\n----\n2\n", "bad.test")
+    write(tmp_path, "query I nosort\nSELECT 1\n----\n2\n", "bad.test")
     junit = tmp_path / "j.xml"
     runner = CliRunner()
     res = runner.invoke(main, ["slt", str(good), "--engine", "sqlite3"], standalone_mode=False)
