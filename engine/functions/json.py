@@ -45,10 +45,14 @@ How SQLite 3.40.1 works, and so how this module works
   characters as ``\\b \\t \\n \\f \\r`` or ``\\u00XX``), BLOB ->
   ``JSON cannot hold BLOB values``.
 * Values coming out of JSON (jsonReturn): true/false -> 1/0, integers that
-  fit in 64 bits -> INTEGER (else REAL), reals by SQLite's text-to-real,
+  fit in 64 bits -> INTEGER (else REAL),
   strings unescaped (``\\u0000`` ends the string; a lone surrogate escape
   becomes its 3-byte UTF-8 form, as the engine's text carries invalid UTF-8
-  with ``surrogateescape``), arrays/objects -> their JSON text.
+  with ``surrogateescape``), arrays/objects -> their JSON text.  Reals (and
+  integers beyond 64 bits) are converted with a correctly rounded strtod,
+  not with SQLite's own text-to-real (``CAST('1.654445631682403e-28' AS
+  REAL)`` and ``json_extract('1.654445631682403e-28', '$')`` differ in the
+  last digit in 3.40.1; the latter is what ``float()`` gives).
 
 The JSON subtype
 ----------------
@@ -528,7 +532,7 @@ def _int_value(tok: str) -> int | float:
     v = int(tok)
     if _SMALLEST_INT64 <= v <= _LARGEST_INT64:
         return v
-    return V.to_real(tok)
+    return float(tok)
 
 
 def _lone_surrogate(v: int) -> str:
@@ -585,7 +589,7 @@ def _return(nodes: list[_Node], i: int) -> Any:
     if et == _INT:
         return _int_value(node.text)
     if et == _REAL:
-        return V.to_real(node.text)
+        return float(node.text)  # strtod (correctly rounded), not sqlite3AtoF
     if et == _TRUE:
         return 1
     if et == _FALSE:

@@ -256,6 +256,22 @@ def test_constructors_and_quote():
     assert mismatches(cases) == []
 
 
+def test_reals_come_out_correctly_rounded():
+    # 3.40.1 converts JSON reals with strtod, not with sqlite3AtoF (CAST differs)
+    numerals = ["-1.654445631682403e-28", "1.654445631682403e-28", "2.2250738585072011e-308",
+                "1.7976931348623157e308", "4.9e-324", "1e-400", "-1e400", "0.1", "1.0",
+                "123456789012345678901234567890", "-9223372036854775809", "9223372036854775808",
+                "18446744073709551616", "3.0000000000000004", "9007199254740993.0",
+                "0.30000000000000004441", "1E22", "1e23", "8.98846567431158e307"]
+    cases = [(name, f"[{x}]", "$[0]") for x in numerals for name in ("json_extract", "->>")]
+    assert mismatches(cases) == []
+    rows = [(x, list(J.json_each(f"[{x}]"))) for x in numerals]
+    assert [(x, r[0][1]) for x, r in rows] == [
+        (x, ref().execute("SELECT value FROM json_each(?)", (f"[{x}]",)).fetchone()[0])
+        for x in numerals
+    ]
+
+
 def test_arrow_operators_abbreviated_paths():
     docs = ['{"a":[1,2],"$a":3,"1":4,"x y":5,"-1":6}', "[5,6,[7]]", "5", "x", None]
     rights = ["a", "$a", "$.a", "1", 1, 0, -1, 1.5, "[0]", "[#-1]", "x y", "-1", "", None,
