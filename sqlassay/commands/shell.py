@@ -43,6 +43,7 @@ from sqlassay.commands.sql import (
     _scan,
     error_text,
     is_complete,
+    quiet_broken_pipe,
     run_statements,
 )
 
@@ -342,11 +343,13 @@ def command(db, mode, header, null, bail, write):
         else:
             shell.feed(_script_lines(sys.stdin))
             status = 1 if shell.errors else 0
+        sys.stdout.flush()
     except Quit as request:
         status = request.status or (1 if shell.script and shell.errors else 0)
+    except BrokenPipeError:
+        quiet_broken_pipe()
     finally:
         con.close()
         if save_history is not None:
             save_history()
-        sys.stdout.flush()
     click.get_current_context().exit(status)

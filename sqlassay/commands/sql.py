@@ -49,6 +49,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Iterable, Iterator
 
@@ -174,6 +175,19 @@ def split_statements(sql: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+def _real_to_text():
+    """engine.values.real_to_text, imported on first use (the CLI starts faster)."""
+    global _REAL_TO_TEXT
+    if _REAL_TO_TEXT is None:
+        from engine.values import real_to_text
+
+        _REAL_TO_TEXT = real_to_text
+    return _REAL_TO_TEXT
+
+
+_REAL_TO_TEXT = None
+
+
 def text_of(value, null: str = "") -> str:
     """A value as the table, csv and line modes show it."""
     if value is None:
@@ -181,9 +195,7 @@ def text_of(value, null: str = "") -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, float):
-        from engine.values import real_to_text
-
-        return real_to_text(value)
+        return _real_to_text()(value)
     if isinstance(value, bytes):
         return "X'" + value.hex().upper() + "'"
     return str(value)
@@ -259,35 +271,74 @@ class Output:
                 out.write(f"{name:>{width}} = {text_of(value, self.null)}\n")
 
     def _write_table(self, names, rows, out) -> None:
-        from rich import box
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        terminal = hasattr(out, "isatty") and out.isatty()
-        table = Table(box=box.SQUARE if terminal else box.ASCII2, show_header=self.header,
-                      show_edge=True, highlight=False)
-        for name in names:
-            table.add_column(Text(name), overflow="fold")
-        count = 0
-        for row in rows:
-            count += 1
-            table.add_row(*(
-                Text(text_of(v, self.null),
-                     justify="right" if type(v) in (int, float) else "left")
-                for v in row))
-        if not count and not self.header:
+        cells = [[(text_of(v, self.null), type(v) in (int, float)) for v in row] for row in rows]
+        if not cells and not self.header:
             return
-        if terminal:
-            console = Console(file=out, highlight=False, markup=False, emoji=False)
+        if hasattr(out, "isatty") and out.isatty() and len(cells) <= RICH_ROW_LIMIT:
+            _rich_table(names, cells, self.header, out)
         else:
-            # no terminal: as wide as the table needs, never wrapped or cut
-            console = Console(file=out, width=1 << 20, highlight=False, markup=False,
-                              emoji=False, color_system=None)
-            width = console.measure(table).maximum
-            console = Console(file=out, width=max(width, 1), highlight=False, markup=False,
-                              emoji=False, color_system=None)
-        console.print(table, crop=False)
+            _plain_table(names, cells, self.header, out)
+
+
+#: Results longer than this are drawn by the plain renderer even on a terminal (rich
+#: needs about 1 ms per row).
+RICH_ROW_LIMIT = 2000
+
+
+def _rich_table(names, cells, header: bool, out) -> None:
+    """A rich table, folded to the terminal's width."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SQUARE, show_header=header, highlight=False)
+    for name in names:
+        table.add_column(Text(name), overflow="fold")
+    for row in cells:
+        table.add_row(*(Text(t, justify="right" if numeric else "left") for t, numeric in row))
+    Console(file=out, highlight=False, markup=False, emoji=False).print(table, crop=False)
+
+
+def _plain_table(names, cells, header: bool, out) -> None:
+    """The same table in ASCII (rich's ASCII2 box), never wrapped or cut: for pipes,
+    files and long results.  Tabs are expanded; a line break in a value makes a
+    row of several lines."""
+    from rich.cells import cell_len
+
+    def lines(text):
+        return text.expandtabs(8).split("\n")
+
+    head = [(lines(n), False) for n in names]
+    body = [[(lines(t), numeric) for t, numeric in row] for row in cells]
+    widths = [0] * len(names)
+    for row in ([head] if header else []) + body:
+        for i, (parts, _) in enumerate(row):
+            widths[i] = max(widths[i], *(cell_len(p) for p in parts))
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+\n"
+    chunks = [rule]
+
+    def emit(row):
+        height = max([1, *(len(parts) for parts, _ in row)])
+        for k in range(height):
+            pieces = []
+            for (parts, numeric), w in zip(row, widths):
+                text = parts[k] if k < len(parts) else ""
+                pad = " " * (w - cell_len(text))
+                pieces.append(pad + text if numeric else text + pad)
+            chunks.append("| " + " | ".join(pieces) + " |\n")
+
+    if header:
+        emit(head)
+        chunks.append(rule)
+    for row in body:
+        emit(row)
+        if len(chunks) > 512:
+            out.write("".join(chunks))
+            chunks.clear()
+    if body or not header:
+        chunks.append(rule)
+    out.write("".join(chunks))
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,10 +427,21 @@ def run_statements(con, sql: str, output: Output, out, params: tuple = ()) -> No
             else:
                 rows = iter(cursor)
             output.write(names, rows, out)
+        except BrokenPipeError:
+            raise
         except (Exception, RecursionError) as exc:  # noqa: BLE001 - reported as one line
-            if isinstance(exc, OSError) and getattr(exc, "errno", None) == 32:
-                raise
             raise StatementError(exc, piece) from None
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of stdout went away (``sqlassay sql ... | head``): stop quietly, as
+    the command group does, without a second error when Python flushes stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    click.get_current_context().exit(0)
 
 
 class SQLFailed(click.ClickException):
@@ -422,6 +484,9 @@ def command(db, sql, mode, header, null, params, write):
         values = tuple(parse_param(con, p) for p in params)
         try:
             run_statements(con, sql, output, sys.stdout, values)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            quiet_broken_pipe()
         except StatementError as failure:
             sys.stdout.flush()
             if isinstance(failure.error, engine.CorruptError):

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sqlassay.cli import main
-from sqlassay.commands.sql import is_complete, split_statements
+from sqlassay.commands.sql import Output, is_complete, split_statements
 
 QUERIES = [
     "SELECT * FROM t ORDER BY id",
@@ -350,3 +351,41 @@ def test_split_keeps_trigger_bodies_whole():
     ]
     for part in split_statements(script)[:-1]:
         assert sqlite3.complete_statement(part)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_rich_table_on_a_terminal_shows_the_same_cells(db, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    query = "SELECT id, i, r, b FROM t ORDER BY id"
+    names, rows = _reference(db, query)
+    out = _Terminal()
+    Output("table").write(names, rows, out)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+    assert "│" in text  # drawn by rich, not the plain renderer
+    lines = [ln for ln in text.splitlines() if ln.startswith("│")]
+    cells = [[c.strip() for c in ln.strip("│").split("│")] for ln in lines]
+    assert cells == [names] + [[_sqlite_text(v).strip() for v in row] for row in rows]
+
+
+def test_plain_table_multiline_cells_and_empty_results():
+    out = io.StringIO()
+    Output("table").write(["a", "b"], [(1, "x\nyy"), (None, 2.5), (10, "\t")], out)
+    assert out.getvalue().splitlines() == [
+        "+----+----------+",
+        "| a  | b        |",
+        "+----+----------+",
+        "|  1 | x        |",
+        "|    | yy       |",
+        "|    |      2.5 |",
+        "| 10 |          |",
+        "+----+----------+"]
+    out = io.StringIO()
+    Output("table").write(["a"], [], out)
+    assert out.getvalue().splitlines() == ["+---+", "| a |", "+---+"]
+    out = io.StringIO()
+    Output("table", header=False).write(["a"], [], out)
+    assert out.getvalue() == ""
