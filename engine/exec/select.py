@@ -462,6 +462,7 @@ class _QueryCompiler:
         group_colls = []
         if group_by:
             scope.alias_ok = True
+            resolver.in_group_by = True
             for g in group_by:
                 lit = _int_literal(g)
                 if lit is not None:
@@ -474,6 +475,7 @@ class _QueryCompiler:
                 group_fns.append(c.fn)
                 group_colls.append(c.coll)
             scope.alias_ok = False
+            resolver.in_group_by = False
         resolver.aggregate_ok = has_agg
 
         # window calls
@@ -488,7 +490,9 @@ class _QueryCompiler:
         having_fn = None
         if having is not None:
             scope.alias_ok = True
+            resolver.win_calls = None  # window functions are not allowed in HAVING
             having_fn = predicate(ec.compile(having))
+            resolver.win_calls = win_calls
             scope.alias_ok = False
         order_terms = []
         order_cols = []
@@ -932,6 +936,8 @@ class _ColumnNode:
 
 
 def _colexpr(s: Source, j: int) -> CExpr:
+    if j == -3:
+        return CExpr(lambda r: None, uses_row=False)
     if j < 0:
         pos = s.offset
         return CExpr(lambda r, p=pos: r[p], aff="INTEGER", column=pos)
@@ -953,6 +959,7 @@ class _Resolver:
         self.win_base = 0
         self.window_defs = {}
         self._agg_depth = 0
+        self.in_group_by = False
 
     @property
     def state(self):
@@ -1025,20 +1032,27 @@ class _Resolver:
 
     def _find(self, scope: Scope, name, table):
         hits = []
+        pseudo = []
         low_t = table.lower() if table else None
         for s in scope.sources:
             if low_t is not None and s.lname != low_t:
                 continue
             j = s.find(name)
             if j is None:
+                if s.table is None and name.lower() in ROWID_NAMES:
+                    pseudo.append((s, -3))  # a subquery's rowid: NULL in SQLite 3.40
                 continue
             if low_t is None and j >= 0 and j in s.using_hidden:
                 continue
             if j >= 0 and s.columns[j].hidden and low_t is None and False:
                 continue
             hits.append((s, j))
+        if low_t is None and len(scope.sources) > 1:
+            # an unqualified rowid names a row only when FROM has a single item
+            hits = [h for h in hits if h[1] != -1]
+            pseudo = []
         if not hits:
-            return None
+            return pseudo[0] if pseudo else None
         if len(hits) > 1:
             # rowid of several tables, or a column in several
             full = f"{table}.{name}" if table else name
@@ -1052,6 +1066,8 @@ class _Resolver:
             sc.correlated = True
             sc = sc.parent
         holder = scope.holder
+        if j == -3:
+            return CExpr(lambda r: None, uses_row=False)
         pos = s.offset if j < 0 else s.col_pos(j)
         aff = "INTEGER" if j < 0 else s.columns[j].aff
         coll = None if j < 0 else s.columns[j].coll
@@ -1117,7 +1133,11 @@ class _Resolver:
         if distinct and nargs != 1:
             raise OperationalError(
                 "DISTINCT aggregates must have exactly one argument")
-        if not self.aggregate_ok or self._agg_depth:
+        if self._agg_depth:
+            raise OperationalError(f"misuse of aggregate function {name}()")
+        if self.in_group_by:
+            raise OperationalError("aggregate functions are not allowed in the GROUP BY clause")
+        if not self.aggregate_ok:
             raise OperationalError(f"misuse of aggregate: {name}()")
         if self.agg_specs is None:
             raise OperationalError(f"misuse of aggregate: {name}()")
