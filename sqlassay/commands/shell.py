@@ -16,7 +16,10 @@ Modelled on the ``sqlite3`` command-line shell (SQLite's ``shell.c``):
 - a line starting with ``.`` (when no statement is pending) is a dot-command:
   ``.tables [PATTERN]``, ``.schema [PATTERN]``, ``.mode table|csv|json|line``,
   ``.headers on|off``, ``.nullvalue TEXT``, ``.bail on|off``, ``.read FILE``,
-  ``.help``, ``.quit`` and ``.exit [CODE]``;
+  ``.help``, ``.quit`` and ``.exit [CODE]`` (``.tables`` prints one name a line,
+  without sqlite's ``sqlite_`` tables; ``.schema`` prints each ``CREATE`` of
+  ``sqlite_schema`` with a ``;``, in schema order, whose name or table name is
+  LIKE the pattern, without the sqlite3 shell's ``/* view(columns) */`` notes);
 - an error is printed on stderr as one line, ``Error: MESSAGE`` (``Error: near
   line N: MESSAGE`` when reading a script), no traceback; the rest of that
   input chunk is skipped (as sqlite3 does) and the shell goes on, unless

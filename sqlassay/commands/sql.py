@@ -10,10 +10,15 @@ comments and ``CREATE TRIGGER ... END`` bodies (:func:`split_statements`;
 
 Output formats (shared with ``sqlassay shell``'s ``.mode``):
 
-- ``table`` (default): a rich table per result.  Text is shown as is, INTEGER
-  in decimal, REAL as SQLite renders it as text (``CAST(x AS TEXT)``: 15
-  significant digits, ``Inf``/``-Inf``), BLOB as an ``X'..'`` literal in upper
-  case hex, NULL as the ``--null`` text (empty by default).
+- ``table`` (default): a table per result, drawn by rich on a terminal (folded
+  to its width) and as plain ASCII (``+---+`` rules, never wrapped or cut) when
+  stdout is a pipe or a file or the result has more than
+  :data:`RICH_ROW_LIMIT` rows.  Text is shown as is (tabs expanded, a line
+  break makes a row of several lines), INTEGER in decimal, REAL as SQLite
+  renders it as text (``CAST(x AS TEXT)``: 15 significant digits,
+  ``Inf``/``-Inf``), BLOB as an ``X'..'`` literal in upper-case hex, NULL as
+  the ``--null`` text (empty by default); numbers are right-aligned.  A query
+  without rows prints its header only.
 - ``csv``: RFC 4180 (fields quoted when needed, CRLF line ends), a header line
   unless ``--no-header``; values as in ``table`` except BLOB, which is its hex
   digits in upper case (as SQLite's ``hex()``).
@@ -31,8 +36,9 @@ Output formats (shared with ``sqlassay shell``'s ``.mode``):
   between rows (the sqlite3 shell's ``.mode line``).
 
 ``--param VALUE`` (repeatable) binds parameters by position (``?``, ``?NNN``,
-``:name``... numbered as SQLite numbers them) in every statement that has
-parameters.  A VALUE that is an SQL literal (``42``, ``-1.5``, ``'text'``,
+``:name``... numbered as SQLite numbers them): each statement takes the first N
+values, N being the number of parameters it has (too few values is the engine's
+"Incorrect number of bindings" error).  A VALUE that is an SQL literal (``42``, ``-1.5``, ``'text'``,
 ``x'00ff'``, ``NULL``) is bound as that value, anything else as TEXT: the rule
 of the sqlite3 shell's ``.parameter set``.
 
