@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -389,3 +390,36 @@ def test_plain_table_multiline_cells_and_empty_results():
     out = io.StringIO()
     Output("table", header=False).write(["a"], [], out)
     assert out.getvalue() == ""
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="no sqlite3 command-line shell")
+@pytest.mark.parametrize("query", [QUERIES[i] for i in (1, 3, 4, 5, 8, 9, 10)])
+def test_csv_is_what_the_sqlite3_shell_prints(db, query):
+    ours = _invoke([str(db), query, "--csv"])
+    theirs = subprocess.run(["sqlite3", "-csv", "-header", str(db), query], capture_output=True,
+                            text=True, timeout=60)
+    assert theirs.returncode == 0
+    assert list(csv.reader(io.StringIO(ours.stdout_bytes.decode(), newline=""))) == \
+           list(csv.reader(io.StringIO(theirs.stdout, newline="")))
+
+
+def test_params_are_taken_per_statement(db):
+    r = _invoke([str(db), "SELECT ? AS a; SELECT 1 AS b; SELECT ?2 AS c, ?1 AS d; SELECT ?3",
+                 "--json", "--param", "7", "--param", "'s'"])
+    assert r.exit_code == 1
+    assert [json.loads(line) for line in r.stdout.splitlines()] == [
+        [{"a": 7}], [{"b": 1}], [{"c": "s", "d": 7}]]
+    with pytest.raises(sqlite3.ProgrammingError) as ref:
+        sqlite3.connect(":memory:").execute("SELECT ?3", (7, "s"))
+    assert r.stderr == f"sqlassay: error: {ref.value}\n"
+
+
+def test_closed_pipe_is_not_an_error(db):
+    proc = subprocess.Popen(
+        [*_script(), "sql", str(db), "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+         "FROM c LIMIT 100000) SELECT x, 'some text to fill the pipe' FROM c", "--csv"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"x,'some text to fill the pipe'\r\n"
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 0
+    assert proc.stderr.read() == b""
