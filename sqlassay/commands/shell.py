@@ -20,6 +20,8 @@ Modelled on the ``sqlite3`` command-line shell (SQLite's ``shell.c``):
   without sqlite's ``sqlite_`` tables; ``.schema`` prints each ``CREATE`` of
   ``sqlite_schema`` with a ``;``, in schema order, whose name or table name is
   LIKE the pattern, without the sqlite3 shell's ``/* view(columns) */`` notes);
+- a line starting with ``#`` (when no statement is pending) is a comment, as in
+  the sqlite3 shell;
 - an error is printed on stderr as one line, ``Error: MESSAGE`` (``Error: near
   line N: MESSAGE`` when reading a script), no traceback; the rest of that
   input chunk is skipped (as sqlite3 does) and the shell goes on, unless
@@ -125,7 +127,7 @@ class Shell:
                 if stripped.startswith("."):
                     self.dot(stripped, depth, number)
                     continue
-                if all_whitespace(line):
+                if all_whitespace(line) or stripped.startswith("#"):
                     continue
                 start = number
             pending.append(line)
@@ -266,7 +268,7 @@ class Shell:
                 if line.strip().startswith("."):
                     self.dot(line.strip())
                     continue
-                if all_whitespace(line):
+                if all_whitespace(line) or line.strip().startswith("#"):
                     continue
             pending.append(line)
             text = "\n".join(pending)

@@ -495,7 +495,9 @@ def command(db, sql, mode, header, null, params, write):
             quiet_broken_pipe()
         except StatementError as failure:
             sys.stdout.flush()
-            if isinstance(failure.error, engine.CorruptError):
+            from formatspec.errors import FormatError
+
+            if isinstance(failure.error, (engine.CorruptError, FormatError)):
                 raise Unreadable(error_text(failure.error)) from None
             raise SQLFailed(error_text(failure.error)) from None
     finally:

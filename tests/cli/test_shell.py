@@ -185,7 +185,7 @@ def test_unfinished_statement_at_eof_is_run_and_reported(db):
 
 
 def test_help_and_comment_lines(db):
-    r = _run(db, "-- just a comment\n\n   \n.help\n")
+    r = _run(db, "-- just a comment\n\n   \n# a shell comment; SELECT 1;\n/* c */\n.help\n")
     assert r.exit_code == 0
     for command in (".tables", ".schema", ".mode", ".headers", ".read", ".quit", ".exit"):
         assert command in r.stdout
@@ -260,3 +260,19 @@ def test_real_subprocess(tmp_path, db):
     proc = subprocess.run([*_script(), "shell", str(bad)], input="SELECT 1;\n",
                           capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_corrupt_page_is_an_error_line_and_the_shell_goes_on(tmp_path, db):
+    data = bytearray(db.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    [[rootpage]] = _rows(db, "SELECT rootpage FROM sqlite_schema WHERE name = 't'")
+    data[(rootpage - 1) * page_size] = 0x77  # not a b-tree page type
+    bad = tmp_path / "corrupt.db"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(bad).execute("SELECT * FROM t").fetchall()
+    r = _run(bad, "SELECT * FROM t;\nSELECT 'still here' AS x;\n", "--mode", "csv")
+    assert r.exit_code == 1
+    assert r.stdout.splitlines() == ["x", "still here"]
+    assert len(r.stderr.splitlines()) == 1
+    assert r.stderr.startswith("Error: near line 1: ") and "malformed" in r.stderr
