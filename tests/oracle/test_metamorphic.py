@@ -35,7 +35,7 @@ def test_tlp_catches_broken_three_valued_logic(tmp_path):
 
     caught = 0
     for kind in ("tlp", "norec"):
-        for path, case in _cases(tmp_path, kind, n_schemas=8, per=10):
+        for path, case in _cases(tmp_path, kind, n_schemas=6, per=8):
             diff, a, _ = metamorphic.check_pair(not_null_true(path), case)
             if diff is not None and diff.kind != "unsupported" and a.kind == "rows":
                 caught += 1

@@ -26,10 +26,10 @@ def test_deterministic_for_seed_whatever_the_jobs():
 
 
 def test_hang_is_a_timeout_finding_and_the_batch_goes_on():
-    r = run_campaign(60, seed=2, jobs=2, target="oracle.mutants:hangs_on_limit",
+    r = run_campaign(30, seed=2, jobs=2, target="oracle.mutants:hangs_on_limit",
                      case_timeout=1.0, minimize=False)
     assert r.kinds["differential:timeout"] >= 1
-    assert r.done == 60
+    assert r.done == 30
 
 
 def test_dead_worker_is_a_crash_finding_and_the_batch_goes_on():
