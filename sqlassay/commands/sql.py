@@ -435,7 +435,7 @@ def run_statements(con, sql: str, output: Output, out, params: tuple = ()) -> No
             output.write(names, rows, out)
         except BrokenPipeError:
             raise
-        except (Exception, RecursionError) as exc:  # noqa: BLE001 - reported as one line
+        except Exception as exc:  # noqa: BLE001 - reported as one line (RecursionError too)
             raise StatementError(exc, piece) from None
 
 
