@@ -959,6 +959,7 @@ class _Resolver:
         self.win_base = 0
         self.window_defs = {}
         self._agg_depth = 0
+        self._win_depth = 0
         self.in_group_by = False
 
     @property
@@ -1160,8 +1161,15 @@ class _Resolver:
         return CExpr(lambda r: r[pos], aff=aff, coll=coll if name in ("min", "max") else None)
 
     def _window_call(self, node, name, args, over, filt, star, distinct, ec):
-        if self.win_calls is None or self._agg_depth:
+        if self.win_calls is None or self._agg_depth or self._win_depth:
             raise OperationalError(f"misuse of window function {name}()")
+        self._win_depth += 1
+        try:
+            return self._window_call_inner(node, name, args, over, filt, star, distinct, ec)
+        finally:
+            self._win_depth -= 1
+
+    def _window_call_inner(self, node, name, args, over, filt, star, distinct, ec):
         spec_node = over
         if isinstance(over, str):
             w = self.window_defs.get(over.lower())
@@ -1339,13 +1347,36 @@ def _walk_expr(node):
             stack.append(n.operand)
             continue
         if kind == "Function" and n.over is not None:
+            # the window call itself is no aggregate, but aggregates in its arguments are
+            stack.extend(n.args)
+            if n.filter is not None:
+                stack.append(n.filter)
             continue
         stack.extend(n.children())
 
 
 def _int_literal(node):
-    if type(node).__name__ == "Number" and node.text.isdigit():
-        return int(node.text)
+    """The value of an integer literal that fits in 32 bits (sqlite3ExprIsInteger), else
+    None: only those select a result column by position."""
+    neg = False
+    while type(node).__name__ == "Unary" and node.op in ("-", "+"):
+        if node.op == "-":
+            neg = not neg
+        node = node.operand
+    if type(node).__name__ == "Number":
+        text = node.text
+        if text.isdigit():
+            v = int(text)
+        elif text[:2].lower() == "0x":
+            try:
+                v = int(text, 16)
+            except ValueError:
+                return None
+        else:
+            return None
+        v = -v if neg else v
+        if -(1 << 31) <= v < (1 << 31):
+            return v
     return None
 
 

@@ -328,3 +328,11 @@ SELECT ALL a FROM t WHERE a < 3
 SELECT rowid FROM t, (SELECT 1 AS one) ORDER BY 1 LIMIT 3
 SELECT rowid FROM t, u
 SELECT t.rowid, u.rowid FROM t, u WHERE t.a = u.rowid ORDER BY 1
+# -- found by a grammar fuzzer
+SELECT max(a) OVER (ORDER BY max(c) OVER ()) FROM t
+SELECT count(row_number() OVER ()) OVER () FROM t
+SELECT sum(max(a) OVER ()) FROM t
+SELECT sum(count()) OVER (ORDER BY 1.5) FROM u WHERE 'a'
+SELECT 1 FROM t ORDER BY 9223372036854775807 LIMIT 1
+SELECT a FROM t ORDER BY -1
+SELECT a FROM t ORDER BY 0x1 LIMIT 2
