@@ -49,11 +49,11 @@ def render_report(report, console, *, coverage: bool = True) -> None:
     if report.unsupported_messages:
         console.print("unsupported (most common):")
         for msg, n in report.unsupported_messages.most_common(8):
-            console.print(f"  {n:6d}  {msg}", highlight=False, markup=False)
+            console.print(f"  {n:6d}  {msg}", highlight=False, markup=False, soft_wrap=True)
     for f in report.findings:
         console.print(f"[red]finding[/red] {f.signature}  seed {f.case_seed}"
                       + (f"  -> {f.path}" if f.path else ""), highlight=False)
-        console.print(f"    {f.sql[:300]}", highlight=False, markup=False)
+        console.print(f"    {f.sql[:300]}", highlight=False, markup=False, soft_wrap=True)
 
 
 @click.command("oracle")
@@ -73,8 +73,10 @@ def render_report(report, console, *, coverage: bool = True) -> None:
 @click.option("--no-coverage", is_flag=True, help="Do not print the coverage table.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Write the report as JSON to this file.")
+@click.option("--replay", "replay_seed", default=None, metavar="SEED:BATCH:INDEX",
+              help="Rebuild and judge one case from its seed (as a finding file names it).")
 def command(queries, seed, jobs, out, target, reference, max_depth, case_timeout, no_minimize,
-            no_coverage, json_path):
+            no_coverage, json_path, replay_seed):
     """Diff random queries on TARGET against REFERENCE; shrink and save every finding."""
     import json
 
@@ -89,6 +91,8 @@ def command(queries, seed, jobs, out, target, reference, max_depth, case_timeout
     except TargetError as exc:
         raise click.UsageError(str(exc)) from None
     console = Console(width=None if sys.stdout.isatty() else 160)
+    if replay_seed is not None:
+        _replay(replay_seed, target, reference, max_depth, console)
     report = run_campaign(queries, seed=seed, jobs=jobs, out=out, target=target,
                           reference=reference, max_depth=max_depth, case_timeout=case_timeout,
                           minimize=not no_minimize, progress=sys.stdout.isatty(),
@@ -98,3 +102,21 @@ def command(queries, seed, jobs, out, target, reference, max_depth, case_timeout
         with open(json_path, "w", encoding="utf-8") as fh:
             json.dump(report.to_json(), fh, indent=1, default=str)
     sys.exit(EXIT_OK if report.disagreements == 0 else EXIT_PROBLEMS)
+
+
+def _replay(text: str, target: str, reference: str, max_depth: int, console) -> None:
+    from oracle import metamorphic
+    from oracle.runner import replay
+
+    try:
+        seed, batch, index = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise click.UsageError("--replay wants SEED:BATCH:INDEX") from None
+    verdict, setup, root = replay(seed, batch, index, target, reference, max_depth=max_depth)
+    for stmt in setup:
+        console.print(f"{stmt};", highlight=False, markup=False, soft_wrap=True)
+    sql = root.sql() if root.kind != "metamorphic" else " ;; ".join(metamorphic.queries(root))
+    console.print(sql + ";", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"verdict: {verdict.verdict} ({verdict.oracle}) {verdict.kind} "
+                  f"{verdict.detail}"[:1000], highlight=False, markup=False, soft_wrap=True)
+    sys.exit(EXIT_PROBLEMS if verdict.verdict == "finding" else EXIT_OK)

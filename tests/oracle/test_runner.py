@@ -106,3 +106,17 @@ def test_oracle_command(tmp_path):
     assert code == 1 and "finding" in out and list(tmp_path.glob("*.test"))
     res = CliRunner().invoke(main, ["oracle", "--target", "nope"], standalone_mode=False)
     assert res.exception is not None
+
+
+def test_oracle_command_replays_a_case_from_its_seed():
+    from click.testing import CliRunner
+
+    from sqlassay.cli import main
+
+    r = run_campaign(60, seed=3, jobs=1, target="oracle.mutants:limit_off_by_one",
+                     minimize=False)
+    f = r.all_findings[0]
+    res = CliRunner().invoke(main, ["oracle", "--replay", f.case_seed, "--target",
+                                    "oracle.mutants:limit_off_by_one"], standalone_mode=False)
+    assert isinstance(res.exception, SystemExit) and res.exception.code == 1
+    assert "verdict: finding" in res.output and f.sql.split(" ;; ")[0] in res.output
