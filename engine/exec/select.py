@@ -1351,6 +1351,9 @@ def _walk_expr(node):
             stack.extend(n.args)
             if n.filter is not None:
                 stack.append(n.filter)
+            if not isinstance(n.over, str):
+                stack.extend(n.over.partition_by)
+                stack.extend(t.expr for t in n.over.order_by)
             continue
         stack.extend(n.children())
 
