@@ -173,9 +173,8 @@ class CaseRunner:
         self.target_spec, self.reference_spec = target, reference
         self.target_factory = load_factory(target)
         self.reference_factory = load_factory(reference)
-        base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) \
-            else None
-        self.workdir = workdir or tempfile.mkdtemp(prefix="sqlassay-oracle-", dir=base)
+        self.workdir = workdir or tempfile.mkdtemp(prefix="sqlassay-oracle-",
+                                                   dir=_scratch_dir())
         self._n = 0
 
     def cleanup(self) -> None:
@@ -333,8 +332,14 @@ class Report:
 # -- worker processes --------------------------------------------------------------------------
 
 
-def _worker_main(conn, target, reference, seed, batch_size, max_depth, max_rows):
-    runner = CaseRunner(target, reference)
+def _scratch_dir() -> str | None:
+    """Where campaign databases go: /dev/shm (memory) when writable, else the default."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def _worker_main(conn, target, reference, seed, batch_size, max_depth, max_rows, root=None):
+    runner = CaseRunner(target, reference,
+                        workdir=tempfile.mkdtemp(prefix="w", dir=root) if root else None)
     try:
         while True:
             try:
@@ -441,8 +446,12 @@ def run_campaign(queries: int = 1000, seed: int = 0, jobs: int = 1, out: str | N
     bar = _Progress(progress, queries, console)
     findings: list[Finding] = []
 
+    # every worker's scratch directory lives under one root, removed at the end even when
+    # workers were killed
+    scratch = tempfile.mkdtemp(prefix="sqlassay-oracle-", dir=_scratch_dir())
+
     def make_worker(b_size):
-        return _Worker(ctx, (target, reference, seed, b_size, max_depth, max_rows))
+        return _Worker(ctx, (target, reference, seed, b_size, max_depth, max_rows, scratch))
 
     # one worker per job; every worker knows the batch size of full batches; a short last
     # batch is handled by stopping early on the parent side
@@ -523,6 +532,7 @@ def run_campaign(queries: int = 1000, seed: int = 0, jobs: int = 1, out: str | N
             if w.proc.is_alive():
                 w.kill()
         bar.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     if out:
         write_findings(report, out)
     return report
