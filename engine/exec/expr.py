@@ -709,7 +709,7 @@ class ExprCompiler:
         noaff = [CExpr(i.fn, coll=i.coll, explicit=i.explicit, const=i.const, value=i.value)
                  for i in items]
         aff = comparison_affinity(x, noaff[0])
-        coll = comparison_collation(x, noaff[0])
+        coll = x.coll or "BINARY"  # an IN list compares with the left operand's collation
         conv = _converter(aff) or (lambda v: v)
         keyf = value_key(coll)
         if all(i.const for i in items):

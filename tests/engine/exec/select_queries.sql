@@ -338,3 +338,7 @@ SELECT a FROM t ORDER BY -1
 SELECT a FROM t ORDER BY 0x1 LIMIT 2
 SELECT sum(d) OVER (ORDER BY sum(1)) FROM t, u
 SELECT sum(d) OVER (PARTITION BY count(*)) FROM t
+SELECT count(*) FROM u WHERE 'abc' IN (y, 1)
+SELECT count(*) FROM u WHERE 'ABC' IN (y)
+SELECT count(*) FROM u WHERE y IN ('ABC')
+SELECT x, 'abc' IN (y, 'q'), y IN ('ABC', 'Q') FROM u
