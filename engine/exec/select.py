@@ -422,8 +422,9 @@ class _QueryCompiler:
         order_by = list(outer.order_by) if outer is not None else []
         group_by = list(core.group_by or [])
         having = core.having
-        has_agg = bool(group_by) or _contains_aggregate(
-            [e for _n, e, _a in items] + [t.expr for t in order_by])
+        # only the result columns (or GROUP BY) make an aggregate query; aggregates in
+        # HAVING or ORDER BY of any other query are misuse (SQLite 3.40)
+        has_agg = bool(group_by) or _contains_aggregate([e for _n, e, _a in items])
         if having is not None and not group_by and not has_agg:
             raise OperationalError("HAVING clause on a non-aggregate query")
 

@@ -342,3 +342,7 @@ SELECT count(*) FROM u WHERE 'abc' IN (y, 1)
 SELECT count(*) FROM u WHERE 'ABC' IN (y)
 SELECT count(*) FROM u WHERE y IN ('ABC')
 SELECT x, 'abc' IN (y, 'q'), y IN ('ABC', 'Q') FROM u
+SELECT max(a) OVER (ORDER BY b) FROM t ORDER BY count(1) LIMIT 1
+SELECT 1 FROM t HAVING f ORDER BY avg(1)
+SELECT a FROM t ORDER BY count(*)
+SELECT count(*) FROM t ORDER BY sum(a)
