@@ -11,8 +11,9 @@ Three reducers, applied in turn until none makes progress:
    replace an expression by one of its sub-expressions or by a literal
    (``NULL``, ``0``, ``1``, ``''``), and replace a query by one of its
    sub-queries; every accepted change restarts the walk.
-3. **Value simplification** inside INSERT statements is left to (1): rows go
-   away whole.
+3. **Value shortening** (:func:`shorten_values`): a long text or blob literal
+   in a setup statement (an overflow-page value) is cut to a few characters,
+   or replaced by NULL / 0 / ``''``, whenever the failure persists.
 
 "Still fails" is decided by the caller's predicate, which re-runs the case on
 both engines and requires the *same disagreement class* (so a reduction
@@ -26,6 +27,7 @@ for the mutants, and campaigns use (1)-(2) on what they found.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from oracle.generators import Node
@@ -149,6 +151,41 @@ def _locate(copy_root: Node, root: Node, wanted: Node) -> Node:
     raise LookupError("node not in tree")
 
 
+_LONG_LITERAL = re.compile(r"X?'(?:[^']|'')*'")
+
+
+def shorten_values(setup: list[str], fails: Callable[[list[str]], bool], *,
+                   budget: list | None = None, longer_than: int = 12) -> list[str]:
+    """``setup`` with long literals cut short or replaced while ``fails`` holds."""
+    setup = list(setup)
+    for i, stmt in enumerate(setup):
+        if not stmt.upper().startswith("INSERT"):
+            continue
+        pos = 0
+        while True:
+            m = _LONG_LITERAL.search(setup[i], pos)
+            if m is None:
+                break
+            lit = m.group(0)
+            pos = m.end()
+            if len(lit) <= longer_than:
+                continue
+            blob = lit.startswith("X")
+            shorter = ["X''", "NULL"] if blob else [lit[:8] + "'", "''", "NULL", "0"]
+            for cand in shorter:
+                if budget is not None:
+                    if budget[0] <= 0:
+                        return setup
+                    budget[0] -= 1
+                trial = list(setup)
+                trial[i] = setup[i][:m.start()] + cand + setup[i][m.end():]
+                if fails(trial):
+                    setup = trial
+                    pos = m.start() + len(cand)
+                    break
+    return setup
+
+
 def minimize(setup: list[str], query: Node,
              fails: Callable[[list[str], Node], bool], *, budget: int = 600
              ) -> tuple[list[str], Node]:
@@ -159,7 +196,7 @@ def minimize(setup: list[str], query: Node,
         setup = ddmin(setup, lambda s, q=query: fails(s, q), budget=left)
         query = reduce_tree(query, lambda q, s=setup: fails(s, q), budget=left)
         if (len(setup), query.size()) == before or left[0] <= 0:
-            return setup, query
+            return shorten_values(setup, lambda s, q=query: fails(s, q), budget=left), query
 
 
 def hypothesis_find(fails: Callable, *, max_examples: int = 300, max_depth: int = 2,

@@ -55,3 +55,14 @@ def test_minimize_a_real_disagreement_against_a_mutant():
     assert "LIMIT" in q.sql()
     assert "WHERE" not in q.sql() and "u" not in " ".join(s).split()
     assert len(s) <= 3  # CREATE TABLE t and the fewest rows that show the extra one
+
+
+def test_shorten_values_cuts_long_literals():
+    from oracle.minimize import shorten_values
+
+    long_text = "'" + "y" * 3000 + "'"
+    setup = ["CREATE TABLE t(a, b)", f"INSERT INTO t VALUES({long_text}, X'{'AB' * 900}')"]
+    out = shorten_values(setup, lambda s: "INSERT INTO t VALUES('y" in s[1])
+    assert len(out[1]) < 60 and out[1].startswith("INSERT INTO t VALUES('y")
+    # a literal the failure needs whole stays
+    assert shorten_values(setup, lambda s: "y" * 3000 in s[1])[1].count("y") == 3000
