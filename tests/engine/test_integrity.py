@@ -225,3 +225,29 @@ def test_key_comparison_fast_paths_agree_with_engine_compare(a, b, colls):
     else:
         expected = (len(a) > len(b)) - (len(a) < len(b))
     assert _compare_keys(tuple(a), tuple(b), colls, "utf-8") == expected
+
+
+def test_indexes_on_the_rowid_alias_and_on_added_columns(tmp_path):
+    path = tmp_path / "a.db"
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE t(a INTEGER PRIMARY KEY, b);
+        INSERT INTO t(a, b) VALUES (5, 'x'), (10, 'y'), (15, 'z');
+        ALTER TABLE t ADD COLUMN z DEFAULT 7;
+        CREATE INDEX tba ON t(b, a);
+        CREATE INDEX ta ON t(a);
+        CREATE INDEX tz ON t(z);
+    """)
+    con.executemany("INSERT INTO t(a, b) VALUES(?,?)", [(i * 5 + 100, str(i)) for i in range(200)])
+    con.commit()
+    con.close()
+    assert sqlite3_ok(path)
+    assert check(path) == []
+    # the same file with the rowid of one row changed: every index that holds it disagrees
+    data = bytearray(path.read_bytes())
+    layout = layout_of(path)
+    rng = random.Random(0)
+    d = damage(bytes(data), layout, "drop_index_entry", rng)
+    bad = tmp_path / "b.db"
+    bad.write_bytes(d.data)
+    assert sqlite3_ok(bad) == ours_ok(bad) is False
