@@ -29,11 +29,12 @@ class CExpr:
     need to know about it."""
 
     __slots__ = ("fn", "aff", "coll", "explicit", "const", "value", "column", "uses_row",
-                 "cmps")
+                 "cmps", "pred")
 
     def __init__(self, fn, aff=None, coll=None, explicit=False, const=False, value=None,
                  column=None, uses_row=True):
         self.cmps = ()  # comparisons this expression implies, for the planner
+        self.pred = None  # an equivalent row -> bool test, where a faster one exists
         self.fn = fn
         self.aff = aff  # None = no affinity; else INTEGER/REAL/NUMERIC/TEXT/BLOB
         self.coll = coll  # None = BINARY by default
@@ -158,6 +159,18 @@ def make_comparison(op: str, a: CExpr, b: CExpr) -> CExpr:
                 if x is None:
                     return None
                 return cmp(conv(x), bv)
+
+            def pf(r):
+                x = fa(r)
+                tx = type(x)
+                if tx is int or tx is float:
+                    return py(x, bv)
+                if x is None:
+                    return False
+                return cmp(conv(x), bv) == 1
+            out = CExpr(f, uses_row=a.uses_row)
+            out.pred = pf
+            return out
         elif conv is not None:
             def f(r):
                 x = fa(r)
@@ -252,6 +265,8 @@ def make_or(a: CExpr, b: CExpr) -> CExpr:
 
 def predicate(e: CExpr):
     """A row -> bool function (true only when the expression is true, as WHERE does)."""
+    if e.pred is not None:
+        return e.pred
     fn = e.fn
     truth = V.truth
 

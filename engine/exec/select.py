@@ -19,6 +19,8 @@ SQLite's rules and messages ("no such table: X", "no such column: X",
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from .. import planner as P
 from .. import values as V
 from ..errors import IntegrityError, NotSupportedError, OperationalError
@@ -941,10 +943,10 @@ def _colexpr(s: Source, j: int) -> CExpr:
         return CExpr(lambda r: None, uses_row=False)
     if j < 0:
         pos = s.offset
-        return CExpr(lambda r, p=pos: r[p], aff="INTEGER", column=pos)
+        return CExpr(itemgetter(pos), aff="INTEGER", column=pos)
     c = s.columns[j]
     pos = s.col_pos(j)
-    return CExpr(lambda r, p=pos: r[p], aff=c.aff, coll=c.coll, column=pos)
+    return CExpr(itemgetter(pos), aff=c.aff, coll=c.coll, column=pos)
 
 
 class _Resolver:
