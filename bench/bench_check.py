@@ -1,6 +1,7 @@
 """Benchmark: ``sqlassay check`` against ``PRAGMA integrity_check`` on a ~100 MB database.
 
-Builds (once, cached next to this file unless ``--db`` is given) a database of
+Builds (once, cached in the system's temporary directory unless ``--db`` is
+given) a database of
 about 100 MB written by sqlite3: a rowid table with two indexes, a WITHOUT
 ROWID table with one index, rows of mixed sizes including overflow payloads,
 and some free pages. Then times, in the same run (CPU time of this process and
@@ -20,6 +21,7 @@ import os
 import random
 import sqlite3
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -86,7 +88,7 @@ def main(argv=None) -> int:
     ap.add_argument("--size-mb", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args(argv)
-    path = args.db or Path(__file__).with_name(f"bench_check_{args.size_mb}mb.db")
+    path = args.db or Path(tempfile.gettempdir()) / f"sqlassay_bench_check_{args.size_mb}mb.db"
     if not path.exists():
         t0 = time.perf_counter()
         build(path, args.size_mb)
