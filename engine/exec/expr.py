@@ -592,10 +592,10 @@ class ExprCompiler:
         raise OperationalError("RAISE() may only be used within a trigger-program")
 
     # -- subqueries -------------------------------------------------------------------------
-    def _subquery_runner(self, select):
+    def _subquery_runner(self, select, kind="SCALAR"):
         """(unit, run) where run(r) returns an iterator over the subquery's rows, cached
         per statement run when the subquery is not correlated."""
-        unit = self.resolver.subquery(select)
+        unit = self.resolver.subquery(select, kind)
         holder = self.resolver.scope.holder
         if unit.correlated:
             rows = unit.rows
@@ -668,7 +668,7 @@ class ExprCompiler:
         if node.table is not None:
             raise NotSupportedError("IN table-name is not supported yet")
         if node.select is not None:
-            unit, run, correlated = self._subquery_runner(node.select)
+            unit, run, correlated = self._subquery_runner(node.select, "LIST")
             if len(unit.names) != 1:
                 raise OperationalError(
                     f"sub-select returns {len(unit.names)} columns - expected 1")

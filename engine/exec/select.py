@@ -106,6 +106,7 @@ class Scope:
         self.in_aggregate = False
         self.used: set[int] = set()  # FROM items read by the term being compiled
         self.used_cols: set[tuple[int, int]] = set()  # (item, column) read anywhere
+        self.eqp_pending: list = []  # EXPLAIN QUERY PLAN nodes of expression subqueries
 
 
 class Unit:
@@ -129,7 +130,9 @@ class _State:
         self.param_names: list[str | None] = []
         self.param_index: dict[str, int] = {}
         self.epoch = 0
-        self.eqp: list[tuple[int, str]] = []
+        # EXPLAIN QUERY PLAN: (parent, detail[, children]) nodes of the level being built
+        self.eqp: list[tuple] = []
+        self.subquery_number = 0
         self.fctxs: list = []
         enc = "UTF-8"
         if session is not None and session.storage is not None:
@@ -512,6 +515,8 @@ class _QueryCompiler:
         plan = P.plan_level(scope, terms, join_terms, self.state, eqp_parent, scope.used_cols,
                             order_cols if not has_agg else None)
         from_rows = plan.rows
+        self.state.eqp.extend(scope.eqp_pending)
+        scope.eqp_pending = []
 
         distinct = bool(core.distinct)
         width = scope.width
@@ -1106,9 +1111,21 @@ class _Resolver:
         return CExpr(lambda r: params[idx], uses_row=False)
 
     # subqueries
-    def subquery(self, select_node) -> Unit:
-        sub = _QueryCompiler(self.state, self.scope)
-        return sub.query(select_node, self.scope)
+    def subquery(self, select_node, kind: str = "SCALAR") -> Unit:
+        st = self.state
+        sub = _QueryCompiler(st, self.scope)
+        saved = st.eqp
+        st.eqp = []
+        try:
+            unit = sub.query(select_node, self.scope)
+        finally:
+            children = st.eqp
+            st.eqp = saved
+        st.subquery_number += 1
+        header = ("CORRELATED " if unit.correlated else "") + f"{kind} SUBQUERY " \
+            f"{st.subquery_number}"
+        self.scope.eqp_pending.append((0, header, children))
+        return unit
 
     # aggregates and windows
     def function(self, node, ec: ExprCompiler) -> CExpr | None:

@@ -66,13 +66,30 @@ class Prepared:
             for ctx in state.fctxs:
                 ctx.now = now
         if self.eqp:
-            return iter([(i + 2, p, 0, d) for i, (p, d) in enumerate(state.eqp_rows)])
+            return iter(_flatten_plan(state.eqp_rows))
         gen = self._rows()
         self._active = weakref.ref(gen)
         return gen
 
     def _rows(self):
         yield from self.unit.rows()
+
+
+def _flatten_plan(nodes) -> list[tuple]:
+    """EXPLAIN QUERY PLAN rows (id, parent, notused, detail) from the plan tree, parents
+    first, ids increasing in output order."""
+    out: list[tuple] = []
+    next_id = [2]
+
+    def walk(items, parent):
+        for node in items:
+            i = next_id[0]
+            next_id[0] += 1
+            out.append((i, parent, 0, node[1]))
+            if len(node) > 2:
+                walk(node[2], i)
+    walk(nodes, 0)
+    return out
 
 
 class Session:

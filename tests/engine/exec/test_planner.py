@@ -35,16 +35,24 @@ SAME_PLAN = [
     "SELECT DISTINCT c FROM t",
     "SELECT * FROM t WHERE a IN (1, 2, 3)",
     "SELECT b, a FROM t WHERE b IN (3, 1)",
+    "SELECT a FROM t WHERE b IN (SELECT x FROM u WHERE u.y = t.c)",
+    "SELECT (SELECT 1), (SELECT 2) FROM emp",
+    "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.b)",
+    "SELECT (SELECT max(x) FROM u WHERE x > (SELECT 1)) FROM emp",
 ]
 
 
 def plan(connect, path, sql):
+    """Each plan line as (detail, position of its parent line or None): the tree, not the
+    ids (which are bytecode addresses in SQLite)."""
     con = connect(path)
     try:
         params = (1,) * sql.count("?")
-        return [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        rows = con.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
     finally:
         con.close()
+    position = {row[0]: i for i, row in enumerate(rows)}
+    return [(row[3], position.get(row[1])) for row in rows]
 
 
 @pytest.mark.parametrize("sql", SAME_PLAN)
