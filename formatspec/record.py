@@ -51,9 +51,15 @@ Fast twins: :func:`decode_record`, :func:`decode_record_header`,
 :func:`record_decoder` (a ``decode(payload)`` bound to one encoding, skipping
 the argument dispatch of :func:`decode_record`).
 :func:`decode_record` caches, per distinct header (the header bytes are the
-key), a compiled ``struct.Struct`` for the whole record and a small generated
-function that turns its fields into Python values, so a record decodes with one
-dict lookup, one unpack and the few text decodes it needs.
+key), a small function over a compiled ``struct.Struct`` for the whole record,
+so a record decodes with one dict lookup, one unpack and the few text decodes
+it needs. Building that function is kept cheap because a table's text and blob
+lengths make thousands of distinct headers: the Python code is generated once
+per *shape* (the kinds of the columns; NULL, 0 and 1 are constants bound to the
+function, lengths live in the Struct), and the Struct once per *skeleton* (the
+header with serial types 0, 8 and 9 made equal); a header of one-byte varints is
+planned by table lookups. A first scan of 200,000 mixed rows builds ~7,400
+functions from ~100 shapes and ~3,200 Structs.
 
 Text that is not valid in the database encoding: Python's sqlite3 raises when
 fetching such a value; we decode with ``text_errors`` (default ``"replace"``:
