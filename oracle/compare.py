@@ -44,7 +44,25 @@ Rules of :func:`compare` (and the nondeterminism policy)
 7. **Unsupported** (the target raised ``NotSupportedError``) is never counted
    as agreement nor as disagreement: it is its own verdict, reported apart.
    A crash or timeout of the target is always a finding.
-8. Column names are not compared (SQLite documents them as unspecified
+8. **Which of several equal values represents them** is unspecified where
+   SQLite keeps one value out of a set it considers equal: DISTINCT, UNION,
+   INTERSECT, EXCEPT, GROUP BY keys, min()/max() (and IN lists' right side).
+   INTEGER ``1`` and REAL ``1.0`` are equal there, so whichever comes first in
+   the scan survives, and the scan order depends on the plan. For a query with
+   one of those (:func:`picks_representative`), two answers that differ only
+   by an integral REAL standing where the other has the equal INTEGER agree.
+   Everything else about the rows (count, values, order) is still compared.
+9. **Bound parameters** (``?``, ``?NNN``, ``:name``/``@name``/``$name``) are
+   passed to both engines as the same sequence or mapping (see
+   :func:`oracle.generators.parameters`); nothing about them is normalized.
+10. **Window functions**: the generator gives a window ``ORDER BY`` that is
+   total up to identical rows (every column under BINARY plus its typeof())
+   whenever the function's value depends on the order of peers (row_number,
+   ntile, lag/lead, first/last/nth_value, ROWS frames), so ties cannot change
+   the multiset of output rows; rank-like functions and aggregates over
+   RANGE/GROUPS frames are the same for all peers and need no such care;
+   group_concat over a window is compared by its length only.
+11. Column names are not compared (SQLite documents them as unspecified
    unless an AS clause names them).
 """
 
@@ -64,6 +82,21 @@ _NONDETERMINISTIC = re.compile(
     r"current_date|current_time|current_timestamp)\b|'now'",
     re.IGNORECASE,
 )
+
+
+_REPRESENTATIVE = re.compile(
+    r"\b(DISTINCT|UNION(?!\s+ALL)|INTERSECT|EXCEPT|GROUP\s+BY|min|max)\b", re.IGNORECASE)
+
+
+def picks_representative(sql: str) -> bool:
+    """True when ``sql`` may keep one of several equal values (rule 8)."""
+    return bool(_REPRESENTATIVE.search(sql))
+
+
+def _integral(v):
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer() and abs(v) < 2.0**63:
+        return int(v)
+    return v
 
 
 def is_nondeterministic(sql: str) -> bool:
@@ -98,10 +131,15 @@ def _json_value(v):
     return v
 
 
-def capture(connection, sql: str) -> Outcome:
-    """Run ``sql`` on ``connection``; every way it can end becomes an :class:`Outcome`."""
+def capture(connection, sql: str, parameters=None) -> Outcome:
+    """Run ``sql`` on ``connection``; every way it can end becomes an :class:`Outcome`.
+
+    ``parameters`` (a sequence or a mapping) are bound as ``execute(sql, parameters)``.
+    """
     try:
-        rows = [tuple(r) for r in connection.execute(sql).fetchall()]
+        cursor = connection.execute(sql) if parameters is None else \
+            connection.execute(sql, parameters)
+        rows = [tuple(r) for r in cursor.fetchall()]
     except Exception as exc:  # noqa: BLE001 - every exception is a verdict here
         klass = error_class(exc)
         if klass is None:
@@ -251,7 +289,8 @@ def _show(rows, limit=6) -> str:
 
 
 def compare(target: Outcome, reference: Outcome, *, order: list[OrderKey] | None = None,
-            limited: bool = False, nondeterministic: bool = False) -> Difference | None:
+            limited: bool = False, nondeterministic: bool = False,
+            representative: bool = False) -> Difference | None:
     """``None`` when ``target`` agrees with ``reference``, else the :class:`Difference`.
 
     ``unsupported`` on the target is *not* agreement: callers check
@@ -276,6 +315,13 @@ def compare(target: Outcome, reference: Outcome, *, order: list[OrderKey] | None
         return Difference("rows-vs-error", f"target {_show(target.rows)}; "
                                            f"reference {reference.error}: {reference.message}")
     a, b = target.rows, reference.rows
+    if representative:
+        diff = compare(target, reference, order=order, limited=limited)
+        if diff is None or diff.kind not in ("type", "value", "order"):
+            return diff
+        loose = [Outcome("rows", rows=[tuple(map(_integral, r)) for r in rows])
+                 for rows in (a, b)]
+        return None if compare(*loose, order=order, limited=limited) is None else diff
     if nondeterministic:
         shape_a = [tuple(map(storage_class, r)) for r in a]
         shape_b = [tuple(map(storage_class, r)) for r in b]

@@ -265,6 +265,10 @@ class Generator:
         self.max_depth = max_depth
         self.max_rows = max_rows
         self.tags: Counter = Counter()
+        self.param_style: str | None = None  # set per query by query(): "?", "?NNN", ":name"
+        self.param_count = 0
+        self.ctes: list[tuple[str, list[str]]] = []  # WITH tables visible to FROM
+        self.windows: list[list] = []  # stack: the named windows of each SELECT being built
 
     # -- values -----------------------------------------------------------------------------
     def value(self, affinity: str | None = None):
@@ -358,6 +362,19 @@ class Generator:
                 feats["schema.index" if k == 1 else "schema.index_multi"] += 1
                 stmts.append(f"CREATE {uniq}INDEX i{ti}_{ii} ON {t.name}"
                              f"({', '.join(terms)}){where}")
+        if c.chance(0.35):
+            # a view over one table: direct column references keep affinity and collation
+            base = c.choice(tables)
+            picked = [c.choice(base.columns) for _ in range(c.integer(1, 3))]
+            vcols = [Column(f"c{i}", col.decl, col.affinity, col.collation)
+                     for i, col in enumerate(picked)]
+            where = ""
+            if c.chance(0.5):
+                where = f" WHERE {picked[0].name} IS NOT NULL"
+            stmts.append(f"CREATE VIEW v0({', '.join(v.name for v in vcols)}) AS SELECT "
+                         f"{', '.join(col.name for col in picked)} FROM {base.name}{where}")
+            tables.append(Table("v0", vcols))
+            feats["schema.view"] += 1
         return Schema(tables, stmts, feats)
 
     # -- expressions -------------------------------------------------------------------------
@@ -401,6 +418,8 @@ class Generator:
             return self.literal()
         d = depth - 1
         x = lambda: self.expr(scope, d, agg=agg, outer=outer)  # noqa: E731
+        if c.chance(0.2):
+            return self.wide_expr(x, scope, depth)
         k = c.integer(0, 23)
         if k <= 2:
             op = c.choice(["=", "<", ">", "<=", ">=", "!=", "<>", "=="])
@@ -471,6 +490,144 @@ class Generator:
             return self.aggregate(scope, d, outer)
         return self.function(scope, d, agg=agg, outer=outer)
 
+    # -- the wider expression grammar (dates, math, printf, JSON, parameters, ESCAPE) -------
+    DATES = ["'2024-02-29'", "'2000-01-01 12:34:56'", "'1970-01-01'", "'2024-02-29T23:59:59.999'",
+             "'12:00'", "'2023-12-31 23:59:59'", "2460000.5", "'0001-01-01'", "'9999-12-31'",
+             "'2021-03-04 05:06:07.089'", "'2024-13-01'", "'1999-02-28 24:00:00'"]
+    MODIFIERS = ["'+1 day'", "'-3 months'", "'+1 year'", "'start of month'", "'start of year'",
+                 "'weekday 0'", "'weekday 3'", "'+2 hours'", "'+90 minutes'", "'start of day'",
+                 "'-1.5 days'", "'+45 seconds'", "'-0001-00-00 01:00'", "'+12 months'"]
+    STRFTIME = ["'%Y-%m-%d'", "'%H:%M:%S'", "'%j'", "'%w'", "'%s'", "'%f'", "'%J'", "'%W'",
+                "'%Y %% %d'", "'%m/%d %H'"]
+    MATH = [("sqrt", 1), ("pow", 2), ("power", 2), ("exp", 1), ("ln", 1), ("log", 1), ("log", 2),
+            ("log10", 1), ("log2", 1), ("floor", 1), ("ceil", 1), ("ceiling", 1), ("trunc", 1),
+            ("sin", 1), ("cos", 1), ("tan", 1), ("atan", 1), ("atan2", 2), ("pi", 0), ("mod", 2),
+            ("degrees", 1), ("radians", 1), ("acos", 1), ("asin", 1), ("tanh", 1)]
+    PRINTF = ["'%d'", "'%5.2f|'", "'%-6d|'", "'%s'", "'%e'", "'%.3e'", "'%g'", "'%!.15g'",
+              "'%x'", "'%X'", "'%o'", "'%c'", "'%q'", "'%Q'", "'%w'", "'%+d'", "'% d'", "'%05d'",
+              "'%10.3s|'", "'%-8s|'", "'%.0f'", "'%,d'", "'%i%%'", "'%.20f'", "'%lld'", "'%!d'"]
+    JSON_DOCS = ["'{\"a\":1,\"b\":[1,2,\"x\"],\"c\":{\"d\":null}}'", "'[1,2.5,\"three\",null,true]'",
+                 "'{\"a\":\"A\",\"b\":{}}'", "'[]'", "'{}'", "'\"str\"'", "'12'", "'not json'",
+                 "'[[1],[2,[3]]]'", "'{\"a\":-0.0,\"e\":1e400}'"]
+    JSON_PATHS = ["'$'", "'$.a'", "'$.b[1]'", "'$[0]'", "'$.c.d'", "'$[#-1]'", "'$.b'",
+                  "'$[1]'", "'$.zz'"]
+
+    def param(self, tag_value=None) -> Node:
+        """A bound parameter in this query's style; its value travels in ``meta``."""
+        c = self.c
+        self.param_count += 1
+        value = tag_value if tag_value is not None else c.choice(
+            [1, 0, -1, 2.5, "a", "A", "", None, b"\x01", "12", 2**63 - 1, -0.0, "x%"])
+        if self.param_style == "?":
+            return Node("expr", ["?"], "param.anonymous", value=value)
+        if self.param_style == "?NNN":
+            # reuse an earlier number sometimes: the same slot read twice
+            n = self.param_count if self.param_count == 1 or c.chance(0.7) else \
+                c.integer(1, self.param_count - 1)
+            if n != self.param_count:
+                self.param_count -= 1
+                return Node("expr", [f"?{n}"], "param.numbered", index=n, value=None)
+            return Node("expr", [f"?{n}"], "param.numbered", index=n, value=value)
+        prefix = c.choice([":", "@", "$"])
+        return Node("expr", [f"{prefix}p{self.param_count}"], "param.named",
+                    name=f"p{self.param_count}", value=value)
+
+    def wide_expr(self, x, scope, depth) -> Node:
+        c = self.c
+        k = c.integer(0, 7)
+        if k == 0 and self.param_style:
+            return self.param()
+        if k <= 1:
+            name = c.choice(["date", "time", "datetime", "julianday", "unixepoch", "strftime"])
+            args: list = []
+            if name == "strftime":
+                args.append(E([c.choice(self.STRFTIME)], "expr.literal"))
+            if c.chance(0.7):
+                args.append(E([c.choice(self.DATES)], "expr.literal"))
+            elif c.chance(0.5):
+                args += [E([str(c.choice([0, 86400, 1e9, 1700000000, -1]))], "expr.literal"),
+                         E(["'unixepoch'"], "expr.literal")]
+            else:
+                args.append(x())
+            for _ in range(c.choice([0, 0, 1, 2])):
+                args.append(E([c.choice(self.MODIFIERS)], "expr.literal"))
+            return self._call(name, args, f"func.datetime.{name}")
+        if k == 2:
+            name, n = c.choice(self.MATH)
+            return self._call(name, [x() for _ in range(n)], f"func.math.{name}")
+        if k == 3:
+            fmt = c.choice(self.PRINTF)
+            nargs = max(1, fmt.count("%") - 2 * fmt.count("%%"))
+            name = c.choice(["printf", "format"])
+            return self._call(name, [E([fmt], "expr.literal")] + [x() for _ in range(nargs)],
+                              f"func.{name}")
+        if k <= 5:
+            return self.json_expr(x)
+        if k == 6:
+            esc = c.choice(["!", "\\\\", "#"])[0]
+            pat = c.choice([f"a{esc}%%", f"%{esc}_%", f"{esc}%", f"_{esc}{esc}%", "a%",
+                            f"%{esc}%"])
+            op = c.choice(["LIKE", "NOT LIKE"])
+            return E(["(", x(), f" {op} {sql_literal(pat)} ESCAPE {sql_literal(esc)})"],
+                     "expr.like_escape")
+        op = c.choice(["IS DISTINCT FROM", "IS NOT DISTINCT FROM"])
+        return E(["(", x(), f" {op} ", x(), ")"], "expr.is_distinct")
+
+    def json_expr(self, x) -> Node:
+        c = self.c
+
+        def doc():
+            k = c.integer(0, 4)
+            if k <= 2:
+                return E([c.choice(self.JSON_DOCS)], "expr.literal")
+            if k == 3:
+                return self._call("json_array", [x() for _ in range(c.integer(0, 3))],
+                                  "func.json.json_array")
+            pairs: list = []
+            for _ in range(c.integer(0, 2)):
+                pairs += [E([sql_literal(c.choice("abc"))], "expr.literal"), x()]
+            return self._call("json_object", pairs, "func.json.json_object")
+
+        path = lambda: E([c.choice(self.JSON_PATHS)], "expr.literal")  # noqa: E731
+        k = c.integer(0, 9)
+        if k <= 1:
+            arrow = c.choice(["->", "->>"])
+            key = c.choice(self.JSON_PATHS + ["'a'", "0", "1", "'b'"])
+            return E(["(", doc(), f" {arrow} {key})"],
+                     "expr.json_arrow" if arrow == "->" else "expr.json_arrow2")
+        if k == 2:
+            return self._call("json_extract", [doc(), path()] + ([path()] if c.chance(0.2)
+                                                                  else []),
+                              "func.json.json_extract")
+        if k == 3:
+            return self._call("json_type", [doc()] + ([path()] if c.chance(0.5) else []),
+                              "func.json.json_type")
+        if k == 4:
+            name = c.choice(["json_insert", "json_replace", "json_set"])
+            return self._call(name, [doc(), path(), x()], f"func.json.{name}")
+        if k == 5:
+            return self._call("json_remove", [doc(), path()], "func.json.json_remove")
+        if k == 6:
+            name = c.choice(["json_valid", "json_quote", "json"])
+            return self._call(name, [x() if name != "json" else doc()], f"func.json.{name}")
+        if k == 7:
+            return self._call("json_array_length", [doc()] + ([path()] if c.chance(0.3)
+                                                              else []),
+                              "func.json.json_array_length")
+        if k == 8:
+            return self._call("json_patch", [doc(), doc()], "func.json.json_patch")
+        return doc()
+
+    @staticmethod
+    def _call(name, args, tag) -> Node:
+        parts: list = [f"{name}("]
+        for i, a in enumerate(args):
+            if i:
+                parts.append(", ")
+            parts.append(a)
+        parts.append(")")
+        return E(parts, tag)
+
     FUNCTIONS = [
         ("abs", 1), ("coalesce", 2), ("ifnull", 2), ("nullif", 2), ("iif", 3), ("length", 1),
         ("lower", 1), ("upper", 1), ("substr", 3), ("substr", 2), ("trim", 1), ("ltrim", 1),
@@ -505,24 +662,55 @@ class Generator:
         return E(parts, f"func.{name}")
 
     AGGREGATES = ["count(*)", "count", "count_distinct", "sum", "total", "avg", "min", "max",
-                  "group_concat_length"]
+                  "group_concat_length", "sum_distinct", "avg_distinct", "total_distinct",
+                  "min_distinct", "group_concat_sep", "json_group_array", "json_group_object"]
 
     def aggregate(self, scope, depth, outer=()) -> Node:
         c = self.c
         kind = c.choice(self.AGGREGATES)
         arg = self.expr(scope, min(depth, 1), outer=outer)
         if kind == "count(*)":
-            return E(["count(*)"], "agg.count_star")
-        if kind == "count_distinct":
-            return E(["count(DISTINCT ", arg, ")"], "agg.count_distinct")
-        if kind in ("min", "max"):
-            return E([f"{kind}((", arg, ") COLLATE BINARY)"], f"agg.{kind}")
-        if kind == "group_concat_length":
+            node = E(["count(*)"], "agg.count_star")
+        elif kind == "count_distinct":
+            node = E(["count(DISTINCT ", arg, ")"], "agg.count_distinct")
+        elif kind in ("min", "max"):
+            node = E([f"{kind}((", arg, ") COLLATE BINARY)"], f"agg.{kind}")
+        elif kind == "min_distinct":
+            node = E(["max(DISTINCT (", arg, ") COLLATE BINARY)"], "agg.distinct")
+        elif kind.endswith("_distinct"):
+            fn = kind.split("_")[0]
+            node = E([f"{fn}(DISTINCT ", arg, ")"], "agg.distinct")
+        elif kind == "group_concat_length":
             # the order of concatenation follows the scan; its length does not
-            return E(["length(group_concat(", arg, "))"], "agg.group_concat")
-        return E([f"{kind}(", arg, ")"], f"agg.{kind}")
+            node = E(["length(group_concat(", arg, "))"], "agg.group_concat")
+        elif kind == "group_concat_sep":
+            sep = c.choice(["'; '", "''", "'|'", "NULL", "'é'"])
+            node = E(["length(group_concat(", arg, f", {sep}))"], "agg.group_concat_sep")
+        elif kind == "json_group_array":
+            node = E(["json_array_length(json_group_array(", arg, "))"],
+                     "agg.json_group_array")
+        elif kind == "json_group_object":
+            node = E(["json_type(json_group_object('k', ", arg, "), '$.zz')"],
+                     "agg.json_group_object")
+        else:
+            node = E([f"{kind}(", arg, ")"], f"agg.{kind}")
+        if node.parts[-1] in (")", "))") and c.chance(0.15):
+            node.parts.insert(-1, Node("clause", [") FILTER (WHERE ",
+                                                  self.expr(scope, 1, outer=outer)],
+                                       "agg.filter"))
+            # FILTER follows the call's closing parenthesis: move the ")" before it
+            node.parts[-1] = node.parts[-1][1:] + ")"
+        return node
 
     # -- FROM -------------------------------------------------------------------------------
+    def values_rows(self, ncol, nrows) -> Node:
+        """``VALUES (..), (..)`` of literals (no scope)."""
+        rows = []
+        for _ in range(nrows):
+            row = Node("list", [self.literal() for _ in range(ncol)], sep=", ")
+            rows.append(Node("item", ["(", row, ")"]))
+        return Node("list", rows, sep=", ")
+
     def table_ref(self, depth, alias, outer) -> tuple[Node, list]:
         c = self.c
         if depth >= 2 and c.chance(0.12):
@@ -531,9 +719,23 @@ class Generator:
             ncol = sub.meta["ncolumns"]
             return (Node("from", ["(", sub, f") AS {alias}"], "from.subquery"),
                     [(alias, f"r{i}", None) for i in range(ncol)])
+        if c.chance(0.06):
+            ncol = c.integer(1, 3)
+            rows = self.values_rows(ncol, c.integer(1, 4))
+            return (Node("from", ["(VALUES ", rows, f") AS {alias}"], "from.values"),
+                    [(alias, f"column{i + 1}", None) for i in range(ncol)])
+        if self.ctes and c.chance(0.5):
+            name, cols = c.choice(self.ctes)
+            return (Node("from", [f"{name} AS {alias}"], "from.cte"),
+                    [(alias, col, None) for col in cols])
         t = c.choice(self.schema_.tables)
-        return (Node("from", [f"{t.name} AS {alias}"], "from.table"),
+        return (Node("from", [f"{t.name} AS {alias}"],
+                     "from.view" if t.name.startswith("v") else "from.table"),
                 [(alias, col.name, col.collation, col.affinity) for col in t.columns])
+
+    JOINS = ["JOIN", "LEFT JOIN", "CROSS JOIN", ",", "INNER JOIN", "RIGHT JOIN",
+             "FULL OUTER JOIN", "FULL JOIN", "LEFT OUTER JOIN", "NATURAL JOIN",
+             "NATURAL LEFT JOIN", "USING", "USING"]
 
     def from_clause(self, depth, outer) -> tuple[Node, list]:
         c = self.c
@@ -543,20 +745,37 @@ class Generator:
         for _ in range(c.choice([0, 0, 0, 1, 1, 2])):
             self.alias_counter += 1
             ref, more = self.table_ref(depth, f"a{self.alias_counter}", outer)
-            join = c.choice(["JOIN", "LEFT JOIN", "CROSS JOIN", ",", "INNER JOIN"])
+            join = c.choice(self.JOINS)
+            before = scope
             scope = scope + more
-            if join in ("JOIN", "LEFT JOIN", "INNER JOIN"):
-                if c.chance(0.5):
-                    # an equi-join: the shape index lookups serve
-                    on = E([self.column(more), " = ", self.column(scope[:len(scope) - len(more)]
-                                                                  or more)], "expr.equijoin")
-                else:
-                    on = self.expr(scope, 1, outer=outer)
-                parts.append(Node("join", [f" {join} ", ref, " ON ", on],
-                                  f"join.{join.split()[0].lower()}"))
-            else:
+            if join == "USING":
+                # a USING column must name exactly one column on the left
+                left = Counter(e[1] for e in before)
+                common = sorted({e[1] for e in more} & {n for n, k in left.items() if k == 1})
+                if common:
+                    kind = c.choice(["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"])
+                    cols = common[:c.integer(1, len(common))]
+                    parts.append(Node("join", [f" {kind} ", ref, f" USING ({', '.join(cols)})"],
+                                      "join.using"))
+                    continue
+                join = "JOIN"
+            if join.startswith("NATURAL"):
+                parts.append(Node("join", [f" {join} ", ref], "join.natural"))
+            elif join in (",", "CROSS JOIN"):
                 parts.append(Node("join", [f"{join} " if join == "," else f" {join} ", ref],
                                   "join.cross" if join != "," else "join.comma"))
+            else:
+                if c.chance(0.5):
+                    # an equi-join: the shape index lookups serve
+                    on = E([self.column(more), " = ", self.column(before or more)],
+                           "expr.equijoin")
+                else:
+                    on = self.expr(scope, 1, outer=outer)
+                words = join.split()
+                tag = "join." + (words[0].lower() if words[0] != "JOIN" else "join")
+                if words[0] in ("RIGHT", "FULL"):
+                    tag = "join." + words[0].lower()
+                parts.append(Node("join", [f" {join} ", ref, " ON ", on], tag))
         return Node("from", parts), scope
 
     # -- SELECT -----------------------------------------------------------------------------
@@ -565,11 +784,16 @@ class Generator:
         """One SELECT (maybe compound / with CTE at the top); ``meta['ncolumns']``."""
         c = self.c
         ncol = columns or c.integer(1, 3)
-        if top and depth >= 2 and c.chance(0.1):
+        if top and depth >= 2 and not self.ctes and c.chance(0.1):
             return self._recursive_cte(ncol)
         if compound_ok and not scalar and depth >= 1 and c.chance(0.12 if top else 0.05):
             return self._compound(depth, outer, ncol, allow_limit, named, top)
+        if top and not named and c.chance(0.04):
+            node = Node("query", ["VALUES ", self.values_rows(ncol, c.integer(1, 4))],
+                        "select.values", ncolumns=ncol)
+            return node  # VALUES takes no ORDER BY of its own
         frm, scope = self.from_clause(depth, outer)
+        self.windows.append([])
         aggregate = scalar or c.chance(0.25)
         where = None
         if c.chance(0.6):
@@ -603,7 +827,7 @@ class Generator:
                         scope, 1, agg=True, outer=outer)], "having"))
         else:
             for _ in range(ncol):
-                if c.chance(0.1) and not named:
+                if c.chance(0.15) and not named:
                     items.append(self.window(scope, depth))
                 else:
                     items.append(self.expr(scope, depth, outer=outer))
@@ -618,32 +842,123 @@ class Generator:
         if where is not None:
             parts.append(where)
         parts.extend(clauses)
+        named_windows = self.windows.pop()
+        if named_windows:
+            parts += [" WINDOW ", Node("list", named_windows, sep=", ")]
         node = Node("query", parts, "select.distinct" if distinct else
                     ("select.aggregate" if aggregate else "select"), ncolumns=ncol)
         if not scalar:
-            self._order_limit(node, ncol, allow_limit, top)
+            self._order_limit(node, ncol, allow_limit, top, scope=scope)
         return node
+
+    # window functions: which need a total order inside the partition to be deterministic
+    WINDOW_FUNCS = ["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile",
+                    "lag", "lead", "first_value", "last_value", "nth_value", "sum", "count",
+                    "count(*)", "max", "min", "avg", "total", "group_concat"]
+    PEER_SAFE = {"rank", "dense_rank", "percent_rank", "cume_dist", "sum", "count", "count(*)",
+                 "max", "min", "avg", "total"}
+
+    def _total_window_order(self, scope) -> list:
+        """ORDER BY terms under which tied rows are identical in every column of ``scope``.
+
+        ``typeof`` separates 1 from 1.0 and BINARY separates 'a' from 'A', so the rows a
+        window cannot tell apart give the same output whichever comes first.
+        """
+        terms: list = []
+        for entry in scope:
+            col = self.column(scope, entry)
+            terms += [E(["(", col, ") COLLATE BINARY"]), ", ", f"typeof({col.sql()})", ", "]
+        return terms[:-1]
 
     def window(self, scope, depth) -> Node:
         c = self.c
-        part = ""
-        parts: list = []
-        fn = c.choice(["rank()", "dense_rank()", "count(*)", "sum", "max", "count"])
-        if fn in ("sum", "max", "count"):
-            arg = self.expr(scope, 1)
-            parts = [f"{fn}(", E(["(", arg, ") COLLATE BINARY"]) if fn == "max" else arg, ")"]
+        fn = c.choice(self.WINDOW_FUNCS)
+        arg = lambda: self.expr(scope, 1)  # noqa: E731
+        if fn in ("row_number", "rank", "dense_rank", "percent_rank", "cume_dist"):
+            call: list = [f"{fn}()"]
+        elif fn == "count(*)":
+            call = ["count(*)"]
+        elif fn == "ntile":
+            call = [f"ntile({c.integer(1, 4)})"]
+        elif fn in ("lag", "lead"):
+            call = [f"{fn}(", arg()]
+            if c.chance(0.5):
+                call += [f", {c.integer(0, 3)}"]
+                if c.chance(0.5):
+                    call += [", ", self.literal()]
+            call.append(")")
+        elif fn == "nth_value":
+            call = ["nth_value(", arg(), f", {c.integer(1, 3)})"]
+        elif fn in ("max", "min"):
+            call = [f"{fn}((", arg(), ") COLLATE BINARY)"]
+        elif fn == "group_concat":
+            call = ["group_concat(", arg(), ", '.')"]
         else:
-            parts = [fn]
-        over: list = [" OVER ("]
+            call = [f"{fn}(", arg(), ")"]
+        total = fn not in self.PEER_SAFE
+        frame_kind = c.choice(["", "", "ROWS", "RANGE", "GROUPS"])
+        if frame_kind == "ROWS":
+            total = True
+        spec: list = []
         if c.chance(0.5):
-            part = "PARTITION BY "
-            over += [part, self.column(scope), " "]
-        if fn in ("rank()", "dense_rank()") or c.chance(0.5):
-            over += ["ORDER BY ", self.expr(scope, 1)]
-        over.append(")")
-        return E(parts + over, f"window.{fn.strip('()')}")
+            spec += ["PARTITION BY ", self.column(scope), " "]
+        ordered = total or frame_kind or fn in ("rank", "dense_rank", "percent_rank",
+                                                "cume_dist") or c.chance(0.5)
+        range_offset = frame_kind == "RANGE" and not total and c.chance(0.5)
+        if range_offset:
+            # RANGE with an offset takes exactly one numeric ORDER BY term
+            spec += ["ORDER BY ", E(["CAST(", self.column(scope), " AS REAL)"]),
+                     c.choice([" DESC", " ASC", " NULLS LAST", ""])]
+        elif ordered:
+            spec.append("ORDER BY ")
+            if not total or c.chance(0.5):
+                spec += [self.expr(scope, 1), c.choice(["", " DESC", " NULLS FIRST",
+                                                        " DESC NULLS LAST"])]
+                if total:
+                    spec.append(", ")
+            if total:
+                spec += self._total_window_order(scope)
+        if frame_kind and ordered:
+            spec += [" ", self._frame(frame_kind, range_offset)]
+        named = c.chance(0.25)
+        tag = f"window.{fn.replace('(*)', '_star')}"
+        if named and self.windows:
+            name = f"w{len(self.windows[-1])}"
+            self.windows[-1].append(Node("item", [f"{name} AS (", *spec, ")"], "window.named"))
+            node = E([*call, f" OVER {name}"], tag)
+        else:
+            node = E([*call, " OVER (", *spec, ")"], tag)
+        # the concatenation order of tied rows is unspecified; its length is not
+        return E(["length(", node, ")"]) if fn == "group_concat" else node
 
-    def _order_limit(self, node: Node, ncol: int, allow_limit: bool, top: bool) -> None:
+    def _frame(self, kind, offset_ok) -> str:
+        c = self.c
+        n = lambda: str(c.integer(0, 3)) if kind != "RANGE" or offset_ok else None  # noqa: E731
+        bounds = ["UNBOUNDED PRECEDING", "CURRENT ROW"]
+        if n() is not None:
+            bounds += [f"{n()} PRECEDING", f"{n()} FOLLOWING"]
+        ends = bounds[1:] + ["UNBOUNDED FOLLOWING"]
+        order = {"UNBOUNDED PRECEDING": 0, "CURRENT ROW": 2, "UNBOUNDED FOLLOWING": 4}
+        lo = c.choice(bounds)
+        hi = c.choice(ends)
+        rank = lambda b: order.get(b, 1 if b.endswith("PRECEDING") else 3)  # noqa: E731
+        if rank(hi) < rank(lo):
+            lo, hi = hi, lo
+        if lo == "UNBOUNDED FOLLOWING":
+            lo = "CURRENT ROW"
+        if lo.endswith("FOLLOWING") or c.chance(0.8):
+            text = f"{kind} BETWEEN {lo} AND {hi}"
+        else:
+            text = f"{kind} {lo}"
+        parts: list = [text]
+        if c.chance(0.3):
+            parts.append(Node("frame", [" EXCLUDE " + c.choice(["NO OTHERS", "CURRENT ROW",
+                                                                 "GROUP", "TIES"])],
+                              "window.exclude"))
+        return Node("frame", parts, f"window.frame.{kind.lower()}")
+
+    def _order_limit(self, node: Node, ncol: int, allow_limit: bool, top: bool,
+                     scope=None) -> None:
         c = self.c
         want_limit = allow_limit and c.chance(0.15)
         if want_limit or c.chance(0.35 if top else 0.1):
@@ -654,13 +969,26 @@ class Generator:
             else:
                 cols = [c.integer(0, ncol - 1) for _ in range(c.integer(1, 2))]
                 colls = [c.choice(COLLATIONS) for _ in cols]
-            terms, keys = [], []
+            terms: list = []
+            keys = []
             for col, coll in zip(cols, colls):
-                direction = c.choice(["", " DESC", " ASC", " NULLS FIRST", " DESC NULLS LAST"])
-                terms.append(f"{col + 1} COLLATE {coll}{direction}")
+                direction = c.choice(["", " DESC", " ASC", " NULLS FIRST", " DESC NULLS LAST",
+                                      " NULLS LAST", " ASC NULLS FIRST"])
+                terms += [f"{col + 1} COLLATE {coll}{direction}", ", "]
                 keys.append(OrderKey(col, coll))
-            node.parts.append(Node("clause", [" ORDER BY " + ", ".join(terms)], "orderby",
+            if scope and not want_limit and c.chance(0.3):
+                # ORDER BY an expression: the output positions before it still fix the runs,
+                # the order inside a run is then not compared (it need not be an output)
+                if c.chance(0.5):
+                    terms, keys = [], []
+                direction = c.choice(["", " DESC", " NULLS FIRST", " DESC NULLS LAST"])
+                coll = f" COLLATE {c.choice(COLLATIONS)}" if c.chance(0.4) else ""
+                terms += [E([self.expr(scope, 1), coll, direction], "orderby.expr"), ", "]
+            node.parts.append(Node("clause", [" ORDER BY ", *terms[:-1]], "orderby",
                                    keys=keys))
+            if any(k.collation != "BINARY" for k in keys) or any(
+                    "NULLS" in t for t in terms if isinstance(t, str)):
+                node.parts[-1].parts.insert(1, Node("mark", [], "orderby.collate_nulls"))
             if want_limit:
                 off = f" OFFSET {c.integer(0, 3)}" if c.chance(0.3) else ""
                 node.parts.append(Node("clause", [f" LIMIT {c.integer(0, 5)}{off}"], "limit"))
@@ -695,23 +1023,88 @@ class Generator:
         self._order_limit(body, ncol, True, True)
         return body
 
+    def _cte_body(self, name, i) -> tuple[Node, list[str], str]:
+        """One WITH table: a SELECT, a VALUES list or a bounded recursive counter."""
+        c = self.c
+        k = c.integer(0, 5)
+        if k <= 2:
+            body = self.select(2, columns=c.integer(1, 3), allow_limit=True, named=True)
+            cols = [f"r{j}" for j in range(body.meta["ncolumns"])]
+            return body, cols, "cte.plain"
+        if k == 3:
+            ncol = c.integer(1, 2)
+            cols = [f"x{j}" for j in range(ncol)]
+            return (Node("query", ["VALUES ", self.values_rows(ncol, c.integer(1, 4))],
+                         "select.values"), cols, "cte.values")
+        # recursion bounded twice: by the WHERE and by a LIMIT
+        step = c.choice(["n + 1", "n * 2", "n + 3", "n - 1"])
+        bound = c.integer(1, 12)
+        stop = f"n < {bound}" if step != "n - 1" else f"n > -{bound}"
+        body = Node("query", [f"SELECT {c.integer(0, 3)} UNION ALL SELECT {step} FROM {name} "
+                              f"WHERE {stop}", f" LIMIT {c.integer(1, 30)}" if c.chance(0.4)
+                              else ""], "cte.recursive_bounded")
+        return body, ["n"], "cte.recursive"
+
     def query(self, schema: Schema) -> Node:
         """A top-level query over ``schema`` (the root of a query tree)."""
+        c = self.c
         self.schema_ = schema
         self.alias_counter = 0
+        self.windows = []
+        self.ctes = []
+        self.param_count = 0
+        self.param_style = c.choice([None, None, "?", "?NNN", ":name"]) if c.chance(0.5) \
+            else None
+        with_items: list = []
+        recursive = False
+        if c.chance(0.15):
+            for i in range(c.integer(1, 2)):
+                name = f"q{i}"
+                body, cols, tag = self._cte_body(name, i)
+                recursive |= tag == "cte.recursive"
+                hint = c.choice(["", "", "MATERIALIZED ", "NOT MATERIALIZED "])
+                with_items.append(Node("item", [f"{name}({', '.join(cols)}) AS {hint}(", body,
+                                                ")"], tag))
+                self.ctes.append((name, cols))
         root = self.select(self.max_depth, top=True)
-        if self.c.chance(0.06):
-            # a plain CTE around the query
-            t = self.c.choice(schema.tables)
-            root = Node("query", [f"WITH w AS (SELECT * FROM {t.name}) ", root], "cte.plain",
-                        ncolumns=root.meta["ncolumns"])
+        if with_items:
+            head = "WITH RECURSIVE " if recursive or c.chance(0.2) else "WITH "
+            root = Node("query", [head, Node("list", with_items, sep=", "), " ", root],
+                        "cte.with", ncolumns=root.meta["ncolumns"])
             # hoist the ORDER BY/LIMIT clauses so query_order sees them
-            inner = root.parts[1]
+            inner = root.parts[-1]
             for p in list(inner.parts):
                 if isinstance(p, Node) and p.kind == "clause" and p.tag in ("orderby", "limit"):
                     inner.parts.remove(p)
                     root.parts.append(p)
+        self.ctes = []
+        if self.param_style and not any(n.tag and n.tag.startswith("param.")
+                                        for n in root.walk()):
+            self.param_style = None
+        root.meta["param_style"] = self.param_style
         return root
+
+
+def parameters(root: Node):
+    """The values bound to a query's parameters, in the form its style needs (or None).
+
+    Values travel in the parameter nodes, so a minimized tree still binds what it uses:
+    ``?`` takes a sequence in text order, ``?NNN`` a sequence indexed by number (slots no
+    longer used are NULL), ``:name``/``@name``/``$name`` a mapping.
+    """
+    style = root.meta.get("param_style")
+    if not style:
+        return None
+    nodes = [n for n in root.walk() if n.tag and n.tag.startswith("param.")]
+    if style == "?":
+        return tuple(n.meta["value"] for n in nodes)
+    if style == "?NNN":
+        slots: dict[int, object] = {}
+        for n in nodes:
+            if n.meta.get("value") is not None or n.meta["index"] not in slots:
+                slots[n.meta["index"]] = n.meta.get("value")
+        return tuple(slots.get(i) for i in range(1, max(slots, default=0) + 1))
+    return {n.meta["name"]: n.meta["value"] for n in nodes}
 
 
 # -- convenience: the whole case from a seed --------------------------------------------------

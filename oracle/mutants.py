@@ -19,6 +19,8 @@ rest of the process keeps the correct engine:
   (``planner._reader``).
 * ``distinct_ignored``: SELECT DISTINCT keeps duplicates
   (``exec.select.unique``).
+* ``group_by_drops_last_group``: a GROUP BY query loses its last group
+  (``exec.select.group``); what TLP for GROUP BY and for aggregates sees.
 * ``not_null_true``: ``NOT NULL`` yields 1 instead of NULL
   (``exec.expr.ExprCompiler.c_Unary``); a consistent change the differential
   oracle sees, and one that breaks ternary logic partitioning on its own.
@@ -39,6 +41,7 @@ MUTANTS = {
     "join_drops_condition": "an index lookup on a joined table drops the join key",
     "distinct_ignored": "SELECT DISTINCT keeps duplicate rows",
     "not_null_true": "NOT NULL is true instead of NULL (three-valued logic broken)",
+    "group_by_drops_last_group": "a GROUP BY query loses its last group",
 }
 
 
@@ -161,7 +164,22 @@ def _not_null_true():
         yield
 
 
+@contextlib.contextmanager
+def _group_by_drops_last_group():
+    from engine.exec import select
+
+    orig = select.group
+
+    def group(rows, key_fns, *args, **kw):
+        out = list(orig(rows, key_fns, *args, **kw))
+        return out[:-1] if key_fns and len(out) > 1 else out
+
+    with _patched(select, "group", group):
+        yield
+
+
 _PATCHES = {
+    "group_by_drops_last_group": _group_by_drops_last_group,
     "not_null_true": _not_null_true,
     "limit_off_by_one": _limit_off_by_one,
     "null_as_zero": _null_as_zero,
@@ -223,6 +241,7 @@ wrong_affinity = factory("wrong_affinity")
 join_drops_condition = factory("join_drops_condition")
 distinct_ignored = factory("distinct_ignored")
 not_null_true = factory("not_null_true")
+group_by_drops_last_group = factory("group_by_drops_last_group")
 
 
 # -- broken in other ways: a target that hangs, a target that dies ---------------------------

@@ -53,12 +53,14 @@ from oracle.compare import (
     capture,
     compare,
     is_nondeterministic,
+    picks_representative,
 )
 from oracle.generators import (
     Generator,
     Node,
     RandomChoices,
     case_seed,
+    parameters,
     query_order,
 )
 from oracle.targets import DEFAULT_REFERENCE, DEFAULT_TARGET, load_factory
@@ -131,7 +133,7 @@ def evaluate(root: Node, target, reference, target_noindex=None) -> Verdict:
     """Judge one case on open connections (``target_noindex`` for index independence)."""
     oracle = root.meta.get("oracle", "differential") if root.kind == "metamorphic" else \
         root.meta.get("oracle", "differential")
-    if oracle in ("tlp", "norec"):
+    if oracle in metamorphic.PAIRED:
         diff, a, b = metamorphic.check_pair(target, root)
         if diff is None:
             return Verdict("agree", oracle)
@@ -145,20 +147,23 @@ def evaluate(root: Node, target, reference, target_noindex=None) -> Verdict:
             return Verdict("invalid", oracle, diff.kind, diff.detail)
         return Verdict("finding", oracle, diff.kind, diff.detail, a, b)
     sql = root.sql()
-    t = capture(target, sql)
-    r = capture(reference, sql)
+    params = parameters(root)
+    t = capture(target, sql, params)
+    r = capture(reference, sql, params)
     order, limited = query_order(root)
     if t.kind == "unsupported":
         return Verdict("unsupported", oracle, "unsupported", t.message, t, r)
     diff = compare(t, r, order=order, limited=limited,
-                   nondeterministic=is_nondeterministic(sql))
+                   nondeterministic=is_nondeterministic(sql),
+                   representative=picks_representative(sql))
     if diff is not None:
         return Verdict("finding", oracle, diff.kind, diff.detail, t, r)
     if oracle == "index" and target_noindex is not None:
-        t2 = capture(target_noindex, sql)
+        t2 = capture(target_noindex, sql, params)
         if t2.kind == "unsupported":
             return Verdict("unsupported", oracle, "unsupported", t2.message, t2, r)
-        diff = compare(t2, t, order=order, limited=limited)
+        diff = compare(t2, t, order=order, limited=limited,
+                       representative=picks_representative(sql))
         if diff is not None:
             return Verdict("finding", oracle, diff.kind, "without indexes: " + diff.detail,
                            t2, r)
