@@ -31,6 +31,7 @@ buffer as a tuple once every item is bound and every term passed.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 
 from formatspec import FormatError
@@ -982,7 +983,8 @@ def _as_rowid(v):
         if t is int:
             return v
     if t is float:
-        if v == int(v) and -(2 ** 63) <= v < 2 ** 63:
+        # +-inf, NaN and reals beyond int64 name no rowid (no int() of them)
+        if -(2 ** 63) <= v < 2 ** 63 and v == int(v):
             return int(v)
     return None
 
@@ -1059,9 +1061,10 @@ def _rowid_range_reader(acc, session, table):
         if start is None:
             ok = cur.first()
         else:
-            import math
-            s0 = math.floor(start) if type(start) is float else start
-            s0 = max(min(s0, 2 ** 63 - 1), -(2 ** 63))
+            # clamp first: +-inf and reals beyond int64 have no floor() as an int
+            s0 = max(min(start, 2 ** 63 - 1), -(2 ** 63))
+            if type(s0) is float:
+                s0 = math.floor(s0)
             cur.seek_rowid(int(s0))
             ok = not cur.eof
         lo_op = lo[0] if lo else None

@@ -372,6 +372,10 @@ class ExprCompiler:
     # -- operators --------------------------------------------------------------------------
     def c_Unary(self, node):
         op = node.op.upper()
+        if op == "-" and type(node.operand).__name__ == "Number":
+            folded = _negated_integer_literal(node.operand.text)
+            if folded is not None:
+                return constant(folded)
         a = self.compile(node.operand)
         fa = a.fn
         if op == "+":
@@ -855,3 +859,24 @@ try:  # the parser's row-value node
     _TupleTypes = (_AstTuple,)
 except ImportError:  # pragma: no cover
     pass
+
+
+def _negated_integer_literal(text: str):
+    """``-N`` for an integer literal N, as SQLite codes it (codeInteger with negFlag):
+    the minus belongs to the literal, so -9223372036854775808 is the INTEGER -2**63, and
+    a hex literal whose value is -2**63 cannot be negated ("hex literal too big").
+    None when the literal is not an integer (the ordinary negation applies)."""
+    if text[:2].lower() == "0x":
+        v = int(text, 16)
+        if v >= 1 << 64:
+            raise OperationalError(f"hex literal too big: -{text}")
+        if v >= 1 << 63:
+            v -= 1 << 64
+        if v == -(1 << 63):
+            raise OperationalError(f"hex literal too big: -{text}")
+        return -v
+    if text.isdigit():
+        v = int(text)
+        if v <= 1 << 63:
+            return -v
+    return None
