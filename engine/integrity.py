@@ -48,16 +48,19 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from operator import gt, itemgetter, lt
 
+from formatspec.btree import index_leaf_cells, read_freeblocks
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
 from formatspec.errors import FormatError
 from formatspec.freelist import max_trunk_leaves, read_freelist_trunk
 from formatspec.overflow import read_overflow_page
 from formatspec.ptrmap import read_ptrmap_entries
 from formatspec.record import decode_record
+from formatspec.varint import varint_len
 
 from .errors import CorruptError
 from .inspect import (
     MAX_DEPTH,
+    Cell,
     IndexDef,
     PageSource,
     TableDef,
@@ -328,10 +331,18 @@ class _Checker:
                     entry += (key,)
                 multiset.add(_digest(entry))
 
+        # the index entries of a page's rows are digested into per-index sums, added once
+        plans = [(j, get, suffix_rowid, top)
+                 for j, (_m, get, suffix_rowid, top) in enumerate(active)]
+        nactive = len(active)
+        digest = _digest
+
         def on_entry(items, pgno):
             """The rows of one table leaf page: (rowid, payload, cell offset) each."""
             nonlocal rows
             rows += len(items)
+            sums = [0] * nactive
+            counts = [0] * nactive
             for key, payload, off in items:
                 try:
                     values = decode_record(payload, enc)
@@ -346,7 +357,23 @@ class _Checker:
                             self.report(pgno, off, f"NULL value in {name}."
                                         f"{tdef.columns[i].name} (row {key})", "not-null")
                 if need_rows:
-                    add_row(key, values)
+                    if len(values) < ncols:
+                        values = tuple(values) + tuple(defaults[len(values):])
+                    if alias_used:
+                        values = list(values)
+                        values[alias] = key
+                    n = len(values)
+                    for j, get, suffix_rowid, top in plans:
+                        if top >= n:
+                            continue
+                        entry = get(values)
+                        if suffix_rowid:
+                            entry += (key,)
+                        sums[j] += digest(entry)
+                        counts[j] += 1
+            if need_rows:
+                for j in range(nactive):
+                    active[j][0].add_many(counts[j], sums[j])
 
         if without_rowid:
             order = _storage_order(tdef) if tdef else None
@@ -496,7 +523,11 @@ class _Checker:
                                 "cell-pointer")
                     return None
         try:
-            cells = parse_cells(page, hdr, ptrs, usable, pgno)
+            cells = None
+            if hdr.page_type == 10:
+                cells = _index_leaf_cells(page, hdr.header_offset, ptrs, usable)
+            if cells is None:
+                cells = parse_cells(page, hdr, ptrs, usable, pgno)
         except CorruptError as err:
             self.report(pgno, err.offset, f"{name}: {err}", "cell")
             return None
@@ -515,7 +546,20 @@ class _Checker:
                 self.report(pgno, hdr.header_offset + 1, f"{name}: first freeblock {fb} lies "
                             f"before the cell content area ({content})", "freeblock")
                 return None
-            while True:
+            try:
+                blocks = read_freeblocks(page, fb, usable)
+            except FormatError:
+                blocks = None  # walk it block by block below, for SQLite's verdict
+            if blocks is not None:
+                nxt = 0
+                last = len(blocks) - 1
+                for i, (fb, size) in enumerate(blocks):
+                    nfree += size
+                    spans.append((fb, fb + size))
+                    nxt = blocks[i + 1][0] if i < last else 0
+                    if nxt <= fb + size + 3:
+                        break
+            while blocks is None:
                 if fb > usable - 4:
                     self.report(pgno, fb, f"{name}: freeblock at {fb} past the usable area",
                                 "freeblock")
@@ -595,6 +639,13 @@ class _Checker:
                  "enc": self.src.encoding.replace("-le", "le").replace("-be", "be")}
         state["plain"] = bool(keyinfo) and state["enc"] == "utf-8" and all(
             coll == "BINARY" and not desc for coll, desc in keyinfo)
+        # ascending BINARY/NOCASE columns in UTF-8: ASCII text of the NOCASE columns folded
+        # to lower case makes Python's tuple order SQLite's again (non-ASCII: compare())
+        state["fold"] = None
+        if (keyinfo and not state["plain"] and state["enc"] == "utf-8"
+                and all(coll in ("BINARY", "NOCASE") and not desc for coll, desc in keyinfo)):
+            state["fold"] = [i for i, (coll, _d) in enumerate(keyinfo) if coll == "NOCASE"]
+            state["prev_key"] = None
         self._index_page(name, root, 1, keyinfo, actual, state)
         return state["count"]
 
@@ -650,6 +701,8 @@ class _Checker:
         enc = self.src.encoding
         check_order = keyinfo is not None and not state["bad_order"]
         plain = state["plain"]
+        fold = state["fold"] if check_order else None
+        prev_key = state.get("prev_key")
         cenc = state["enc"]
         prev = state["prev"]
         digest = _digest
@@ -667,7 +720,32 @@ class _Checker:
                 n += 1
             if on_record is not None:
                 on_record(list(values), pgno, cell.offset)
-            if check_order:
+            if fold is not None:
+                key = values
+                for i in fold:
+                    if i < len(key):
+                        v = key[i]
+                        if type(v) is str:
+                            if not v.isascii():
+                                key = None
+                                break
+                            key = (*key[:i], v.lower(), *key[i + 1:])
+                if prev is not None:
+                    in_order = False
+                    if key is not None and prev_key is not None:
+                        try:
+                            in_order = prev_key < key
+                        except TypeError:
+                            in_order = False
+                    if not in_order and _compare_keys(prev, values, keyinfo, cenc) >= 0:
+                        state["bad_order"] = True
+                        check_order = False
+                        fold = None
+                        self.report(pgno, cell.offset, f"{name}: key out of order",
+                                    "key-order")
+                prev = values
+                prev_key = key
+            elif check_order:
                 if prev is not None:
                     in_order = False
                     if plain:
@@ -684,6 +762,7 @@ class _Checker:
                                     "key-order")
                 prev = values
         state["prev"] = prev
+        state["prev_key"] = prev_key
         if actual is not None:
             actual.add_many(n, total)
 
@@ -732,6 +811,24 @@ class _Checker:
                 if self.autovacuum and is_ptrmap_page(pgno, self.usable, self.src.page_size):
                     continue
                 self.report(pgno, None, "page is never used", "lost-page")
+
+
+_new = tuple.__new__  # builds a Cell without the keyword handling of Cell(...): hot path
+
+
+def _index_leaf_cells(page, hdr_offset: int, ptrs, usable: int) -> list[Cell] | None:
+    """The cells of an index leaf page in one formatspec call; None when one is bad."""
+    try:
+        raw = index_leaf_cells(page, hdr_offset, usable)
+    except FormatError:
+        return None  # parse_cells finds the bad cell one by one, for its message
+    out = []
+    append = out.append
+    for off, (size, local, ovfl) in zip(ptrs, raw):
+        n = len(local)
+        length = (1 if size < 128 else varint_len(size)) + n + (4 if ovfl else 0)
+        append(_new(Cell, (off, 0, size, None, local, ovfl, length if length > 4 else 4, n)))
+    return out
 
 
 def _storage_order(tdef: TableDef) -> list[int] | None:

@@ -734,3 +734,82 @@ def table_leaf_rows(page, hdr_offset: int, usable: int, encoding: str = "utf-8",
             spilled.append(len(rows))
             append(OverflowCell(rowid, size, page[pos:end], _unpack_u32(page, end)[0]))
     return rows, spilled
+
+
+# --------------------------------------------------------------------------- checker twins
+
+
+def read_freeblocks(page, first_freeblock: int, usable: int, start: int = 0) -> tuple:
+    """Fast twin of the freeblock chain of :data:`BTreePage`: ``((offset, size), ...)``.
+
+    Follows the chain from ``first_freeblock`` (0: no freeblock) with the
+    schema's rules: offsets strictly ascending (so a cycle is refused), each
+    block at or after ``start`` (the end of the cell pointer array) with its
+    4-byte head inside the usable area, a size of at least 4 that ends inside
+    the usable area. Anything else is a :class:`FormatError` at the block.
+    """
+    out = []
+    fb = first_freeblock
+    prev = 0
+    limit = usable - 4
+    while fb:
+        if fb <= prev:
+            raise FormatError(f"freeblock chain goes backwards ({prev} -> {fb}): a cycle or "
+                              "an unsorted chain", offset=fb, path="freeblocks")
+        if fb < start or fb > limit:
+            raise FormatError(f"freeblock at {fb} outside the cell content area", offset=fb,
+                              path="freeblocks")
+        try:
+            nxt, size = _unpack_freeblock(page, fb)
+        except struct.error:
+            raise FormatError(f"freeblock at {fb} runs past the end of the page",
+                              offset=fb, path="freeblocks") from None
+        if size < 4 or fb + size > usable:
+            raise FormatError(f"freeblock at {fb} of size {size} does not fit the page",
+                              offset=fb, path="freeblocks")
+        out.append((fb, size))
+        prev = fb
+        fb = nxt
+    return tuple(out)
+
+
+_unpack_freeblock = struct.Struct(">HH").unpack_from
+
+
+def index_leaf_cells(page, hdr_offset: int, usable: int) -> list:
+    """All cells of an index leaf page as ``(payload_size, local, overflow_page)``.
+
+    One call per page: header (:func:`read_page_header`, type 10 only), pointer
+    array and every cell as :func:`read_index_leaf_cell` reads it (same checks,
+    same errors), with one-byte payload sizes that stay local handled inline.
+    """
+    if type(page) is not bytes:
+        page = bytes(page)
+    if not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
+        _check_usable(usable)
+    header = read_page_header(page, hdr_offset)
+    if header.page_type != INDEX_LEAF:
+        raise FormatError(f"page type {header.page_type} is not an index leaf",
+                          offset=hdr_offset, path="page_type")
+    pointers = read_cell_pointers(page, hdr_offset, 8, header.cell_count)
+    limit = min(len(page), usable)
+    # payloads up to this size are always all local (max_local of an index page >= 1 byte
+    # varint range whenever the usable size is at least 480)
+    small = min(0x7F, local_payload_size(0x7F, usable, table_leaf=False))
+    out = []
+    append = out.append
+    payload = _index_payload
+    for offset in pointers:
+        try:
+            size = page[offset]
+        except IndexError:
+            raise FormatError(f"cell at {offset} runs past the end of the page",
+                              offset=offset) from None
+        if size <= small:
+            end = offset + 1 + size
+            if end > limit:
+                raise _past_usable(offset, end, usable, len(page))
+            append((size, page[offset + 1:end], 0))
+        else:
+            append(payload(page, offset, offset, usable))
+    return out

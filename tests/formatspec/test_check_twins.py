@@ -1,0 +1,201 @@
+"""The integrity checker's fast twins against their construct schemas.
+
+:func:`formatspec.btree.read_freeblocks` against the freeblock chain that
+:data:`BTreePage` reads (each block through :data:`Freeblock`), and
+:func:`formatspec.btree.index_leaf_cells` against :data:`BTreePageHeader`,
+:data:`CellPointerArray` and :data:`IndexLeafCell`: on generated valid pages
+and on garbage (random bytes, valid pages with bytes overwritten) both give the
+same values, or both refuse with FormatError.
+"""
+
+from __future__ import annotations
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from formatspec import FormatError, encode_record, hdr_offset_for, local_payload_size
+from formatspec.btree import (
+    INDEX_LEAF,
+    BTreePage,
+    BTreePageHeader,
+    CellPointerArray,
+    Freeblock,
+    IndexLeafCell,
+    index_leaf_cells,
+    read_freeblocks,
+)
+
+USABLE = st.sampled_from([480, 512, 1000, 1024, 4064, 4096, 65504, 65536])
+EDITS = st.lists(st.tuples(st.integers(min_value=0, max_value=2**16), st.integers(0, 255)),
+                 max_size=4)
+
+
+def outcome(fn, *args, **kwargs):
+    """("ok", value) or ("error", None) when fn raises FormatError (anything else propagates)."""
+    try:
+        return "ok", fn(*args, **kwargs)
+    except FormatError:
+        return "error", None
+
+
+def mutate(data: bytes, edits) -> bytes:
+    out = bytearray(data)
+    for pos, value in edits:
+        if out:
+            out[pos % len(out)] = value
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------- freeblocks
+
+
+def schema_freeblocks(page, first, usable, start):
+    """The chain as BTreePage follows it, each block parsed by the Freeblock schema."""
+    out = []
+    fb, prev = first, 0
+    while fb:
+        if fb <= prev or fb < start or fb + 4 > usable:
+            raise FormatError("bad freeblock offset")
+        block = Freeblock.parse(page[fb:fb + 4])
+        if block.size < 4 or fb + block.size > usable:
+            raise FormatError("bad freeblock size")
+        out.append((fb, block.size))
+        prev, fb = fb, block.next_freeblock
+    return tuple(out)
+
+
+def check_freeblocks(page, first, usable, start):
+    schema = outcome(schema_freeblocks, page, first, usable, start)
+    twin = outcome(read_freeblocks, page, first, usable, start)
+    assert schema == twin, (first, usable, start, schema, twin)
+    return twin
+
+
+@st.composite
+def index_leaf_page(draw):
+    """A valid index leaf page built by the BTreePage schema, with freeblocks between cells."""
+    usable = draw(USABLE)
+    reserved = draw(st.sampled_from([0, 0, 32]))
+    pgno = draw(st.sampled_from([1, 2, 7]))
+    keys = draw(st.lists(st.one_of(st.integers(-2**63, 2**63 - 1), st.text(max_size=30),
+                                   st.binary(max_size=30), st.none(), st.floats(),
+                                   st.binary(min_size=600, max_size=700)),
+                         max_size=12))
+    cells = []
+    images = []
+    for i, key in enumerate(keys):
+        payload = encode_record([key, i])
+        local = local_payload_size(len(payload), usable, table_leaf=False)
+        cell = {"payload_size": len(payload), "payload": payload[:local],
+                "overflow_page": 99 if local < len(payload) else None}
+        cells.append(cell)
+        images.append(IndexLeafCell.build(cell, usable_size=usable))
+    # lay cells out downwards from the end, with a gap (a freeblock) after some of them
+    gaps = draw(st.lists(st.sampled_from([0, 0, 4, 9]), min_size=len(cells),
+                         max_size=len(cells)))
+    pointers, freeblocks = [], []
+    top = usable
+    for image, gap in zip(images, gaps):
+        if gap:
+            top -= gap
+            freeblocks.append((top, gap))
+        top -= len(image)
+        pointers.append(top)
+    freeblocks.sort()
+    page_dict = {"page_type": INDEX_LEAF, "cells": cells, "cell_pointers": pointers,
+                 "freeblocks": freeblocks}
+    try:
+        page = BTreePage.build(page_dict, pgno=pgno, usable_size=usable,
+                               page_size=usable + reserved)
+    except FormatError:
+        assume(False)  # too much for the page
+    return page, pgno, usable, keys, freeblocks
+
+
+@given(index_leaf_page())
+def test_freeblock_twin_on_valid_pages(case):
+    page, pgno, usable, _keys, freeblocks = case
+    parsed = BTreePage.parse(page, pgno=pgno, usable_size=usable)
+    start = hdr_offset_for(pgno) + 8 + 2 * parsed.cell_count
+    got = check_freeblocks(page, parsed.first_freeblock, usable, start)
+    assert got == ("ok", tuple(parsed.freeblocks))
+    assert list(got[1]) == freeblocks
+
+
+@given(index_leaf_page(), EDITS, st.integers(0, 40))
+def test_freeblock_twin_on_mutated_pages(case, edits, start):
+    page, pgno, usable, _keys, freeblocks = case
+    # aim the edits at the freeblock heads and the header's first-freeblock field
+    targets = [freeblocks[p % len(freeblocks)][0] + p % 4 if freeblocks and i % 2
+               else hdr_offset_for(pgno) + 1 + p % 2 for i, (p, _v) in enumerate(edits)]
+    page = mutate(page, [(t, v) for t, (_p, v) in zip(targets, edits)])
+    first = int.from_bytes(page[hdr_offset_for(pgno) + 1:hdr_offset_for(pgno) + 3], "big")
+    check_freeblocks(page, first, usable, start)
+
+
+@given(st.binary(max_size=700), st.integers(0, 0xFFFF), USABLE, st.integers(0, 64))
+def test_freeblock_twin_on_garbage(page, first, usable, start):
+    check_freeblocks(page, first, usable, start)
+
+
+def test_freeblock_twin_refuses_a_cycle():
+    page = bytearray(512)
+    page[100:104] = (200).to_bytes(2, "big") + (8).to_bytes(2, "big")
+    page[200:204] = (100).to_bytes(2, "big") + (8).to_bytes(2, "big")
+    assert check_freeblocks(bytes(page), 100, 512, 0)[0] == "error"
+
+
+# --------------------------------------------------------------------------- index leaf pages
+
+
+def schema_index_leaf_cells(page, hdr, usable):
+    """index_leaf_cells spelled with the schemas: header, pointer array, each cell."""
+    header = BTreePageHeader.parse(page[hdr:])
+    if header.page_type != INDEX_LEAF:
+        raise FormatError("not an index leaf")
+    pointers = CellPointerArray.parse(page[hdr + 8:], cell_count=header.cell_count)
+    out = []
+    for off in pointers:
+        cell = IndexLeafCell.parse(page[off:usable], usable_size=usable)
+        out.append((cell.payload_size, cell.payload, cell.overflow_page or 0))
+    return out
+
+
+def check_index_leaf(page, pgno, usable):
+    hdr = hdr_offset_for(pgno)
+    schema = outcome(schema_index_leaf_cells, page, hdr, usable)
+    twin = outcome(index_leaf_cells, page, hdr, usable)
+    assert schema[0] == twin[0], (pgno, usable, schema, twin)
+    if schema[0] == "ok":
+        assert [tuple(c) for c in twin[1]] == schema[1]
+    return twin
+
+
+@given(index_leaf_page())
+def test_index_leaf_twin_on_valid_pages(case):
+    page, pgno, usable, keys, _fb = case
+    got = check_index_leaf(page, pgno, usable)
+    assert got[0] == "ok"
+    assert len(got[1]) == len(keys)
+    parsed = BTreePage.parse(page, pgno=pgno, usable_size=usable)
+    assert [(c.payload_size, c.payload, c.overflow_page or 0) for c in parsed.cells] == got[1]
+
+
+@given(index_leaf_page(), EDITS)
+def test_index_leaf_twin_on_mutated_pages(case, edits):
+    page, pgno, usable, _keys, _fb = case
+    hdr = hdr_offset_for(pgno)
+    start = BTreePageHeader.parse(page[hdr:]).cell_content_start
+    targets = [(hdr + p % 16 if i % 2 else start + p % max(1, usable - start), v)
+               for i, (p, v) in enumerate(edits)]
+    check_index_leaf(mutate(page, targets), pgno, usable)
+    # and the same page cut short
+    check_index_leaf(page[:len(page) // 2], pgno, usable)
+
+
+@given(st.binary(max_size=700), st.sampled_from([1, 2]), USABLE)
+def test_index_leaf_twin_on_garbage(data, pgno, usable):
+    page = bytearray(data)
+    if len(page) > hdr_offset_for(pgno):
+        page[hdr_offset_for(pgno)] = INDEX_LEAF  # mostly get past the page type
+    check_index_leaf(bytes(page), pgno, usable)
