@@ -161,6 +161,54 @@ def total_order(root: Node, ncolumns: int) -> bool:
     return covered >= set(range(ncolumns))
 
 
+# The SELECT features of the engine's SQL issue, as coverage tags or tag families (a family
+# ``f`` is covered by any tag ``f.*``). A campaign's coverage table shows each of them; the
+# tests require every one of them in a modest sqlite3-against-sqlite3 campaign.
+FEATURES = (
+    # joins
+    "join.join", "join.inner", "join.left", "join.right", "join.full", "join.cross",
+    "join.comma", "join.natural", "join.using", "from.subquery", "from.values", "from.view",
+    "from.cte", "schema.view",
+    # query shapes
+    "select.distinct", "select.aggregate", "select.values", "groupby", "having", "where",
+    "orderby", "orderby.expr", "orderby.collate_nulls", "limit", "compound.union",
+    "compound.union all", "compound.intersect", "compound.except", "cte.with", "cte.plain",
+    "cte.values", "cte.recursive", "cte.recursive_bounded",
+    # windows
+    "window.row_number", "window.rank", "window.dense_rank", "window.percent_rank",
+    "window.cume_dist", "window.ntile", "window.lag", "window.lead", "window.first_value",
+    "window.last_value", "window.nth_value", "window.sum", "window.count", "window.count_star",
+    "window.max", "window.min", "window.avg", "window.total", "window.group_concat",
+    "window.frame.rows", "window.frame.range", "window.frame.groups", "window.exclude",
+    "window.named",
+    # parameters
+    "param.anonymous", "param.numbered", "param.named",
+    # expressions
+    "expr.case", "expr.cast", "expr.between", "expr.like", "expr.like_escape", "expr.is",
+    "expr.is_distinct", "expr.isnull", "expr.in_list", "expr.in_subquery", "expr.exists",
+    "expr.scalar_subquery", "expr.correlated", "expr.collate", "expr.concat", "expr.bitwise",
+    "expr.arith", "expr.logic", "expr.unary", "expr.nan",
+    # functions
+    "func.datetime.date", "func.datetime.time", "func.datetime.datetime",
+    "func.datetime.julianday", "func.datetime.unixepoch", "func.datetime.strftime",
+    "func.math", "func.printf", "func.format", "func.json.json_extract", "expr.json_arrow",
+    "expr.json_arrow2", "func.json.json_array", "func.json.json_object", "func.json",
+    # aggregates
+    "agg.count_star", "agg.count", "agg.count_distinct", "agg.distinct", "agg.filter",
+    "agg.sum", "agg.total", "agg.avg", "agg.min", "agg.max", "agg.group_concat",
+    "agg.group_concat_sep", "agg.json_group_array", "agg.json_group_object",
+    # metamorphic relations
+    "oracle.tlp", "oracle.norec", "oracle.tlp_agg", "oracle.tlp_distinct", "oracle.tlp_groupby",
+)
+
+
+def missing_features(tags) -> list[str]:
+    """The :data:`FEATURES` that none of ``tags`` (a coverage table's keys) exercises."""
+    tags = set(tags)
+    return [f for f in FEATURES if f not in tags and not any(t.startswith(f + ".")
+                                                              for t in tags)]
+
+
 # -- schemas and data ------------------------------------------------------------------------
 
 DECLARED_TYPES = [
@@ -668,7 +716,9 @@ class Generator:
     def aggregate(self, scope, depth, outer=()) -> Node:
         c = self.c
         kind = c.choice(self.AGGREGATES)
-        arg = self.expr(scope, min(depth, 1), outer=outer)
+        # no outer references in an aggregate's arguments: an aggregate over outer columns
+        # only belongs to the outer query, which then has bare columns of unspecified rows
+        arg = self.expr(scope, min(depth, 1))
         if kind == "count(*)":
             node = E(["count(*)"], "agg.count_star")
         elif kind == "count_distinct":
@@ -682,10 +732,14 @@ class Generator:
             node = E([f"{fn}(DISTINCT ", arg, ")"], "agg.distinct")
         elif kind == "group_concat_length":
             # the order of concatenation follows the scan; its length does not
-            node = E(["length(group_concat(", arg, "))"], "agg.group_concat")
+            # (SQLite omits a separator while the result so far is empty, so '' values
+            # make the length order-dependent: every value is made non-empty first; and
+            # length() of text stops at a NUL, so the bytes are counted)
+            node = E(["length(CAST(group_concat((", arg, ") || '.') AS BLOB))"], "agg.group_concat")
         elif kind == "group_concat_sep":
             sep = c.choice(["'; '", "''", "'|'", "NULL", "'é'"])
-            node = E(["length(group_concat(", arg, f", {sep}))"], "agg.group_concat_sep")
+            node = E(["length(CAST(group_concat((", arg, f") || '.', {sep}) AS BLOB))"],
+                     "agg.group_concat_sep")
         elif kind == "json_group_array":
             node = E(["json_array_length(json_group_array(", arg, "))"],
                      "agg.json_group_array")
@@ -695,8 +749,7 @@ class Generator:
         else:
             node = E([f"{kind}(", arg, ")"], f"agg.{kind}")
         if node.parts[-1] in (")", "))") and c.chance(0.15):
-            node.parts.insert(-1, Node("clause", [") FILTER (WHERE ",
-                                                  self.expr(scope, 1, outer=outer)],
+            node.parts.insert(-1, Node("clause", [") FILTER (WHERE ", self.expr(scope, 1)],
                                        "agg.filter"))
             # FILTER follows the call's closing parenthesis: move the ")" before it
             node.parts[-1] = node.parts[-1][1:] + ")"
@@ -823,8 +876,16 @@ class Generator:
                              sep=", ")
                 clauses.append(Node("clause", [" GROUP BY ", glist], "groupby"))
                 if c.chance(0.3):
-                    clauses.append(Node("clause", [" HAVING ", self.expr(
-                        scope, 1, agg=True, outer=outer)], "having"))
+                    # HAVING over group keys and aggregates only: a bare column there
+                    # would read an unspecified row of the group
+                    op = c.choice(["=", "<", ">", ">=", "!=", "IS NOT"])
+                    left = self.aggregate(scope, 1) if c.chance(0.7) else \
+                        E(["(", c.choice(groups).copy(), ")"])
+                    cond = E([left, f" {op} ", self.literal()], "expr.compare")
+                    if c.chance(0.3):
+                        cond = E(["(", cond, f" {c.choice(['AND', 'OR'])} ",
+                                  self.aggregate(scope, 1), ")"], "expr.logic")
+                    clauses.append(Node("clause", [" HAVING ", cond], "having"))
         else:
             for _ in range(ncol):
                 if c.chance(0.15) and not named:
@@ -892,7 +953,7 @@ class Generator:
         elif fn in ("max", "min"):
             call = [f"{fn}((", arg(), ") COLLATE BINARY)"]
         elif fn == "group_concat":
-            call = ["group_concat(", arg(), ", '.')"]
+            call = ["group_concat((", arg(), ") || '.', '.')"]
         else:
             call = [f"{fn}(", arg(), ")"]
         total = fn not in self.PEER_SAFE
@@ -929,7 +990,7 @@ class Generator:
         else:
             node = E([*call, " OVER (", *spec, ")"], tag)
         # the concatenation order of tied rows is unspecified; its length is not
-        return E(["length(", node, ")"]) if fn == "group_concat" else node
+        return E(["length(CAST(", node, " AS BLOB))"]) if fn == "group_concat" else node
 
     def _frame(self, kind, offset_ok) -> str:
         c = self.c
@@ -1036,13 +1097,14 @@ class Generator:
             cols = [f"x{j}" for j in range(ncol)]
             return (Node("query", ["VALUES ", self.values_rows(ncol, c.integer(1, 4))],
                          "select.values"), cols, "cte.values")
-        # recursion bounded twice: by the WHERE and by a LIMIT
+        # recursion bounded twice: by the WHERE (every step moves n towards the bound) and
+        # by a LIMIT on the rows the recursion may produce
         step = c.choice(["n + 1", "n * 2", "n + 3", "n - 1"])
         bound = c.integer(1, 12)
         stop = f"n < {bound}" if step != "n - 1" else f"n > -{bound}"
-        body = Node("query", [f"SELECT {c.integer(0, 3)} UNION ALL SELECT {step} FROM {name} "
-                              f"WHERE {stop}", f" LIMIT {c.integer(1, 30)}" if c.chance(0.4)
-                              else ""], "cte.recursive_bounded")
+        body = Node("query", [f"SELECT {c.integer(1, 3)} UNION ALL SELECT {step} FROM {name} "
+                              f"WHERE {stop} LIMIT {c.integer(1, 12)}"],
+                    "cte.recursive_bounded")
         return body, ["n"], "cte.recursive"
 
     def query(self, schema: Schema) -> Node:

@@ -36,7 +36,14 @@ not counted as a finding.
 
 from __future__ import annotations
 
-from oracle.compare import Difference, Outcome, capture, compare, picks_representative
+from oracle.compare import (
+    Difference,
+    Outcome,
+    capture,
+    compare,
+    picks_representative,
+    sums_integers,
+)
 from oracle.generators import Generator, Node, Schema
 
 KINDS = ("tlp", "norec", "index", "tlp_agg", "tlp_distinct", "tlp_groupby")
@@ -113,7 +120,8 @@ def check_pair(conn, case: Node) -> tuple[Difference | None, Outcome, Outcome]:
     a, b = capture(conn, q1), capture(conn, q2)
     if a.kind == "unsupported" or b.kind == "unsupported":
         return Difference("unsupported", a.message or b.message), a, b
-    return compare(b, a, representative=picks_representative(q1)), a, b
+    return compare(b, a, representative=picks_representative(q1),
+                   overflow=sums_integers(q1 + q2)), a, b
 
 
 def without_indexes(setup: list[str]) -> list[str]:

@@ -54,6 +54,7 @@ from oracle.compare import (
     compare,
     is_nondeterministic,
     picks_representative,
+    sums_integers,
 )
 from oracle.generators import (
     Generator,
@@ -155,7 +156,7 @@ def evaluate(root: Node, target, reference, target_noindex=None) -> Verdict:
         return Verdict("unsupported", oracle, "unsupported", t.message, t, r)
     diff = compare(t, r, order=order, limited=limited,
                    nondeterministic=is_nondeterministic(sql),
-                   representative=picks_representative(sql))
+                   representative=picks_representative(sql), overflow=sums_integers(sql))
     if diff is not None:
         return Verdict("finding", oracle, diff.kind, diff.detail, t, r)
     if oracle == "index" and target_noindex is not None:
@@ -234,7 +235,8 @@ def batch_case(seed: int, batch: int, index: int, schema, max_depth: int = 3) ->
     """Query ``index`` of ``batch``: a differential query or a metamorphic case."""
     g = Generator(RandomChoices(case_seed(seed, batch, index)), max_depth=max_depth)
     if index % METAMORPHIC_EVERY == METAMORPHIC_EVERY - 1:
-        kind = metamorphic.KINDS[(index // METAMORPHIC_EVERY) % len(metamorphic.KINDS)]
+        # rotate with the batch too, so every kind comes up whatever the batch size
+        kind = metamorphic.KINDS[(index // METAMORPHIC_EVERY + batch) % len(metamorphic.KINDS)]
         if kind == "index" and any(s.upper().lstrip().startswith(("CREATE INDEX",
                                                                    "CREATE UNIQUE"))
                                    for s in schema.statements):
