@@ -124,25 +124,28 @@ def unique(rows, keyf=None):
                 yield row
 
 
+def _last_kept(rows, keyf):
+    """Distinct rows where an equal row arriving later replaces the kept one (inserting
+    into SQLite's ephemeral index overwrites the equal entry)."""
+    kept = {}
+    for row in rows:
+        kept[keyf(row)] = row
+    return kept
+
+
 def intersect(left, right, keyf=None):
     keyf = keyf or (lambda r: r)
     right_keys = {keyf(r) for r in right}
-    seen = set()
-    for row in left:
-        k = keyf(row)
-        if k in right_keys and k not in seen:
-            seen.add(k)
+    for k, row in _last_kept(left, keyf).items():
+        if k in right_keys:
             yield row
 
 
 def except_(left, right, keyf=None):
     keyf = keyf or (lambda r: r)
     right_keys = {keyf(r) for r in right}
-    seen = set()
-    for row in left:
-        k = keyf(row)
-        if k not in right_keys and k not in seen:
-            seen.add(k)
+    for k, row in _last_kept(left, keyf).items():
+        if k not in right_keys:
             yield row
 
 

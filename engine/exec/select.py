@@ -231,10 +231,11 @@ class _QueryCompiler:
             return self.values(body, node, cparent)
         raise NotSupportedError(f"{bkind} not supported yet")
 
-    def arm(self, node, parent, eqp_parent, texts=None) -> Unit:
+    def arm(self, node, parent, eqp_parent, texts=None, ignore_distinct=False) -> Unit:
         kind = type(node).__name__
         if kind == "SelectCore":
-            return self.select(node, None, parent, eqp_parent, texts)
+            return self.select(node, None, parent, eqp_parent, texts,
+                               ignore_distinct=ignore_distinct)
         if kind == "Values":
             return self.values(node, None, parent)
         if kind == "Select":
@@ -291,7 +292,18 @@ class _QueryCompiler:
             ops.append(n.op.upper())
             n = n.left
         ops.reverse()
-        arms = [self.arm(t, parent, eqp_parent, texts if i == 0 else None)
+        ordered = outer is not None and bool(outer.order_by)
+        # An arm whose rows go into UNION/EXCEPT/INTERSECT's ephemeral index (SRT_Union,
+        # SRT_Except: every arm of or under a non-ALL operator, when no ORDER BY makes
+        # SQLite merge sorted co-routines instead) has its own DISTINCT dropped
+        # (IgnorableDistinct in select.c): only which duplicate survives changes.
+        ignore = [False] * len(terms)
+        if not ordered:
+            for i in range(len(terms)):
+                later = ops[max(i - 1, 0):]
+                ignore[i] = any(op != "UNION ALL" for op in later)
+        arms = [self.arm(t, parent, eqp_parent, texts if i == 0 else None,
+                         ignore_distinct=ignore[i])
                 for i, t in enumerate(terms)]
         width = len(arms[0].names)
         for op, arm in zip(ops, arms[1:]):
@@ -304,6 +316,24 @@ class _QueryCompiler:
         colls = list(arms[0].colls)
         keyf = distinct_key(colls)
         sort_all = [(lambda r, i=i: r[i], colls[i], False, None) for i in range(width)]
+
+        if ordered:
+            merge_key = self._compound_order(outer, names, colls)
+            positions = self._compound_positions(outer, names)
+            merge_key = merge_key + [sort_all[k] for k in range(width)
+                                     if k not in positions]
+
+            def run():
+                rows = arms[0].rows()
+                for op, arm in zip(ops, arms[1:]):
+                    if op == "UNION ALL":
+                        rows = _chain(rows, arm.rows())
+                    else:
+                        rows = iter(_merge_step(op, list(rows), list(arm.rows()), merge_key,
+                                                keyf))
+                return rows
+            unit = Unit(names, affs, colls, run, correlated=any(a.correlated for a in arms))
+            return self._finish_compound(unit, outer, parent)
 
         def run():
             rows = arms[0].rows()
@@ -344,6 +374,26 @@ class _QueryCompiler:
                 rows = iter(sort_rows(list(rows), order))
             return limit_offset(rows, limit_fn(), offset_fn())
         return Unit(unit.names, unit.affs, unit.colls, run, unit.correlated)
+
+    @staticmethod
+    def _compound_positions(node, names) -> set:
+        """The result columns the ORDER BY of a compound names (checked by
+        _compound_order)."""
+        out = set()
+        for term in node.order_by or []:
+            base = term.expr
+            if type(base).__name__ == "Collate":
+                base = base.operand
+            lit = _int_literal(base)
+            if lit is not None:
+                out.add(lit - 1)
+            elif type(base).__name__ == "Column":
+                low = base.name.lower()
+                for k, nm in enumerate(names):
+                    if nm.lower() == low:
+                        out.add(k)
+                        break
+        return out
 
     def _compound_order(self, node, names, colls):
         terms = []
@@ -399,7 +449,8 @@ class _QueryCompiler:
         return make(limit, "LIMIT"), make(offset, "OFFSET")
 
     # -- SELECT -----------------------------------------------------------------------------
-    def select(self, core, outer, parent, eqp_parent=0, texts=None) -> Unit:
+    def select(self, core, outer, parent, eqp_parent=0, texts=None,
+               ignore_distinct=False) -> Unit:
         """One SelectCore; ``outer`` is the Select carrying ORDER BY/LIMIT (or None for an
         arm of a compound)."""
         scope = Scope(parent, self.state.session)
@@ -518,7 +569,7 @@ class _QueryCompiler:
         self.state.eqp.extend(scope.eqp_pending)
         scope.eqp_pending = []
 
-        distinct = bool(core.distinct)
+        distinct = bool(core.distinct) and not ignore_distinct
         width = scope.width
         out_fns = [c.fn for c in out_exprs]
         nout = len(out_fns)
@@ -923,6 +974,43 @@ def _refers_to(node, name) -> bool:
         if type(n).__name__ == "TableRef" and n.schema is None and n.name.lower() == low:
             return True
     return False
+
+
+def _merge_step(op, left, right, key_terms, keyf):
+    """One UNION/EXCEPT/INTERSECT of a compound with ORDER BY, as SQLite's merge of two
+    sorted co-routines (multiSelectOrderBy): both sides sorted on the ORDER BY extended by
+    every other column; of a run of equal rows, UNION keeps the right side's first when
+    it has one (an equal left row is skipped) and the left's first otherwise, EXCEPT the
+    left's first when the right has none, INTERSECT the left's first when both have it."""
+    tagged = [(0, r) for r in left] + [(1, r) for r in right]
+    sort_rows(tagged, [(lambda t, g=g: g(t[1]), c, d, n) for g, c, d, n in key_terms])
+    out = []
+    i = 0
+    n = len(tagged)
+    while i < n:
+        k = tagged[i][1] if keyf is None else keyf(tagged[i][1])
+        j = i
+        first = [None, None]
+        while j < n:
+            side, row = tagged[j]
+            if (row if keyf is None else keyf(row)) != k:
+                break
+            if first[side] is None:
+                first[side] = (row,)
+            j += 1
+        a, b = first
+        if op == "UNION":
+            out.append((b or a)[0])
+        elif op == "EXCEPT":
+            if b is None:
+                out.append(a[0])
+        elif op == "INTERSECT":
+            if a is not None and b is not None:
+                out.append(a[0])
+        else:
+            raise NotSupportedError(f"compound operator {op} not supported yet")
+        i = j
+    return out
 
 
 def _chain(a, b):
