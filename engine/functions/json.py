@@ -155,7 +155,8 @@ _LABEL = 0x40
 
 _U32 = 0xFFFFFFFF
 _WS = " \t\n\r"
-_STRING_TOKEN = re.compile(r'"(?:[^"\\\x00-\x1f]+|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+# possessive quantifiers: linear time also on an unterminated string
+_STRING_TOKEN = re.compile(r'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"')
 _NUMBER_TOKEN = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _SHORT_ESCAPES = {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}
 _QUOTE_TABLE = {c: _SHORT_ESCAPES.get(c, f"\\u{c:04x}") for c in range(32)}

@@ -307,6 +307,12 @@ def test_nesting_depth_limit_is_2000():
     assert len(list(J.json_tree(deep))) == 2000
 
 
+def test_unterminated_strings_fail_in_linear_time():
+    long = ['"' + "a" * 20000, '["' + "ab\\n" * 5000, '{"' + "x" * 20000 + '":1', '"\\' + "u" * 9000]
+    cases = [(name, d) for d in long for name in ("json_valid", "json")]
+    assert mismatches(cases) == []
+
+
 def test_container_label_quirk_is_valid():
     # 3.40 accepts an object label that is a container ending in a string
     assert mismatches([("json_valid", '{["x"]:1}'), ("json_valid", '{{"a":"b"}:1}'),
