@@ -905,7 +905,8 @@ class Generator:
         parts.extend(clauses)
         named_windows = self.windows.pop()
         if named_windows:
-            parts += [" WINDOW ", Node("list", named_windows, sep=", ")]
+            parts.append(Node("clause", [" WINDOW ", Node("list", named_windows, sep=", ")],
+                              "window.clause"))
         node = Node("query", parts, "select.distinct" if distinct else
                     ("select.aggregate" if aggregate else "select"), ncolumns=ncol)
         if not scalar:
@@ -928,8 +929,8 @@ class Generator:
         terms: list = []
         for entry in scope:
             col = self.column(scope, entry)
-            terms += [E(["(", col, ") COLLATE BINARY"]), ", ", f"typeof({col.sql()})", ", "]
-        return terms[:-1]
+            terms += [E(["(", col, ") COLLATE BINARY"]), E([f"typeof({col.sql()})"])]
+        return terms
 
     def window(self, scope, depth) -> Node:
         c = self.c
@@ -962,7 +963,8 @@ class Generator:
             total = True
         spec: list = []
         if c.chance(0.5):
-            spec += ["PARTITION BY ", self.column(scope), " "]
+            spec.append(Node("clause", ["PARTITION BY ", self.column(scope), " "],
+                             "window.partition"))
         ordered = total or frame_kind or fn in ("rank", "dense_rank", "percent_rank",
                                                 "cume_dist") or c.chance(0.5)
         range_offset = frame_kind == "RANGE" and not total and c.chance(0.5)
@@ -971,14 +973,13 @@ class Generator:
             spec += ["ORDER BY ", E(["CAST(", self.column(scope), " AS REAL)"]),
                      c.choice([" DESC", " ASC", " NULLS LAST", ""])]
         elif ordered:
-            spec.append("ORDER BY ")
+            terms: list = []
             if not total or c.chance(0.5):
-                spec += [self.expr(scope, 1), c.choice(["", " DESC", " NULLS FIRST",
-                                                        " DESC NULLS LAST"])]
-                if total:
-                    spec.append(", ")
+                terms.append(E([self.expr(scope, 1), c.choice(["", " DESC", " NULLS FIRST",
+                                                               " DESC NULLS LAST"])]))
             if total:
-                spec += self._total_window_order(scope)
+                terms += self._total_window_order(scope)
+            spec += ["ORDER BY ", Node("list", terms, sep=", ")]
         if frame_kind and ordered:
             spec += [" ", self._frame(frame_kind, range_offset)]
         named = c.chance(0.25)
