@@ -46,7 +46,8 @@ import os
 from array import array
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from operator import gt, itemgetter, lt
+from itertools import chain
+from operator import add, gt, itemgetter, lt
 
 from formatspec.btree import index_leaf_cells, read_freeblocks, table_leaf_cells
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
@@ -338,10 +339,14 @@ class _Checker:
         digest = _digest
         decode = record_decoder(enc)
 
-        def on_entry(items, pgno):
-            """The rows of one table leaf page: (rowid, payload, cell offset) each."""
+        def on_entry(items, count, pgno):
+            """The ``count`` rows of one table leaf page: (rowid, payload, cell offset) each."""
             nonlocal rows
-            rows += len(items)
+            rows += count
+            if type(items) is not list:
+                items = list(items)
+            if not not_null and not alias_used and _batch_rows(items, decode, ncols, active):
+                return  # every record well formed and full width: done a page at a time
             sums = [0] * nactive
             counts = [0] * nactive
             for key, payload, off in items:
@@ -457,12 +462,18 @@ class _Checker:
                         self.report(pgno, cell.offset, f"{name}: rowid {key} out of order",
                                     "key-order")
                     last = key
-            rows = []
-            for cell in cells:
-                payload = self._overflow(name, pgno, cell) if cell.first_overflow else cell.local
-                if payload is not None:
-                    rows.append((cell.rowid, payload, cell.offset))
-            on_entry(rows, pgno)
+            if any(map(_FIRST_OVERFLOW, cells)):
+                rows = []
+                for cell in cells:
+                    payload = (self._overflow(name, pgno, cell) if cell.first_overflow
+                               else cell.local)
+                    if payload is not None:
+                        rows.append((cell.rowid, payload, cell.offset))
+                count = len(rows)
+            else:  # all local: the same triples, built in C
+                rows = zip(keys, map(_LOCAL, cells), map(_OFFSET, cells))
+                count = len(cells)
+            on_entry(rows, count, pgno)
             return keys[-1]
         if depth >= MAX_DEPTH:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
@@ -673,14 +684,19 @@ class _Checker:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
             return
         if leaf:
-            items = []
-            for cell in cells:
-                payload = self._overflow(name, pgno, cell) if cell.first_overflow else cell.local
-                if payload is None:
-                    state["count"] += 1
-                else:
-                    items.append((payload, cell))
-            self._index_entries(name, pgno, items, keyinfo, actual, state)
+            if any(map(_FIRST_OVERFLOW, cells)):
+                items = []
+                for cell in cells:
+                    payload = (self._overflow(name, pgno, cell) if cell.first_overflow
+                               else cell.local)
+                    if payload is None:
+                        state["count"] += 1
+                    else:
+                        items.append((payload, cell))
+                self._index_entries(name, pgno, items, len(items), keyinfo, actual, state)
+            else:  # all local: the same pairs, built in C
+                self._index_entries(name, pgno, zip(map(_LOCAL, cells), cells), len(cells),
+                                    keyinfo, actual, state)
             return
         for cell in cells:
             if self.use(cell.left_child, U_BTREE, pgno, f"{name}: child of page {pgno}"):
@@ -688,7 +704,7 @@ class _Checker:
                 self._index_page(name, cell.left_child, depth + 1, keyinfo, actual, state)
             payload = self._overflow(name, pgno, cell) if cell.first_overflow else cell.local
             if payload is not None:
-                self._index_entries(name, pgno, [(payload, cell)], keyinfo, actual, state)
+                self._index_entries(name, pgno, [(payload, cell)], 1, keyinfo, actual, state)
             else:
                 state["count"] += 1
             if self.full():
@@ -697,9 +713,10 @@ class _Checker:
             self.expect_ptrmap(hdr.right_child, PTRMAP_BTREE, pgno)
             self._index_page(name, hdr.right_child, depth + 1, keyinfo, actual, state)
 
-    def _index_entries(self, name, pgno, items, keyinfo, actual, state) -> None:
-        """Decode index records in key order: digest them, feed them on, check their order."""
-        state["count"] += len(items)
+    def _index_entries(self, name, pgno, items, count, keyinfo, actual, state) -> None:
+        """Decode the ``count`` index records ``items`` (payload, cell) in key order: digest
+        them, feed them on, check their order."""
+        state["count"] += count
         on_record = state["on_record"]
         if keyinfo is None and actual is None and on_record is None:
             return
@@ -714,13 +731,54 @@ class _Checker:
         decode = record_decoder(enc)
         total = 0
         n = 0
-        for payload, cell in items:
+        decoded = None
+        if on_record is None:
+            # a page at a time: decode all, digest all; then the order, in one pass when
+            # Python's tuple order already proves it
+            if type(items) is not list:
+                items = list(items)
             try:
-                values = decode(payload)
-            except (FormatError, CorruptError) as err:
-                self.report(pgno, cell.offset, f"{name}: malformed index record: {err}",
-                            "record")
-                continue
+                values_list = list(map(decode, map(_PAYLOAD, items)))
+            except (FormatError, CorruptError):
+                values_list = None  # one by one below, to report the bad record
+            if values_list is not None:
+                if actual is not None:
+                    actual.add_many(len(values_list), _digest_sum(values_list))
+                    actual = None
+                if not check_order or not values_list:
+                    return
+                if plain:
+                    seq = values_list if prev is None else [prev, *values_list]
+                    try:
+                        in_order = all(map(lt, seq, seq[1:]))
+                    except TypeError:
+                        in_order = False
+                    if in_order:
+                        state["prev"] = values_list[-1]
+                        return
+                elif fold is not None and (prev is None or prev_key is not None):
+                    keys = [_fold_key(v, fold) for v in values_list]
+                    if None not in keys:
+                        seq = keys if prev is None else [prev_key, *keys]
+                        try:
+                            in_order = all(map(lt, seq, seq[1:]))
+                        except TypeError:
+                            in_order = False
+                        if in_order:
+                            state["prev"] = values_list[-1]
+                            state["prev_key"] = keys[-1]
+                            return
+                decoded = iter(values_list)
+        for payload, cell in items:
+            if decoded is not None:
+                values = next(decoded)
+            else:
+                try:
+                    values = decode(payload)
+                except (FormatError, CorruptError) as err:
+                    self.report(pgno, cell.offset, f"{name}: malformed index record: {err}",
+                                "record")
+                    continue
             if actual is not None:
                 # _digest, inlined
                 total += hash(values) if bytes not in map(type, values) else digest(values)
@@ -728,15 +786,7 @@ class _Checker:
             if on_record is not None:
                 on_record(list(values), pgno, cell.offset)
             if fold is not None:
-                key = values
-                for i in fold:
-                    if i < len(key):
-                        v = key[i]
-                        if type(v) is str:
-                            if not v.isascii():
-                                key = None
-                                break
-                            key = (*key[:i], v.lower(), *key[i + 1:])
+                key = _fold_key(values, fold)
                 if prev is not None:
                     in_order = False
                     if key is not None and prev_key is not None:
@@ -820,6 +870,10 @@ class _Checker:
                 self.report(pgno, None, "page is never used", "lost-page")
 
 
+_PAYLOAD = itemgetter(0)  # of a (payload, cell) pair
+_FIRST_OVERFLOW = itemgetter(5)  # Cell.first_overflow
+_LOCAL = itemgetter(4)  # Cell.local
+_OFFSET = itemgetter(0)  # Cell.offset
 _new = tuple.__new__  # builds a Cell without the keyword handling of Cell(...): hot path
 
 
@@ -884,6 +938,58 @@ def _digest(values: tuple) -> int:
     if bytes in map(type, values):
         return hash((values, tuple(map(_TYPE_TAG.get, map(type, values)))))
     return hash(values)
+
+
+def _fold_key(values: tuple, fold: list[int]) -> tuple | None:
+    """``values`` with the ASCII text at the NOCASE positions ``fold`` in lower case: under
+    Python's tuple order that is SQLite's order of ascending BINARY/NOCASE UTF-8 keys.
+    None when such a text is not ASCII (then only compare() can tell)."""
+    key = values
+    for i in fold:
+        if i < len(key):
+            v = key[i]
+            if type(v) is str:
+                if not v.isascii():
+                    return None
+                key = (*key[:i], v.lower(), *key[i + 1:])
+    return key
+
+
+def _digest_sum(keys: list) -> int:
+    """``sum(map(_digest, keys))``, with the blob test made once for all the keys."""
+    if bytes in map(type, chain.from_iterable(keys)):
+        return sum(map(_digest, keys))
+    return sum(map(hash, keys))
+
+
+def _batch_rows(items: list, decode, ncols: int, active) -> bool:
+    """Digest the index entries of a page's rows (rowid, payload, offset) into ``active``
+    [(multiset, getter, suffix is rowid, top position)] a page at a time.
+
+    False (and nothing added) when a record is malformed or narrower than the table:
+    the caller then goes row by row.
+    """
+    try:
+        values_list = list(map(decode, map(_ROW_PAYLOAD, items)))
+    except (FormatError, CorruptError):
+        return False
+    if values_list and min(map(len, values_list)) < ncols:
+        return False
+    if active:
+        keys = None
+        for multiset, get, suffix_rowid, _top in active:
+            entries = map(get, values_list)
+            if suffix_rowid:
+                if keys is None:
+                    keys = list(zip(map(_ROW_KEY, items)))
+                entries = map(add, entries, keys)
+            entries = list(entries)
+            multiset.add_many(len(entries), _digest_sum(entries))
+    return True
+
+
+_ROW_KEY = itemgetter(0)  # of a (rowid, payload, offset) row
+_ROW_PAYLOAD = itemgetter(1)
 
 
 class _Multiset:
