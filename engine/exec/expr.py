@@ -639,7 +639,12 @@ class ExprCompiler:
         return CExpr(g, aff=aff, coll=coll, uses_row=False)
 
     def c_Exists(self, node):
-        unit, run, correlated = self._subquery_runner(node.select)
+        # its result columns are never evaluated: the compiler is told which body it is
+        self.resolver.state.exists_body = node.select
+        try:
+            unit, run, correlated = self._subquery_runner(node.select)
+        finally:
+            self.resolver.state.exists_body = None
         if correlated:
             def f(r):
                 for _row in run(r):

@@ -107,6 +107,19 @@ class Scope:
         self.used: set[int] = set()  # FROM items read by the term being compiled
         self.used_cols: set[tuple[int, int]] = set()  # (item, column) read anywhere
         self.eqp_pending: list = []  # EXPLAIN QUERY PLAN nodes of expression subqueries
+        self.hide_parent = False  # compiling GROUP BY/ORDER BY: no enclosing level visible
+        self.exists_body = False  # the SELECT of an EXISTS (result columns unused)
+        self.resolver = None  # the _Resolver of this level (SELECT levels)
+        self.token = None  # identifies the select() call compiling this level
+
+
+class _NeedAggregate(Exception):
+    """Raised when a subquery's aggregate turns out to belong to a level compiled as a
+    non-aggregate query: that level starts again as an aggregate query."""
+
+    def __init__(self, token):
+        super().__init__("recompile as an aggregate query")
+        self.token = token
 
 
 class Unit:
@@ -134,6 +147,9 @@ class _State:
         self.eqp: list[tuple] = []
         self.subquery_number = 0
         self.fctxs: list = []
+        # scopes whose columns the aggregate arguments being compiled read
+        self.agg_refs: list[set] = []
+        self.exists_body = None  # the Select node of the EXISTS being compiled
         enc = "UTF-8"
         if session is not None and session.storage is not None:
             enc = session.storage.encoding
@@ -224,7 +240,10 @@ class _QueryCompiler:
         body = node.body
         bkind = type(body).__name__
         if bkind == "SelectCore":
-            return self.select(body, node, cparent, eqp_parent, texts)
+            exists = self.state.exists_body is node
+            if exists:
+                self.state.exists_body = None
+            return self.select(body, node, cparent, eqp_parent, texts, exists=exists)
         if bkind == "Compound":
             return self.compound(body, node, cparent, eqp_parent, texts)
         if bkind == "Values":
@@ -450,10 +469,37 @@ class _QueryCompiler:
 
     # -- SELECT -----------------------------------------------------------------------------
     def select(self, core, outer, parent, eqp_parent=0, texts=None,
-               ignore_distinct=False) -> Unit:
+               ignore_distinct=False, exists=False) -> Unit:
         """One SelectCore; ``outer`` is the Select carrying ORDER BY/LIMIT (or None for an
-        arm of a compound)."""
+        arm of a compound).
+
+        An aggregate in a subquery of the result columns whose arguments read only this
+        level's columns is an aggregate of this level (resolve.c moves it outward) and makes
+        this query an aggregate query even without an aggregate of its own: compiling
+        meets it late, so the query is then compiled again as an aggregate one.
+
+        ``exists``: the body of EXISTS, whose result columns SQLite never evaluates
+        (SRT_Exists only notes that a row came)."""
+        st = self.state
+        token = object()
+        snapshot = (st.subquery_number, len(st.eqp), len(st.fctxs))
+        try:
+            return self._select(core, outer, parent, eqp_parent, texts, ignore_distinct,
+                                token, False, exists)
+        except _NeedAggregate as exc:
+            if exc.token is not token:
+                raise
+        st.subquery_number = snapshot[0]
+        del st.eqp[snapshot[1]:]
+        del st.fctxs[snapshot[2]:]
+        return self._select(core, outer, parent, eqp_parent, texts, ignore_distinct,
+                            token, True, exists)
+
+    def _select(self, core, outer, parent, eqp_parent, texts, ignore_distinct, token,
+                force_agg, exists) -> Unit:
         scope = Scope(parent, self.state.session)
+        scope.token = token
+        scope.exists_body = exists
         if core.from_ is not None:
             self._from(core.from_, scope)
         off = 0
@@ -464,6 +510,7 @@ class _QueryCompiler:
         scope.width = off
         self._mark_using(scope)
         resolver = _Resolver(self, scope)
+        scope.resolver = resolver
         ec = ExprCompiler(resolver)
 
         # result columns (stars expanded)
@@ -480,7 +527,9 @@ class _QueryCompiler:
         having = core.having
         # only the result columns (or GROUP BY) make an aggregate query; aggregates in
         # HAVING or ORDER BY of any other query are misuse (SQLite 3.40)
-        has_agg = bool(group_by) or _contains_aggregate([e for _n, e, _a in items])
+        has_agg = (force_agg or bool(group_by)
+                   or _contains_aggregate([e for _n, e, _a in items]))
+        resolver.query_is_agg = has_agg
         if having is not None and not group_by and not has_agg:
             raise OperationalError("HAVING clause on a non-aggregate query")
 
@@ -520,6 +569,7 @@ class _QueryCompiler:
         if group_by:
             scope.alias_ok = True
             resolver.in_group_by = True
+            scope.hide_parent = True  # GROUP BY never reads an enclosing query
             for g in group_by:
                 lit = _int_literal(g)
                 if lit is not None:
@@ -532,6 +582,7 @@ class _QueryCompiler:
                 group_fns.append(c.fn)
                 group_colls.append(c.coll)
             scope.alias_ok = False
+            scope.hide_parent = False
             resolver.in_group_by = False
         resolver.aggregate_ok = has_agg
 
@@ -540,7 +591,9 @@ class _QueryCompiler:
         resolver.win_calls = win_calls
 
         # result expressions, HAVING, ORDER BY
+        resolver.in_result = True
         out_exprs = [ec.compile(e) for _n, e, _a in items]
+        resolver.in_result = False
         names = [n for n, _e, _a in items]
         affs = [c.aff for c in out_exprs]
         colls = [c.coll for c in out_exprs]
@@ -554,12 +607,18 @@ class _QueryCompiler:
         order_terms = []
         order_cols = []
         scope.alias_ok = True
+        scope.hide_parent = True  # nor does ORDER BY (resolveSelectStep: sNC.pNext = 0)
         for i, term in enumerate(order_by):
             fn, coll, desc, nf, col = self._order_term(term, i, items, out_exprs, ec)
             order_terms.append((fn, coll, desc, nf))
             order_cols.append((col, coll, desc, nf))
         scope.alias_ok = False
+        scope.hide_parent = False
         resolver.win_base = scope.width + len(agg_specs)
+        if has_agg and not agg_specs and not group_by and not force_agg and having is None:
+            # every aggregate written here belongs to an enclosing level: not an aggregate
+            # query after all (the row layout is the same, without aggregate slots)
+            has_agg = False
         limit_fn, offset_fn = self._limit(outer, parent)
 
         # plan FROM + WHERE now that every column the query reads is known
@@ -578,7 +637,12 @@ class _QueryCompiler:
                           and plan.provides_order(order_cols))
         agg_list = agg_specs
 
-        if nout == 1:
+        if exists:
+            distinct = False  # IgnorableDistinct(SRT_Exists)
+
+            def project(r):
+                return ()
+        elif nout == 1:
             f0 = out_fns[0]
 
             def project(r):
@@ -1057,6 +1121,8 @@ class _Resolver:
         self._agg_depth = 0
         self._win_depth = 0
         self.in_group_by = False
+        self.in_result = False  # compiling the result columns
+        self.query_is_agg = False  # this level is an aggregate query
 
     @property
     def state(self):
@@ -1066,6 +1132,8 @@ class _Resolver:
     def column(self, node) -> CExpr:
         if isinstance(node, _ColumnNode):
             s, j = node.source, node.j
+            for refs in self.state.agg_refs:
+                refs.add(self.scope)
             self._note(self.scope, s, j)
             if j in s.coalesce_with:
                 return self._coalesced(s, j)
@@ -1078,6 +1146,8 @@ class _Resolver:
             hit = self._find(scope, name, table)
             if hit is not None:
                 s, j = hit
+                for refs in self.state.agg_refs:
+                    refs.add(scope)
                 self._note(scope, s, j)
                 if level == 0:
                     if j >= 0 and j in s.coalesce_with and table is None:
@@ -1093,6 +1163,8 @@ class _Resolver:
                         return self._compile_alias(target)
                     finally:
                         scope.alias_ok = saved
+            if scope.hide_parent:
+                break
             scope = scope.parent
             level += 1
         if table is None and name.lower() in ("true", "false"):
@@ -1244,6 +1316,9 @@ class _Resolver:
                 "DISTINCT aggregates must have exactly one argument")
         if self._agg_depth:
             raise OperationalError(f"misuse of aggregate function {name}()")
+        home = self._aggregate_home(args, filt, ec)
+        if home is not None:
+            return self._outer_aggregate(home, node, name)
         if self.in_group_by:
             raise OperationalError("aggregate functions are not allowed in the GROUP BY clause")
         if not self.aggregate_ok:
@@ -1267,6 +1342,64 @@ class _Resolver:
         pos = self.agg_base + k
         aff = None
         return CExpr(lambda r: r[pos], aff=aff, coll=coll if name in ("min", "max") else None)
+
+    def _aggregate_home(self, args, filt, ec):
+        """The enclosing level an aggregate belongs to, or None for this level.
+
+        As resolve.c does (sqlite3ReferencesSrcList): the aggregate belongs to the
+        innermost level, from this one outward, whose FROM items its arguments read;
+        one that reads no column at all (count(*)) stays here."""
+        if self.scope.parent is None or not args and filt is None:
+            return None
+        refs: set = set()
+        st = self.state
+        st.agg_refs.append(refs)
+        self._agg_depth += 1
+        saved = self.in_post_agg
+        self.in_post_agg = False
+        try:
+            for a in args:
+                ec.compile(a)
+            if filt is not None:
+                ec.compile(filt)
+        finally:
+            st.agg_refs.pop()
+            self._agg_depth -= 1
+            self.in_post_agg = saved
+        if not refs or self.scope in refs:
+            return None
+        sc = self.scope.parent
+        while sc is not None:
+            if sc in refs:
+                return sc
+            sc = sc.parent
+        return None
+
+    def _outer_aggregate(self, home, node, name) -> CExpr:
+        """An aggregate of the enclosing level ``home`` met in this subquery: computed
+        by that level, read here from its current (aggregated) row."""
+        # resolve.c allows aggregates where this level is an aggregate query (its WHERE
+        # too: the misuse is then found when code is made, and this one is not coded here)
+        if not (self.aggregate_ok or self.query_is_agg) or self.in_group_by:
+            raise OperationalError(f"misuse of aggregate function {name}()")
+        hr = home.resolver
+        if hr is None:
+            raise OperationalError(f"misuse of aggregate: {name}()")
+        if not hr.aggregate_ok or hr._agg_depth:
+            if hr.in_result and not hr._agg_depth and home.token is not None:
+                raise _NeedAggregate(home.token)
+            if self.in_result and self.scope.exists_body:
+                # never evaluated: EXISTS does not compute its result columns
+                return CExpr(lambda r: None, uses_row=False)
+            raise OperationalError(f"misuse of aggregate: {name}()")
+        c = hr.function(node, ExprCompiler(hr))
+        sc = self.scope
+        while sc is not None and sc is not home:
+            sc.correlated = True
+            sc = sc.parent
+        holder = home.holder
+        fn = c.fn
+        return CExpr(lambda r: fn(holder[0]), aff=c.aff, coll=c.coll, uses_row=False)
 
     def _window_call(self, node, name, args, over, filt, star, distinct, ec):
         if self.win_calls is None or self._agg_depth or self._win_depth:

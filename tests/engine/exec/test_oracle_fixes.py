@@ -20,6 +20,10 @@ INSERT INTO z VALUES(-27.0), (9223372036854775807), (0);
 CREATE TABLE g(c0 INT, c1);
 INSERT INTO g VALUES(1, 2), (3, NULL);
 CREATE TABLE e(c0, c1);
+CREATE TABLE t(x, y);
+INSERT INTO t VALUES(1, 'a'), (2, 'a'), (3, 'b');
+CREATE TABLE u(z);
+INSERT INTO u VALUES(10), (20);
 CREATE TABLE v(a);
 INSERT INTO v VALUES(0.0), (0);
 CREATE TABLE w(a);
@@ -95,6 +99,49 @@ COMPOUND_SURVIVOR = [
 ]
 
 
-@pytest.mark.parametrize("sql", ROWID_SEEK + NEGATIVE_LITERALS + COMPOUND_SURVIVOR)
+# (a)/(g) an aggregate in a subquery whose arguments read only an enclosing level's
+# columns is that level's aggregate (resolve.c); GROUP BY and ORDER BY never read an
+# enclosing level; EXISTS never evaluates its result columns
+OUTER_AGGREGATES = [
+    "SELECT (SELECT sum(a.x) FROM u) FROM t a",
+    "SELECT (SELECT sum(a.x) FROM u), y FROM t a GROUP BY y",
+    "SELECT y FROM t a GROUP BY y HAVING (SELECT sum(a.x) FROM u) > 3",
+    "SELECT x FROM t a ORDER BY (SELECT sum(a.x) FROM u)",
+    "SELECT x FROM t a WHERE x IN (SELECT total(a.x) FROM u)",
+    "SELECT x FROM t a WHERE x NOT IN (SELECT max(a.x) FROM e)",
+    "SELECT x NOT IN (SELECT max(a.x) FROM e) FROM t a",
+    "SELECT (a.x IN (SELECT total(a.x) FROM e)) FROM e a",
+    "SELECT (SELECT total(a.x) FROM e) FROM e a",
+    "SELECT (SELECT total(a.x) FROM u WHERE 0) FROM t a",
+    "SELECT x FROM t a WHERE EXISTS (SELECT max(a.x) FROM u)",
+    "SELECT EXISTS (SELECT max(a.x) FROM u) FROM t a",
+    "SELECT (SELECT sum(a.x + u.z) FROM u) FROM t a",
+    "SELECT (SELECT count(*) FROM u) FROM t a",
+    "SELECT (SELECT sum(a.x) FROM u WHERE u.z > 10) FROM t a",
+    "SELECT (SELECT u.z FROM u WHERE u.z = sum(a.x)) FROM t a",
+    "SELECT (SELECT max(u.z) FROM u WHERE sum(a.x) > 0) FROM t a",
+    "SELECT (SELECT (SELECT sum(a.x) FROM u) FROM u AS w2) FROM t a",
+    "SELECT (SELECT sum((SELECT a.x)) FROM u) FROM t a",
+    "SELECT (SELECT sum((SELECT u.z)) FROM u) FROM t a",
+    "SELECT x, (SELECT sum(a.x) FROM u) FROM t a",
+    "SELECT a.x FROM t a JOIN u ON (SELECT sum(a.x)) > 0",
+    "SELECT (SELECT sum(a.x) + u.z FROM u) FROM t a",
+    "SELECT sum(x), (SELECT sum(a.x) FROM u) FROM t a",
+    "SELECT sum((SELECT sum(a.x) FROM u)) FROM t a",
+    "SELECT (SELECT group_concat(a.y) FROM u), x FROM t a",
+    "SELECT (SELECT 1 FROM u GROUP BY u.z HAVING sum(a.x) > 0) FROM t a",
+    "SELECT (SELECT sum(a.x) OVER () FROM u) FROM t a",
+    "SELECT (SELECT u.z FROM u ORDER BY a.x) FROM t a",
+    "SELECT (SELECT u.z FROM u GROUP BY a.x) FROM t a",
+    "SELECT (SELECT u.z FROM u ORDER BY (SELECT a.x)) FROM t a",
+    "SELECT (SELECT u.z AS q FROM u ORDER BY q) FROM t a",
+    "SELECT x FROM t a WHERE EXISTS (SELECT abs(-9223372036854775807 - 1) FROM u)",
+    "SELECT x FROM t a WHERE EXISTS (SELECT abs(-9223372036854775807 - 1) FROM u "
+    "UNION SELECT 1)",
+]
+
+
+@pytest.mark.parametrize("sql", ROWID_SEEK + NEGATIVE_LITERALS + COMPOUND_SURVIVOR
+                         + OUTER_AGGREGATES)
 def test_agrees_with_sqlite3(db, sql):
     compare(db, sql)
