@@ -541,7 +541,11 @@ def _plan(header: bytes, payload):
         kinds.append(k)
         fmt.append(piece)
     consts = tuple(_CONSTANT[t] for t in types if t in _CONSTANT)
-    return "".join(kinds), struct.Struct("".join(fmt)), consts, body_end
+    try:
+        compiled = struct.Struct("".join(fmt))
+    except struct.error:  # a serial type whose length no Struct can hold (9-byte varints)
+        raise _body_error(payload, types, hs) from None
+    return "".join(kinds), compiled, consts, body_end
 
 
 def _shape_factory(shape: str, encoding: str, errors: str, row: bool):
