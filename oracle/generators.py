@@ -26,13 +26,29 @@ What is generated (SQLite's lang_createtable, lang_select, lang_expr):
   numeric-looking text (' 12 ', '1e3', '0x10'), long text and blobs that
   overflow pages; NaN-producing expressions appear in queries.
 * Queries: a grammar over SELECT: result columns and ``*``, DISTINCT, FROM
-  with joins (inner, LEFT, CROSS, comma) and subqueries, WHERE, GROUP BY,
-  HAVING, aggregates, window functions, ORDER BY with COLLATE/DESC/NULLS,
-  LIMIT/OFFSET, compound selects, CTEs (plain and recursive), and
-  expressions (arithmetic, comparison, logic, IS, BETWEEN, IN list/subquery,
-  EXISTS, scalar subqueries, correlated references, LIKE/GLOB, CASE, CAST,
-  COLLATE, core functions). ``max_depth`` bounds the nesting of expressions
-  and subqueries.
+  with joins (inner, LEFT/RIGHT/FULL OUTER, CROSS, comma, NATURAL, USING),
+  subqueries, VALUES, views (``CREATE VIEW`` in the setup) and WITH tables
+  (plain, VALUES, recursive ones bounded by a WHERE and a LIMIT; MATERIALIZED
+  hints), WHERE, GROUP BY, HAVING, aggregates (DISTINCT, FILTER,
+  group_concat with a separator, json_group_array/object), window functions
+  (row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead,
+  first/last/nth_value, aggregates OVER; ROWS/RANGE/GROUPS frames, EXCLUDE,
+  named windows), ORDER BY by position and by expression with
+  COLLATE/DESC/NULLS FIRST/LAST, LIMIT/OFFSET, compound selects, top-level
+  VALUES, bound parameters (``?``, ``?NNN``, ``:name``/``@name``/``$name``;
+  values from :func:`parameters`), and expressions (arithmetic, comparison,
+  logic, IS [NOT] [DISTINCT FROM], BETWEEN, IN list/subquery, EXISTS, scalar
+  and correlated subqueries, LIKE/GLOB, LIKE ... ESCAPE, CASE, CAST, COLLATE,
+  core functions, date/time functions with modifiers but never 'now', math
+  functions, printf/format, the JSON functions and ``->``/``->>``).
+  ``max_depth`` bounds the nesting of expressions and subqueries;
+  :data:`FEATURES` lists the tags a campaign's coverage table must show.
+
+Nondeterminism (see :mod:`oracle.compare`): window functions whose value
+depends on the order of peers get a window ORDER BY over every column under
+BINARY plus typeof(); group_concat is compared by its length in bytes over
+non-empty values; aggregate arguments never reference outer queries; HAVING
+reads group keys and aggregates only.
 
 Queries are trees of :class:`Node` (kind, parts, tag): the minimizer removes
 and replaces subtrees by kind, and the tags feed the coverage table. The
