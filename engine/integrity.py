@@ -453,7 +453,7 @@ class _Checker:
                             f"{leaf_depth[0]}", "depth")
             if not cells:
                 return last
-            keys = [c.rowid for c in cells]
+            keys = list(map(_ROWID, cells))
             if ((last is not None and keys[0] <= last) or (hi is not None and keys[-1] > hi)
                     or not all(map(lt, keys, keys[1:]))):
                 for cell in cells:
@@ -547,7 +547,8 @@ class _Checker:
         except CorruptError as err:
             self.report(pgno, err.offset, f"{name}: {err}", "cell")
             return None
-        spans = [(c.offset, c.offset + c.size) for c in cells]
+        offsets = list(map(_OFFSET, cells))
+        spans = list(zip(offsets, map(add, offsets, map(_SIZE, cells))))
         if spans and max(map(itemgetter(1), spans)) > usable:
             for i, (start, end) in enumerate(spans):
                 if end > usable:
@@ -874,6 +875,8 @@ _PAYLOAD = itemgetter(0)  # of a (payload, cell) pair
 _FIRST_OVERFLOW = itemgetter(5)  # Cell.first_overflow
 _LOCAL = itemgetter(4)  # Cell.local
 _OFFSET = itemgetter(0)  # Cell.offset
+_ROWID = itemgetter(3)  # Cell.rowid
+_SIZE = itemgetter(6)  # Cell.size
 _new = tuple.__new__  # builds a Cell without the keyword handling of Cell(...): hot path
 
 
