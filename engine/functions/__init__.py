@@ -3,10 +3,10 @@
 ``SCALAR_FUNCTIONS`` maps a lower-case name to a :class:`FunctionDef`; the
 set is exactly the built-in scalar functions of the stdlib sqlite3 build
 (``PRAGMA function_list``, SQLITE_ENABLE_MATH_FUNCTIONS and SQLITE_SOUNDEX
-on; no unhex/concat/timediff, which are later than 3.40), minus JSON, FTS
+on; no unhex/concat/timediff, which are later than 3.40), minus FTS
 and R-Tree (not implemented: :data:`NOT_IMPLEMENTED` lists them and
 :func:`lookup` raises NotSupportedError for them).  The JSON functions of
-engine.functions.json are merged in when that module is present.
+engine.functions.json are merged in at the end of this module.
 
 Calling convention (for the executor):
 
@@ -41,7 +41,6 @@ Calling convention (for the executor):
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -193,16 +192,15 @@ _register("current_date", 0, 0, _dt.current_date, deterministic=False, ctx=True)
 _register("current_time", 0, 0, _dt.current_time, deterministic=False, ctx=True)
 _register("current_timestamp", 0, 0, _dt.current_timestamp, deterministic=False, ctx=True)
 
-def _merge_json() -> None:
-    """The JSON functions live in engine.functions.json (another module of
-    the engine); merge them in when that module is present."""
-    if importlib.util.find_spec(__name__ + ".json") is not None:
-        from .json import JSON_SCALAR_FUNCTIONS
+# JSON (json1, built into 3.40.1): the scalar functions incl. "->"/"->>", the
+# aggregates json_group_array/json_group_object; json_each/json_tree are table
+# functions (JSON_TABLE_FUNCTIONS) for the executor. Imported last: json.py
+# builds on FunctionDef and on the aggregate protocol.
+from .aggregate import AGGREGATE_FUNCTIONS  # noqa: E402
+from .json import JSON_AGGREGATES, JSON_SCALAR_FUNCTIONS, JSON_TABLE_FUNCTIONS  # noqa: E402, F401
 
-        SCALAR_FUNCTIONS.update(JSON_SCALAR_FUNCTIONS)
-
-
-_merge_json()
+SCALAR_FUNCTIONS.update(JSON_SCALAR_FUNCTIONS)
+AGGREGATE_FUNCTIONS.update(JSON_AGGREGATES)
 
 NOT_IMPLEMENTED = frozenset({
     "json", "json_array", "json_array_length", "json_extract", "json_insert", "json_object",
