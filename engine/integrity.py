@@ -638,12 +638,15 @@ class _Checker:
                 return None
             prev = nxt
             nxt, content = read_overflow_page(page, self.usable, pgno=nxt)
+            if len(content) > rest:  # the last page: only the payload's tail
+                content = content[:rest]
+            rest -= len(content)
             parts.append(content)
         if count != need:
             self.report(pgno, cell.offset, f"{name}: overflow chain has {count} pages, the "
                         f"payload of {cell.payload_size} bytes needs {need}", "overflow")
             return None
-        return b"".join(parts)[: cell.payload_size]
+        return b"".join(parts)  # exactly payload_size bytes: the chain was long enough
 
     # index b-trees and WITHOUT ROWID tables
     def walk_index(self, name, root, idef, actual: _Multiset | None, table,
