@@ -66,6 +66,7 @@ class Source:
         self.index = 0
         self.lname = name.lower() if name else None
         self._colmap = None
+        self.flat_ok = False  # a FROM subquery or view (not a CTE): may be flattened
 
     @property
     def width(self) -> int:
@@ -132,6 +133,10 @@ class Unit:
         self.rows = rows_fn  # () -> iterator of tuples
         self.correlated = correlated
         self.eqp = eqp or []
+        # a simple SELECT SQLite could flatten into the query reading it: what the
+        # flattening rules ask of it, and the mask of its unread columns (set by that
+        # query when it would be flattened: SQLite never computes them then)
+        self.flat = None
 
 
 class _State:
@@ -625,6 +630,9 @@ class _QueryCompiler:
         plan = P.plan_level(scope, terms, join_terms, self.state, eqp_parent, scope.used_cols,
                             order_cols if not has_agg else None)
         from_rows = plan.rows
+        self._mask_flattened(scope, outer, core, has_agg, bool(win_calls),
+                             bool(core.distinct) and not ignore_distinct,
+                             bool(order_by), ignore_distinct)
         self.state.eqp.extend(scope.eqp_pending)
         scope.eqp_pending = []
 
@@ -662,6 +670,21 @@ class _QueryCompiler:
             def project(r):
                 return tuple([f(r) for f in out_fns])
 
+        mask = [None, False]  # unread columns; the ORDER BY is dropped
+        if (not has_agg and not win_calls and not distinct and core.from_ is not None
+                and not exists):
+            flat = {"limit": outer is not None and outer.limit is not None,
+                    "offset": outer is not None and outer.offset is not None,
+                    "order": bool(order_by), "nsrc": len(scope.sources), "mask": mask,
+                    "joins": any(s.join != "INNER" for s in scope.sources)}
+        else:
+            flat = None
+        plain_project = project
+
+        def masked_project(r, skip=mask):
+            m = skip[0]
+            return tuple([None if k in m else f(r) for k, f in enumerate(out_fns)])
+
         eqp = self.state.eqp
         if distinct and not (not has_agg and not win_calls and plan.provides_order(
                 [(c.column, c.coll or "BINARY", False, None) for c in out_exprs])):
@@ -671,6 +694,8 @@ class _QueryCompiler:
             eqp.append((eqp_parent, "USE TEMP B-TREE FOR ORDER BY"))
 
         def run():
+            project = plain_project if mask[0] is None else masked_project
+            sort = need_sort and not mask[1]
             rows = from_rows()
             if has_agg:
                 rows = group(rows, group_fns, group_colls, agg_list, width)
@@ -678,7 +703,7 @@ class _QueryCompiler:
                     rows = filter(having_fn, rows)
             if win_calls:
                 rows = iter(apply_windows(list(rows), win_calls))
-            if need_sort:
+            if sort:
                 keyed = [(project(r), tuple([t[0](r) for t in order_terms])) for r in rows]
                 if distinct:
                     keyed = list(unique(keyed, (lambda kr: kr[0]) if keyf is None
@@ -691,7 +716,44 @@ class _QueryCompiler:
                 if distinct:
                     out = unique(out, keyf)
             return limit_offset(out, limit_fn(), offset_fn())
-        return Unit(names, affs, colls, run, correlated=scope.correlated)
+        unit = Unit(names, affs, colls, run, correlated=scope.correlated)
+        unit.flat = flat
+        return unit
+
+    @staticmethod
+    def _mask_flattened(scope, outer, core, has_agg, has_win, distinct, ordered, in_compound):
+        """For each FROM subquery SQLite would flatten into this query (flattenSubquery's
+        restrictions in select.c), mask its result columns this query never reads: once
+        flattened SQLite never computes them, so their errors never happen."""
+        # (25) does not hold back a query with window functions: SQLite first moves its
+        # FROM into a subquery of only the columns read, which is then flattened
+        del has_win
+        has_limit = outer is not None and outer.limit is not None
+        nsrc = len(scope.sources)
+        if any(s.join in ("RIGHT", "FULL") for s in scope.sources):
+            return
+        for s in scope.sources:
+            unit = s.unit
+            if unit is None or not s.flat_ok or unit.flat is None:
+                continue
+            f = unit.flat
+            if f["offset"]:
+                continue  # (14)
+            if f["limit"] and (has_limit or nsrc > 1 or has_agg or core.where is not None
+                               or distinct or in_compound or scope.parent is not None):
+                continue  # (13), (8), (9), (19), (21), (15); a subquery may have LIMIT 1
+            if f["order"] and has_agg:
+                continue  # (16)
+            if s.join == "LEFT" and (f["nsrc"] > 1 or has_agg or distinct):
+                continue  # (3)
+            if f["joins"] and s.index > 0:
+                continue  # (27) conservatively: outer joins inside, not first
+            used = {j for (i, j) in scope.used_cols if i == s.index}
+            unused = {k for k in range(len(unit.names)) if k not in used}
+            if unused:
+                f["mask"][0] = unused
+            if f["order"] and ordered and not f["limit"]:
+                f["mask"][1] = True  # flattened under an ORDER BY: its own is dropped
 
     def _order_term(self, term, i, items, out_exprs, ec):
         e = term.expr
@@ -767,7 +829,9 @@ class _QueryCompiler:
             view = session.catalog.view(low)
             if view is not None:
                 unit = session.compile_view(view, self)
-                return self._subquery_source(alias or view.name, unit)
+                src = self._subquery_source(alias or view.name, unit)
+                src.flat_ok = True
+                return src
             full = f"{schema}.{name}" if schema else name
             raise OperationalError(f"no such table: {full}")
         if kind == "SubqueryRef":
@@ -775,7 +839,9 @@ class _QueryCompiler:
             if unit.correlated:
                 # its rows depend on an enclosing query's current row, so ours do too
                 scope.correlated = True
-            return self._subquery_source(node.alias, unit)
+            src = self._subquery_source(node.alias, unit)
+            src.flat_ok = True
+            return src
         if kind == "TableFunctionRef":
             raise NotSupportedError(f"table-valued function {node.name} is not supported yet")
         raise NotSupportedError(f"FROM item {kind} is not supported yet")

@@ -24,6 +24,7 @@ CREATE TABLE t(x, y);
 INSERT INTO t VALUES(1, 'a'), (2, 'a'), (3, 'b');
 CREATE TABLE u(z);
 INSERT INTO u VALUES(10), (20);
+CREATE VIEW nv AS SELECT abs(c0) AS r1, c1 AS r0 FROM n;
 CREATE TABLE v(a);
 INSERT INTO v VALUES(0.0), (0);
 CREATE TABLE w(a);
@@ -141,7 +142,34 @@ OUTER_AGGREGATES = [
 ]
 
 
+# (e) a FROM subquery SQLite flattens never computes the columns the query does not read
+# (abs(-2**63) raises "integer overflow" only where it is computed)
+FLATTENED = [
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n)",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n LIMIT 5)",
+    "SELECT r0 FROM (SELECT DISTINCT abs(c0) AS r1, c1 AS r0 FROM n)",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n ORDER BY 2)",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n UNION ALL SELECT 1, 2)",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, max(c1) AS r0 FROM n)",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n LIMIT 5) CROSS JOIN n",
+    "SELECT (SELECT c1 FROM (SELECT abs(c0) AS r1, c1 FROM n LIMIT 1))",
+    "SELECT count(*) FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n LIMIT 5)",
+    "SELECT count(*) FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n)",
+    "SELECT * FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n)",
+    "SELECT r0 FROM nv",
+    "SELECT a11.r0 FROM (SELECT abs(a8.c0) AS r1 FROM n AS a8) AS a7 "
+    "CROSS JOIN (SELECT a12.c0 AS r0 FROM n AS a12) AS a11",
+    "SELECT r0, sum(r0) OVER () FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n)",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n ORDER BY 1) ORDER BY 1",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n ORDER BY 1 LIMIT 2) ORDER BY 1",
+    "SELECT sum(r0) FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n ORDER BY 2)",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0, sum(c1) OVER () FROM n)",
+    "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n) UNION SELECT 5",
+    "SELECT (SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n))",
+]
+
+
 @pytest.mark.parametrize("sql", ROWID_SEEK + NEGATIVE_LITERALS + COMPOUND_SURVIVOR
-                         + OUTER_AGGREGATES)
+                         + OUTER_AGGREGATES + FLATTENED)
 def test_agrees_with_sqlite3(db, sql):
     compare(db, sql)
