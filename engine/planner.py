@@ -53,14 +53,15 @@ class Term:
     """One conjunct: compiled expression, the FROM items (by index) it reads, and the
     comparisons it implies, each ``(op, left CExpr, right CExpr, left deps, right deps)``."""
 
-    __slots__ = ("cexpr", "deps", "cmps", "pred", "used")
+    __slots__ = ("cexpr", "deps", "cmps", "pred", "used", "from_on")
 
-    def __init__(self, cexpr, deps, cmps=()):
+    def __init__(self, cexpr, deps, cmps=(), from_on=False):
         self.cexpr = cexpr
         self.deps = frozenset(deps)
         self.cmps = list(cmps)
         self.pred = predicate(cexpr)
         self.used = False
+        self.from_on = from_on  # ON/USING of an inner join (not the WHERE clause)
 
 
 class _Access:
@@ -174,10 +175,17 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
     consumed = {id(t) for a in accesses for t in a.consumed}
     level_terms: list[list] = [[] for _ in range(n)]
     seen_bound: set[int] = set()
+    # a RIGHT/FULL JOIN null-extends every item before it for its unmatched rows: a WHERE
+    # term reading such an item waits for the last of those joins' level
+    last_rf = max((k for k, i in enumerate(order) if sources[i].join in ("RIGHT", "FULL")),
+                  default=-1)
+    before_rf = set(order[:last_rf]) if last_rf >= 0 else set()
     for k, i in enumerate(order):
         seen_bound.add(i)
         for t in remaining:
             if id(t) in consumed or t.used:
+                continue
+            if k < last_rf and t.deps & before_rf and not t.from_on:
                 continue
             if t.deps <= seen_bound:
                 # a WHERE term over an outer-joined item must wait for its level

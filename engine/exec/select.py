@@ -562,6 +562,8 @@ class _QueryCompiler:
             if s.join in ("LEFT", "RIGHT", "FULL"):
                 join_terms[s.index] = own
             else:
+                for term in own:
+                    term.from_on = True  # not held back by a later RIGHT JOIN
                 terms.extend(own)
         scope.used = set()
 

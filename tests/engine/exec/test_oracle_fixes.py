@@ -24,6 +24,10 @@ CREATE TABLE t(x, y);
 INSERT INTO t VALUES(1, 'a'), (2, 'a'), (3, 'b');
 CREATE TABLE u(z);
 INSERT INTO u VALUES(10), (20);
+CREATE TABLE j(c0 FLOAT, c1 COLLATE NOCASE, c2, PRIMARY KEY (c0, c1)) WITHOUT ROWID;
+INSERT INTO j VALUES('2', '1e3', '');
+CREATE TABLE k(a, b);
+INSERT INTO k VALUES(1, 2), (2, 3), (NULL, 5);
 CREATE VIEW nv AS SELECT abs(c0) AS r1, c1 AS r0 FROM n;
 CREATE TABLE v(a);
 INSERT INTO v VALUES(0.0), (0);
@@ -169,7 +173,22 @@ FLATTENED = [
 ]
 
 
+# a WHERE term over an item before a RIGHT/FULL JOIN also filters the unmatched right
+# rows (that item null-extended); an inner join's ON term does not
+RIGHT_JOIN_WHERE = [
+    "SELECT '12:00' AS r1 FROM j AS a2 FULL JOIN j AS a4 ON a4.c2 WHERE a2.c2",
+    "SELECT 1 FROM j AS a2 RIGHT JOIN j AS a4 ON a4.c2 WHERE a2.c2",
+    "SELECT * FROM k x RIGHT JOIN k y ON x.a = y.b WHERE x.a IS NULL",
+    "SELECT * FROM k x FULL JOIN k y ON x.a = y.b WHERE x.b > 2",
+    "SELECT * FROM k x JOIN k z ON x.a = z.a FULL JOIN k y ON x.a = y.b "
+    "WHERE x.b > 2 OR y.a IS NULL",
+    "SELECT * FROM k x FULL JOIN k y ON x.a = y.b LEFT JOIN k z ON z.a = x.a "
+    "WHERE x.b IS NULL",
+    "SELECT * FROM k x, k z FULL JOIN k y ON x.a = y.b WHERE x.a = z.a",
+]
+
+
 @pytest.mark.parametrize("sql", ROWID_SEEK + NEGATIVE_LITERALS + COMPOUND_SURVIVOR
-                         + OUTER_AGGREGATES + FLATTENED)
+                         + OUTER_AGGREGATES + FLATTENED + RIGHT_JOIN_WHERE)
 def test_agrees_with_sqlite3(db, sql):
     compare(db, sql)
