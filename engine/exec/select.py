@@ -556,6 +556,12 @@ class _QueryCompiler:
                 for t in _conjuncts(s.on):
                     scope.used = set()
                     c = ec.compile(t)
+                    if not scope.used and s.join not in ("LEFT", "RIGHT", "FULL"):
+                        # an inner join's ON term reading no column of this level is a
+                        # constant of the whole loop, as SQLite codes it (so a later
+                        # RIGHT JOIN's unmatched rows go too)
+                        own.append(P.Term(c, (), c.cmps))
+                        continue
                     own.append(P.Term(c, scope.used | {s.index}, c.cmps))
             if s.using or s.natural:
                 own.extend(self._using_terms(s, scope))
@@ -870,7 +876,11 @@ class _QueryCompiler:
         return src
 
     def _mark_using(self, scope: Scope):
-        """Pair USING/NATURAL columns with the earlier items and hide the right copies."""
+        """Pair USING/NATURAL columns with the earlier items and hide the right copies.
+
+        A column several earlier items have is ambiguous only in a FROM with a RIGHT or
+        FULL JOIN (sqlite3ProcessJoin's JT_LTORJ branch); otherwise the leftmost is used."""
+        ltorj = any(s.join in ("RIGHT", "FULL") for s in scope.sources)
         for idx, src in enumerate(scope.sources):
             src.using_pairs = []
             if not (src.using or src.natural):
@@ -895,6 +905,8 @@ class _QueryCompiler:
                     k = s.find(name)
                     if k is not None and k >= 0 and k not in s.using_hidden:
                         if found is not None:
+                            if not ltorj:
+                                break  # the leftmost item with the column (tableAndColumnIndex)
                             raise OperationalError(f"ambiguous reference to {name} in USING()")
                         found = (s, k)
                 if found is None:
@@ -1221,7 +1233,7 @@ class _Resolver:
                     if j >= 0 and j in s.coalesce_with and table is None:
                         return self._coalesced(s, j)
                     return _colexpr(s, j)
-                return self._outer(scope, s, j)
+                return self._outer(scope, s, j, qualified=table is not None)
             if level == 0 and table is None and scope.alias_ok and name.lower() in scope.aliases:
                 target = scope.aliases[name.lower()]
                 if not (type(target).__name__ == "Column" and target is node):
@@ -1296,7 +1308,7 @@ class _Resolver:
             raise OperationalError(f"ambiguous column name: {full}")
         return hits[0]
 
-    def _outer(self, scope: Scope, s: Source, j: int) -> CExpr:
+    def _outer(self, scope: Scope, s: Source, j: int, qualified=False) -> CExpr:
         # mark every level between here and the target as correlated
         sc = self.scope
         while sc is not None and sc is not scope:
@@ -1308,7 +1320,8 @@ class _Resolver:
         pos = s.offset if j < 0 else s.col_pos(j)
         aff = "INTEGER" if j < 0 else s.columns[j].aff
         coll = None if j < 0 else s.columns[j].coll
-        if j >= 0 and j in s.coalesce_with:
+        if j >= 0 and j in s.coalesce_with and not qualified:
+            # only the unqualified name is the merged USING column
             other_s, k = s.coalesce_with[j]
             p2 = other_s.col_pos(k)
 

@@ -28,6 +28,12 @@ CREATE TABLE j(c0 FLOAT, c1 COLLATE NOCASE, c2, PRIMARY KEY (c0, c1)) WITHOUT RO
 INSERT INTO j VALUES('2', '1e3', '');
 CREATE TABLE k(a, b);
 INSERT INTO k VALUES(1, 2), (2, 3), (NULL, 5);
+CREATE TABLE rb(c0 BOOLEAN NOT NULL);
+CREATE TABLE rk(c0 BIGINT, PRIMARY KEY (c0));
+INSERT INTO rk VALUES('%'), (9223372036854775807);
+CREATE TABLE q(c0, c1);
+INSERT INTO q VALUES(1, 2), (2, 3);
+CREATE VIEW qv(c0) AS SELECT c0 FROM q;
 CREATE VIEW nv AS SELECT abs(c0) AS r1, c1 AS r0 FROM n;
 CREATE TABLE v(a);
 INSERT INTO v VALUES(0.0), (0);
@@ -185,6 +191,27 @@ RIGHT_JOIN_WHERE = [
     "SELECT * FROM k x FULL JOIN k y ON x.a = y.b LEFT JOIN k z ON z.a = x.a "
     "WHERE x.b IS NULL",
     "SELECT * FROM k x, k z FULL JOIN k y ON x.a = y.b WHERE x.a = z.a",
+    # an inner join's ON term reading nothing of its level is a constant of the loop
+    "SELECT * FROM k a3 JOIN k a4 ON NULL FULL JOIN k a5 ON a5.b > 4",
+    "SELECT * FROM k a3 JOIN k a4 ON 0 RIGHT JOIN k a5 ON 1",
+    "SELECT * FROM k a3 LEFT JOIN k a4 ON 0 RIGHT JOIN k a5 ON 1",
+    "SELECT * FROM k a3 JOIN k a4 ON a3.b > 1000 RIGHT JOIN k a5 ON 1",
+    "SELECT NOT EXISTS (SELECT 1 FROM k a3 JOIN k a4 ON NULL FULL JOIN k a5 ON a5.b > 4) "
+    "FROM k a1",
+    "SELECT (SELECT count(*) FROM k a3 JOIN k a4 ON a1.a > 1 RIGHT JOIN k a5 ON 1) FROM k a1",
+    # a qualified column of a RIGHT JOIN USING item is that item's, even from a subquery
+    "SELECT a2.c0 FROM rb a1 RIGHT JOIN rk a2 USING (c0) "
+    "WHERE (SELECT a4.c0 FROM rk a4 WHERE a4.c0 != a1.c0)",
+    "SELECT a2.c0, (SELECT a4.c0 FROM rk a4 WHERE a4.c0 != a1.c0) "
+    "FROM rb a1 RIGHT JOIN rk a2 USING (c0)",
+    "SELECT (SELECT c0), (SELECT a1.c0) FROM rb a1 RIGHT JOIN rk a2 USING (c0)",
+    # USING/NATURAL: several earlier items with the column are ambiguous only with a
+    # RIGHT/FULL JOIN in the FROM; otherwise the leftmost is used
+    "SELECT a1.c1 FROM q a1 LEFT JOIN qv a2 ON a2.c0 NATURAL JOIN qv a3",
+    "SELECT * FROM q a1 JOIN q a2 ON 1 JOIN q a3 USING (c0)",
+    "SELECT * FROM q a1 JOIN q a2 ON 1 NATURAL JOIN q a3",
+    "SELECT * FROM q a1 FULL JOIN q a2 ON 1 JOIN q a3 USING (c0)",
+    "SELECT * FROM q a1 JOIN q a2 ON 1 LEFT JOIN q a3 USING (c0)",
 ]
 
 
