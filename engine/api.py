@@ -318,6 +318,15 @@ def _check_text(row, names):
                     f"Could not decode to UTF-8 column '{name}' with text '{shown}'") from None
 
 
+def _plain_text(row, names):
+    """The row with TEXT of a str subclass (JSON text keeps its subtype inside the
+    executor) as plain str, as sqlite3 returns it, and its TEXT checked."""
+    row = tuple([str.__str__(v) if isinstance(v, str) and type(v) is not str else v
+                 for v in row])
+    _check_text(row, names)
+    return row
+
+
 def _guard(rows, factory, cursor, names=None):
     """Re-raise foreign exceptions from the executor as the engine's own (no tracebacks
     of other types escape to the caller), and apply the row factory.  (A function, not a
@@ -326,9 +335,14 @@ def _guard(rows, factory, cursor, names=None):
     try:
         for row in rows:
             for v in row:
-                if type(v) is str and not v.isascii():
-                    _check_text(row, names)
-                    break
+                t = type(v)
+                if t is str:
+                    if v.isascii():
+                        continue
+                elif not isinstance(v, str):
+                    continue
+                row = _plain_text(row, names)
+                break
             yield row if factory is None else factory(cursor, row)
     except RecursionError:
         raise OperationalError("Expression tree is too large (maximum depth 1000)") from None

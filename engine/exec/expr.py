@@ -424,7 +424,18 @@ class ExprCompiler:
             b = self.compile(node.right)
             return make_is(a, b, op == "IS NOT")
         if op in ("->", "->>"):
-            raise NotSupportedError("JSON operators are not supported yet")
+            # json.c's "->" and "->>" are two-argument SQL functions named so
+            from ..functions import SCALAR_FUNCTIONS
+
+            fd = SCALAR_FUNCTIONS.get(op)
+            if fd is None:
+                raise NotSupportedError("JSON operators are not supported yet")
+            a = self.compile(node.left)
+            b = self.compile(node.right)
+            coll = a.coll if a.explicit else b.coll if b.explicit else a.coll or b.coll
+            call = self.resolver.call_scalar(fd, [a, b], coll)
+            fa, fb = a.fn, b.fn
+            return CExpr(lambda r: call((fa(r), fb(r))))
         name = self._ARITH.get(op)
         if name is None:
             raise NotSupportedError(f"operator {op} not supported yet")

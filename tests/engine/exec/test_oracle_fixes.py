@@ -34,6 +34,9 @@ INSERT INTO rk VALUES('%'), (9223372036854775807);
 CREATE TABLE q(c0, c1);
 INSERT INTO q VALUES(1, 2), (2, 3);
 CREATE VIEW qv(c0) AS SELECT c0 FROM q;
+CREATE TABLE js(a, b);
+INSERT INTO js VALUES('{"x":[1,2,{"y":"z"}]}', 'x'), ('[1,2]', 1), (NULL, 2),
+    ('{"a":1.50}', '$.a');
 CREATE VIEW nv AS SELECT abs(c0) AS r1, c1 AS r0 FROM n;
 CREATE TABLE v(a);
 INSERT INTO v VALUES(0.0), (0);
@@ -215,7 +218,18 @@ RIGHT_JOIN_WHERE = [
 ]
 
 
+# the JSON operators -> and ->> (json.c's two-argument functions of those names)
+JSON_OPERATORS = [
+    "SELECT a -> b, a ->> b, typeof(a ->> b), typeof(a -> b) FROM js",
+    "SELECT a -> '$.x[2].y', a ->> '$.x[2]', a -> 0, a ->> 1 FROM js",
+    "SELECT json_array(a -> '$.x') FROM js WHERE rowid = 1",
+    "SELECT '[1,2]' -> -1, ('{\"a\":3}' ->> 'a') + 1, '{\"a\":3}' -> 'a' = 3",
+    "SELECT 'bad' -> 'a'",
+]
+
+
 @pytest.mark.parametrize("sql", ROWID_SEEK + NEGATIVE_LITERALS + COMPOUND_SURVIVOR
-                         + OUTER_AGGREGATES + FLATTENED + RIGHT_JOIN_WHERE)
+                         + OUTER_AGGREGATES + FLATTENED + RIGHT_JOIN_WHERE
+                         + JSON_OPERATORS)
 def test_agrees_with_sqlite3(db, sql):
     compare(db, sql)
