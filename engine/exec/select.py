@@ -155,6 +155,7 @@ class _State:
         # scopes whose columns the aggregate arguments being compiled read
         self.agg_refs: list[set] = []
         self.exists_body = None  # the Select node of the EXISTS being compiled
+        self.precompiled: dict = {}  # id(SubqueryRef) -> Unit compiled for it already
         enc = "UTF-8"
         if session is not None and session.storage is not None:
             enc = session.storage.encoding
@@ -250,10 +251,51 @@ class _QueryCompiler:
                 self.state.exists_body = None
             return self.select(body, node, cparent, eqp_parent, texts, exists=exists)
         if bkind == "Compound":
+            rewritten = self._compound_as_subquery(node, body, cparent, eqp_parent, texts)
+            if rewritten is not None:
+                return rewritten
             return self.compound(body, node, cparent, eqp_parent, texts)
         if bkind == "Values":
             return self.values(body, node, cparent)
         raise NotSupportedError(f"{bkind} not supported yet")
+
+    def _compound_as_subquery(self, node, body, cparent, eqp_parent, texts):
+        """SQLite 3.40's convertCompoundSelectToSubquery: a compound with an operator
+        other than UNION ALL and a COLLATE in its ORDER BY runs as
+        ``SELECT * FROM (compound) ORDER BY ... LIMIT ...`` -- and the last arm's GROUP BY,
+        HAVING and DISTINCT go to that outer SELECT (so its GROUP BY names the
+        compound's result columns: a column of the arm's tables is "no such column").
+        None when the rewrite does not apply."""
+        import dataclasses
+
+        from ..sql import ast as A
+
+        if not node.order_by or not any(
+                type(n).__name__ == "Collate"
+                for t in node.order_by for n in _walk_expr(t.expr)):
+            return None
+        n = body
+        while type(n).__name__ == "Compound" and n.op.upper() == "UNION ALL":
+            n = n.left
+        if type(n).__name__ != "Compound":
+            return None
+        last = body.right
+        if type(last).__name__ == "SelectCore":
+            group_by, having, distinct = list(last.group_by or []), last.having, last.distinct
+            last = dataclasses.replace(last, group_by=[], having=None)
+        else:
+            group_by, having, distinct = [], None, False
+        inner = A.Select(body=dataclasses.replace(body, right=last), with_=None)
+        unit = self.compound(inner.body, None, cparent, eqp_parent, texts)
+        self._compound_order(node, unit.names, unit.colls)  # its terms name result columns
+        ref = A.SubqueryRef(select=inner, alias=None)
+        self.state.precompiled[id(ref)] = unit
+        core = A.SelectCore(distinct=distinct, columns=[A.Star()],
+                            from_=A.JoinClause(first=ref, joins=[]),
+                            group_by=group_by, having=having)
+        outer = A.Select(body=core, order_by=node.order_by, limit=node.limit,
+                         offset=node.offset)
+        return self.select(core, outer, cparent, eqp_parent)
 
     def arm(self, node, parent, eqp_parent, texts=None, ignore_distinct=False) -> Unit:
         kind = type(node).__name__
@@ -843,7 +885,9 @@ class _QueryCompiler:
             full = f"{schema}.{name}" if schema else name
             raise OperationalError(f"no such table: {full}")
         if kind == "SubqueryRef":
-            unit = self.query(node.select, scope.parent)
+            unit = self.state.precompiled.get(id(node))
+            if unit is None:
+                unit = self.query(node.select, scope.parent)
             if unit.correlated:
                 # its rows depend on an enclosing query's current row, so ours do too
                 scope.correlated = True

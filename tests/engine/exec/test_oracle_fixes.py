@@ -37,6 +37,8 @@ CREATE VIEW qv(c0) AS SELECT c0 FROM q;
 CREATE TABLE js(a, b);
 INSERT INTO js VALUES('{"x":[1,2,{"y":"z"}]}', 'x'), ('[1,2]', 1), (NULL, 2),
     ('{"a":1.50}', '$.a');
+CREATE TABLE cs(c0, c1);
+INSERT INTO cs VALUES(1, 'a'), (1, 'B'), (2, 'b'), (3, NULL);
 CREATE VIEW nv AS SELECT abs(c0) AS r1, c1 AS r0 FROM n;
 CREATE TABLE v(a);
 INSERT INTO v VALUES(0.0), (0);
@@ -228,8 +230,32 @@ JSON_OPERATORS = [
 ]
 
 
+# a compound with a non-ALL operator and a COLLATE in its ORDER BY runs as SELECT * FROM
+# (compound), taking the last arm's GROUP BY/HAVING/DISTINCT along (SQLite 3.40's
+# convertCompoundSelectToSubquery)
+COMPOUND_COLLATE = [
+    "SELECT c0 FROM cs UNION SELECT c0 FROM cs GROUP BY c0 ORDER BY 1 COLLATE NOCASE",
+    "SELECT c1 AS a FROM cs UNION SELECT c0 FROM cs GROUP BY c0 ORDER BY 1 COLLATE NOCASE",
+    "SELECT c0, c1 FROM cs UNION SELECT c0, count(*) FROM cs GROUP BY c0 "
+    "ORDER BY 1 COLLATE NOCASE",
+    "SELECT c0, c1 FROM cs UNION SELECT c0, c1 FROM cs GROUP BY c1 HAVING count(*) > 0 "
+    "ORDER BY 2 COLLATE NOCASE",
+    "SELECT c0, c1 FROM cs UNION SELECT c0, c1 FROM cs ORDER BY 2 COLLATE NOCASE LIMIT 2",
+    "SELECT c0 FROM cs UNION ALL SELECT c0 FROM cs GROUP BY c0 ORDER BY 1 COLLATE NOCASE",
+    "SELECT c0 FROM cs UNION SELECT 5 UNION ALL SELECT c0 FROM cs GROUP BY c0 "
+    "ORDER BY 1 COLLATE NOCASE",
+    "SELECT a3.c0 FROM cs a1 EXCEPT SELECT a3.c0 FROM cs a3 GROUP BY a3.c0 "
+    "ORDER BY 1 COLLATE RTRIM",
+    "SELECT c1 FROM cs UNION SELECT DISTINCT c1 FROM cs UNION ALL SELECT DISTINCT c1 FROM cs "
+    "ORDER BY 1 COLLATE NOCASE",
+    "SELECT c0 FROM cs UNION SELECT c0 FROM cs ORDER BY 1 COLLATE NOCASE, c2",
+    "SELECT c0 FROM cs UNION SELECT c0 FROM cs ORDER BY 3 COLLATE NOCASE",
+    "SELECT c0 AS x FROM cs UNION SELECT c0 FROM cs ORDER BY x COLLATE NOCASE DESC",
+]
+
+
 @pytest.mark.parametrize("sql", ROWID_SEEK + NEGATIVE_LITERALS + COMPOUND_SURVIVOR
                          + OUTER_AGGREGATES + FLATTENED + RIGHT_JOIN_WHERE
-                         + JSON_OPERATORS)
+                         + JSON_OPERATORS + COMPOUND_COLLATE)
 def test_agrees_with_sqlite3(db, sql):
     compare(db, sql)
