@@ -809,9 +809,29 @@ def _index_cols(toks) -> list[tuple[str, str | None]]:
     return out
 
 
-def parse_table_sql(name: str, sql: str | None) -> TableDef | None:
-    """Columns and constraints of a CREATE TABLE statement (None if not parseable)."""
+def sql_parses(sql: str | None) -> bool:
+    """Whether sqlite3's parser accepts the schema statement ``sql`` (engine.sql's parser is
+    the stand-in; prepare.c ``sqlite3InitCallback`` prepares every schema SQL text that
+    starts with "cr" and calls the schema malformed when that fails). Only a syntax error
+    counts as rejection: text after the first statement is ignored there, and a construct
+    our parser does not support is not held against the file."""
     if not sql:
+        return False
+    from .errors import OperationalError
+    from .sql.parser import parse_one
+
+    try:
+        return parse_one(sql) is not None
+    except OperationalError:
+        return False
+    except Exception:  # noqa: BLE001 - unsupported or trailing text: not a verdict on the file
+        return True
+
+
+def parse_table_sql(name: str, sql: str | None) -> TableDef | None:
+    """Columns and constraints of a CREATE TABLE statement (None if not parseable, by
+    sqlite3's grammar as :func:`sql_parses` judges it)."""
+    if not sql or not sql_parses(sql):
         return None
     try:
         toks = _tokens(sql)
@@ -916,7 +936,10 @@ def parse_table_sql(name: str, sql: str | None) -> TableDef | None:
 
 
 def parse_index_sql(name: str, table: str, sql: str) -> IndexDef | None:
-    """Columns of a CREATE INDEX statement (None if not parseable)."""
+    """Columns of a CREATE INDEX statement (None if not parseable, by sqlite3's grammar as
+    :func:`sql_parses` judges it)."""
+    if not sql_parses(sql):
+        return None
     try:
         toks = _tokens(sql)
         unique = any(t.kind == "UNIQUE" for t in toks[:3])

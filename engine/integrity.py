@@ -33,7 +33,12 @@ fileformat2 and by what btree.c's ``PRAGMA integrity_check`` demands:
 
 WAL and hot rollback journal: the file is judged as a reader sees it, through
 the committed WAL frames or with the hot journal rolled back (engine.pager,
-read-only: nothing is written).
+read-only: nothing is written). The ``-wal`` and a hot ``-journal`` are also
+judged themselves (walformat's recovery, pager.c's playback; formatspec.wal
+``scan_wal`` and formatspec.journal ``scan_journal`` read them): see
+``_wal_problems`` and ``_journal_problems`` for what is damage and what is a
+normal leftover. Their problems have page None, the offset in that file,
+kind "wal" or "journal" and a message starting "wal:" or "journal:".
 
 Each problem names the page and, where one applies, the byte offset in the
 page. The walk never follows a page twice, so loops end; memory is a few bytes
@@ -53,10 +58,12 @@ from formatspec.btree import index_leaf_cells, read_freeblocks, table_leaf_cells
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
 from formatspec.errors import FormatError
 from formatspec.freelist import max_trunk_leaves, read_freelist_trunk
+from formatspec.journal import NREC_FROM_FILE_SIZE, scan_journal
 from formatspec.overflow import read_overflow_page
 from formatspec.ptrmap import read_ptrmap_entries
 from formatspec.record import record_decoder
 from formatspec.varint import varint_len
+from formatspec.wal import REASON_CHECKSUM, REASON_PAGE_ZERO, scan_wal
 
 from .errors import CorruptError
 from .inspect import (
@@ -73,6 +80,7 @@ from .inspect import (
     parse_table_sql,
     read_freeblock,
     read_schema,
+    sql_parses,
 )
 from .values import compare
 
@@ -187,6 +195,10 @@ class _Checker:
                 tables[e.name.lower()] = (tdef, e.rootpage)
             elif e.type == "index" and e.rootpage > 0:
                 trees.append((e.name, "index", e.rootpage, e.sql))
+            elif e.type in ("view", "trigger") and (e.sql or "")[:2].lower() == "cr" \
+                    and not sql_parses(e.sql):
+                self.report(1, None, f"malformed database schema: cannot parse the "
+                            f"definition of {e.type} {e.name}", "schema")
         for e in schema:
             if e.type == "index" and e.rootpage > 0:
                 if e.sql:
@@ -1121,6 +1133,112 @@ def check(path, *, max_problems: int = 100,
         return []  # a zero-length file is an empty database to SQLite
     try:
         with PageSource(path) as src:
-            return _Checker(src, max_problems, progress).run()
+            problems = _Checker(src, max_problems, progress).run()
+            page_size = src.page_size
     except FormatError as err:  # a layout the walk did not expect to fail: still damage
         raise CorruptError(err.message, page=err.page, offset=err.offset) from None
+    room = max(0, max_problems - len(problems))
+    logs = _wal_problems(path, page_size) + _journal_problems(path, page_size)
+    return problems + logs[:room]
+
+
+# -- the -wal and a hot -journal themselves ----------------------------------------------
+
+
+def _wal_problems(path: str, page_size: int | None) -> list[Problem]:
+    """Damage inside the ``-wal`` beside ``path`` (walformat, wal.c recovery).
+
+    Normal leftovers are not reported: frames after the last commit frame
+    (a transaction that never committed, or one whose spilled frames were
+    rewritten in place, which breaks the checksum chain until the commit
+    rewrites it), frames with stale salts (an older generation of the log),
+    a file shorter than the header, a part frame at the end, and frames
+    naming pages beyond their commit's database size (a transaction that
+    spilled pages and then shrank the file: readers never look past the
+    commit's size). Reported: a header sqlite3 cannot use while frames
+    follow it, a header page size other than the database's, and a break in
+    the chain (checksum mismatch, or page number 0 under a valid checksum)
+    followed by a commit frame of the same generation: sqlite3 ends the log
+    at the break, so that committed transaction is silently lost.
+    """
+    wal = path + "-wal"
+    if not os.path.exists(wal):
+        return []
+    scan = scan_wal(wal)
+    name = os.path.basename(wal)
+    out: list[Problem] = []
+    if scan.header is None:
+        return out  # shorter than the header: an empty log to sqlite3
+    if not scan.header_valid:
+        out.append(Problem(None, 0, f"wal: {name} header is not a valid WAL header "
+                           f"({scan.header_problem}); sqlite3 ignores the whole log "
+                           f"({len(scan.frames)} frames)", "wal"))
+        return out
+    if page_size is not None and scan.header.page_size != page_size:
+        out.append(Problem(None, 8, f"wal: {name} header page size {scan.header.page_size} "
+                           f"differs from the database's {page_size}", "wal"))
+        return out
+    end = scan.end_frame
+    if end is None:
+        return out
+    broken = scan.frames[end - 1]
+    later_commits = [f for f in scan.frames[end:] if f.salt_ok and f.commit_size]
+    if broken.reason == REASON_PAGE_ZERO and broken.checksum_ok:
+        out.append(Problem(None, broken.offset, f"wal: {name} frame {end} names page 0 under a "
+                           "valid checksum (sqlite3 never writes one); the log ends there",
+                           "wal"))
+    elif broken.salt_ok and later_commits and broken.reason in (REASON_CHECKSUM,
+                                                                 REASON_PAGE_ZERO):
+        out.append(Problem(None, broken.offset, f"wal: {name} frame {end} (page "
+                           f"{broken.page_number}) fails its checksum; sqlite3 ends the log "
+                           f"there, ignoring the transaction committed by frame "
+                           f"{later_commits[-1].index}", "wal"))
+    return out
+
+
+def _journal_problems(path: str, page_size: int | None) -> list[Problem]:
+    """Damage inside a hot ``-journal`` beside ``path`` (pager.c hot-journal playback).
+
+    A journal is hot when its first byte is not zero and the database is not
+    empty. Normal states are not reported: a file too short for a header, a
+    segment whose header was never synced after the first, records cut short
+    by the end of the file, and a bad checksum in a segment whose record
+    count is 0xFFFFFFFF (taken from the file size: its tail was never
+    synced). Reported: a first header whose magic or sizes are unusable
+    (sqlite3 then rolls nothing back, though the journal claims to be hot),
+    and, in a segment with a stated record count (written only after its
+    records were synced), a record with a bad checksum or page number 0,
+    where sqlite3 silently stops the rollback.
+    """
+    jpath = path + "-journal"
+    if not os.path.exists(jpath) or os.path.getsize(path) == 0:
+        return []
+    with open(jpath, "rb") as f:
+        data = f.read()
+    if not data or data[0] == 0:
+        return []  # not hot
+    name = os.path.basename(jpath)
+    try:
+        scan = scan_journal(data, page_size)
+    except FormatError as err:
+        return [Problem(None, err.offset, f"journal: {name} cannot be read: {err.message}",
+                        "journal")]
+    out: list[Problem] = []
+    if not scan.header_valid:
+        if scan.stop_offset == 0 and not scan.stop_reason.startswith("no room"):
+            out.append(Problem(None, 0, f"journal: {name} header cannot be read "
+                               f"({scan.stop_reason}); sqlite3 rolls nothing back", "journal"))
+        return out
+    for rec in scan.records:
+        seg = scan.segments[rec.segment]
+        if seg.record_count == NREC_FROM_FILE_SIZE:
+            continue
+        if rec.checksum_ok is False:
+            out.append(Problem(None, rec.offset, f"journal: {name} record for page "
+                               f"{rec.page_number} fails its checksum; sqlite3 stops the "
+                               "rollback there", "journal"))
+        elif rec.note and rec.note.startswith("page number"):
+            out.append(Problem(None, rec.offset, f"journal: {name} record with {rec.note} "
+                               f"inside a segment of {seg.record_count} records; sqlite3 stops "
+                               "the rollback there", "journal"))
+    return out
