@@ -76,8 +76,13 @@ def _converter(aff):
         return None
     if aff in NUMERIC_AFFS:
         def conv(v):
-            if type(v) is str:
+            t = type(v)
+            if t is str:
                 return V.apply_affinity(v, "NUMERIC")
+            if t is int or t is float or v is None or t is bytes:
+                return v
+            if isinstance(v, str):  # JSON text (a str subclass) is TEXT too
+                return V.apply_affinity(str.__str__(v), "NUMERIC")
             return v
         return conv
 
@@ -379,8 +384,10 @@ class ExprCompiler:
         a = self.compile(node.operand)
         fa = a.fn
         if op == "+":
-            # unary plus keeps the value but not the column-ness (no index use)
-            return CExpr(fa, aff=a.aff, coll=a.coll, explicit=a.explicit, const=a.const,
+            # unary plus keeps the value and the collation but neither the column-ness
+            # (no index use) nor the affinity (sqlite3ExprAffinity does not look through
+            # TK_UPLUS; sqlite3ExprCollSeq does)
+            return CExpr(fa, aff=None, coll=a.coll, explicit=a.explicit, const=a.const,
                          value=a.value, uses_row=a.uses_row)
         if op == "-":
             neg = V.negate

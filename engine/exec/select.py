@@ -217,6 +217,10 @@ def result_texts(sql: str) -> list[str] | None:
             if depth < 0:
                 break
         elif depth == 0 and (t.kind == "COMMA" or t.kind in _ITEM_END):
+            if (t.kind == "FROM" and i >= 2 and tokens[i - 1].kind == "DISTINCT"
+                    and tokens[i - 2].kind in ("IS", "NOT")):
+                i += 1  # IS [NOT] DISTINCT FROM is an operator
+                continue
             if i > start:
                 last = tokens[i - 1]
                 texts.append(sql[tokens[start].offset:last.offset + len(last.text)])
@@ -746,6 +750,12 @@ class _QueryCompiler:
         def run():
             project = plain_project if mask[0] is None else masked_project
             sort = need_sort and not mask[1]
+            # LIMIT and OFFSET are computed first; LIMIT 0 ends the query before it reads
+            # a row (computeLimitRegisters' OP_IfNot jumps to the end)
+            limit = limit_fn()
+            if limit == 0:
+                return iter(())
+            offset = offset_fn()
             rows = from_rows()
             if has_agg:
                 rows = group(rows, group_fns, group_colls, agg_list, width)
@@ -761,11 +771,13 @@ class _QueryCompiler:
                 sort_rows(keyed, [(lambda kr, i=i: kr[1][i], t[1], t[2], t[3])
                                   for i, t in enumerate(order_terms)])
                 out = (kr[0] for kr in keyed)
+            elif distinct:
+                out = unique(map(project, rows), keyf)
             else:
-                out = map(project, rows)
-                if distinct:
-                    out = unique(out, keyf)
-            return limit_offset(out, limit_fn(), offset_fn())
+                # the rows OFFSET skips are never projected (codeOffset comes before the
+                # result columns are computed)
+                return map(project, limit_offset(rows, limit, offset))
+            return limit_offset(out, limit, offset)
         unit = Unit(names, affs, colls, run, correlated=scope.correlated)
         unit.flat = flat
         return unit

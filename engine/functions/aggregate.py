@@ -234,11 +234,17 @@ class GroupConcat:
                 self.seps[0] = ""
 
     def value(self):
+        """The current value of a window frame: NULL when the text is empty
+        (groupConcatValue returns sqlite3_str_value, NULL for no characters)."""
+        if not self.started:
+            return None
+        return "".join(s + p for s, p in zip(self.seps, self.parts)) or None
+
+    def finalize(self):
+        """The aggregate's result: '' for only empty strings (sqlite3ResultStrAccum)."""
         if not self.started:
             return None
         return "".join(s + p for s, p in zip(self.seps, self.parts))
-
-    finalize = value
 
 
 class AggregateDef:

@@ -39,6 +39,9 @@ INSERT INTO js VALUES('{"x":[1,2,{"y":"z"}]}', 'x'), ('[1,2]', 1), (NULL, 2),
     ('{"a":1.50}', '$.a');
 CREATE TABLE cs(c0, c1);
 INSERT INTO cs VALUES(1, 'a'), (1, 'B'), (2, 'b'), (3, NULL);
+CREATE TABLE af(c REAL, i INTEGER, n NUMERIC, s TEXT, k TEXT COLLATE NOCASE, b);
+INSERT INTO af VALUES(1e308, 11, 9223372036854775807, '11', 'A', X'00');
+INSERT INTO af VALUES(0.1, 2, 3, 'x', 'b', 'a');
 CREATE VIEW nv AS SELECT abs(c0) AS r1, c1 AS r0 FROM n;
 CREATE TABLE v(a);
 INSERT INTO v VALUES(0.0), (0);
@@ -254,8 +257,30 @@ COMPOUND_COLLATE = [
 ]
 
 
+# unary + drops the affinity (not the collation); JSON text compares as TEXT; the
+# group_concat of a window frame is NULL when empty; LIMIT 0 reads nothing and OFFSET's
+# rows are never projected
+MISC = [
+    "SELECT +c <= ' 0', c <= ' 0', +c = '1e308', +i = '11', +s = 11, "
+    "+n = '9223372036854775807' FROM af",
+    "SELECT +k = 'a', k = 'a', +i IN ('11'), i IN ('11'), typeof(+c), +s + 1 FROM af",
+    "SELECT json_quote(i) <= i, json_quote(i) = i, i = json_quote(i), "
+    "n IS DISTINCT FROM (json_object('a', n) -> '$.a'), json('11') = i, s = json(11) FROM af",
+    "SELECT group_concat(''), group_concat(NULL) FROM af",
+    "SELECT group_concat('') OVER (), "
+    "group_concat(c) OVER (ROWS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) FROM af",
+    "SELECT ('not json' -> '$.a') FROM af LIMIT 1 OFFSET 3",
+    "SELECT ('not json' -> '$.a') FROM af LIMIT 1 OFFSET 1",
+    "SELECT json_group_array(b) FROM af LIMIT 0",
+    "SELECT abs(-9223372036854775807 - 1) FROM af LIMIT 0",
+    "SELECT c FROM af LIMIT 'x'",
+    "SELECT c FROM af LIMIT 0 OFFSET 'x'",
+    "SELECT c FROM af LIMIT 1 OFFSET 'x'",
+]
+
+
 @pytest.mark.parametrize("sql", ROWID_SEEK + NEGATIVE_LITERALS + COMPOUND_SURVIVOR
                          + OUTER_AGGREGATES + FLATTENED + RIGHT_JOIN_WHERE
-                         + JSON_OPERATORS + COMPOUND_COLLATE)
+                         + JSON_OPERATORS + COMPOUND_COLLATE + MISC)
 def test_agrees_with_sqlite3(db, sql):
     compare(db, sql)
