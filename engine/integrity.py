@@ -98,13 +98,10 @@ class Problem:
     kind: str
 
     def __str__(self) -> str:
-        where = []
-        if self.page is not None:
-            where.append(f"page {self.page}")
+        where = [f"page {self.page}" if self.page is not None else "file"]
         if self.offset is not None:
             where.append(f"offset {self.offset}")
-        prefix = " ".join(where) if where else "file"
-        return f"{prefix}: {self.message}"
+        return f"{' '.join(where)}: {self.message}"
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -295,3 +295,221 @@ def test_index_order_under_nocase_is_judged(tmp_path, declared):
     assert sqlite3_ok(path) == ours_ok(path) == (declared == "b")
     if declared != "b":
         assert any(p.kind == "key-order" for p in check(path))
+
+
+# -- the -wal and a hot -journal themselves --------------------------------------------------
+
+
+def sqlite3_content(fx_copy, directory):
+    """Every row sqlite3 reads from a private copy of the fixture (its -wal/-journal
+    included, its stale -shm left out, so recovery/rollback runs as on a fresh open)."""
+    private = fx_copy.copy_to(directory)
+    if private.shm_path is not None:
+        private.shm_path.unlink()
+    con = sqlite3.connect(private.path)
+    try:
+        return list(con.iterdump())
+    except sqlite3.DatabaseError as err:  # what sqlite3 makes of the file is damage
+        return [f"error: {err}"]
+    finally:
+        con.close()
+
+
+def log_problems(path):
+    return [p for p in check(path) if p.kind in ("wal", "journal")]
+
+
+def sqlite3_ok_rw(path) -> bool:
+    """PRAGMA integrity_check on a read-write open (so a hot journal is rolled back);
+    only ever called on private copies."""
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        con.close()
+
+
+def _flip(path, offset, mask=0x01):
+    data = bytearray(path.read_bytes())
+    data[offset] ^= mask
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["wal_p4096_utf8", "small_wal_p1024",
+                                  "hotjournal_p1024_utf16le", "small_hotjournal_p512"])
+def test_ordinary_wal_and_hot_journal_are_ok(corpus_by_name, tmp_path, name):
+    fx = corpus_by_name[name].copy_to(tmp_path / "c")
+    assert check(fx.path) == []
+    assert sqlite3_ok_rw(fx.copy_to(tmp_path / "s").path)
+
+
+def test_damaged_wal_header_is_reported_and_loses_committed_data(corpus_by_name, tmp_path):
+    good = corpus_by_name["small_wal_p1024"].copy_to(tmp_path / "good")
+    bad = corpus_by_name["small_wal_p1024"].copy_to(tmp_path / "bad")
+    _flip(bad.wal_path, 2)  # the magic number
+    probs = log_problems(bad.path)
+    assert [(p.page, p.offset, p.kind) for p in probs] == [(None, 0, "wal")]
+    assert probs[0].message.startswith("wal: ") and bad.wal_path.name in probs[0].message
+    assert str(probs[0]).startswith("file offset 0: wal: ")
+    # sqlite3 ignores the whole log: committed transactions vanish from what it reads
+    assert sqlite3_content(bad, tmp_path / "b2") != sqlite3_content(good, tmp_path / "g2")
+
+
+def test_wal_header_checksum_mismatch_is_reported(corpus_by_name, tmp_path):
+    bad = corpus_by_name["small_wal_p1024"].copy_to(tmp_path / "bad")
+    _flip(bad.wal_path, 12)  # checkpoint sequence: covered by the header checksum
+    probs = log_problems(bad.path)
+    assert len(probs) == 1 and "checksum" in probs[0].message
+
+
+def test_wal_page_size_other_than_the_database_is_reported(corpus_by_name, tmp_path):
+    from formatspec.wal import wal_header_checksum
+
+    bad = corpus_by_name["small_wal_p1024"].copy_to(tmp_path / "bad")
+    data = bytearray(bad.wal_path.read_bytes())
+    data[8:12] = (2048).to_bytes(4, "big")
+    c1, c2 = wal_header_checksum(bytes(data[:32]))
+    data[24:32] = c1.to_bytes(4, "big") + c2.to_bytes(4, "big")
+    bad.wal_path.write_bytes(bytes(data))
+    probs = log_problems(bad.path)
+    assert [(p.offset, p.kind) for p in probs] == [(8, "wal")]
+    assert "2048" in probs[0].message and "1024" in probs[0].message
+
+
+def test_committed_frame_damage_is_reported(corpus_by_name, tmp_path):
+    from formatspec.wal import scan_wal
+
+    good = corpus_by_name["small_wal_p1024"].copy_to(tmp_path / "good")
+    scan = scan_wal(good.wal_path)
+    commits = [f.index for f in scan.frames if f.committed and f.commit_size]
+    assert len(commits) >= 2
+    victim = scan.frames[commits[0]]  # first frame of the second committed transaction
+    bad = good.copy_to(tmp_path / "bad")
+    _flip(bad.wal_path, victim.offset + 24 + 100)  # a byte of its page image
+    probs = log_problems(bad.path)
+    assert [(p.offset, p.kind) for p in probs] == [(victim.offset, "wal")]
+    assert f"frame {victim.index} " in probs[0].message
+    assert sqlite3_content(bad, tmp_path / "b2") != sqlite3_content(good, tmp_path / "g2")
+
+
+def test_uncommitted_and_stale_frames_are_normal(corpus_by_name, tmp_path):
+    from formatspec.wal import scan_wal
+
+    fx = corpus_by_name["small_wal_p1024"].copy_to(tmp_path / "c")
+    scan = scan_wal(fx.wal_path)
+    tail = [f for f in scan.frames if not f.committed]
+    assert tail, "the fixture has frames after its last commit"
+    for f in tail[:3]:
+        _flip(fx.wal_path, f.offset + 30)  # page images of the uncommitted transaction
+    _flip(fx.wal_path, tail[-1].offset + 8)  # a stale salt
+    assert check(fx.path) == []
+    assert sqlite3_ok_rw(fx.copy_to(tmp_path / "s").path)
+
+
+def _built_wal(corpus_by_name, tmp_path, frames_of):
+    """A copy of a rollback-mode fixture with a -wal built from ``frames_of(pages, n)``."""
+    from formatspec.wal import build_wal
+
+    fx = corpus_by_name["small_p512_utf8"].copy_to(tmp_path / "w")
+    data = fx.path.read_bytes()
+    size = fx.page_size
+    pages = [data[i:i + size] for i in range(0, len(data), size)]
+    wal = build_wal(frames_of(pages, len(pages)), page_size=size, salt_1=7, salt_2=9)
+    (tmp_path / "w" / (fx.path.name + "-wal")).write_bytes(wal)
+    return fx.path
+
+
+def test_frames_beyond_the_commit_size_are_tolerated(corpus_by_name, tmp_path):
+    # a transaction that spilled a page past the end and then shrank the file
+    path = _built_wal(corpus_by_name, tmp_path, lambda pages, n: [
+        (n + 3, bytes(len(pages[0])), 0), (2, pages[1], 0), (1, pages[0], n)])
+    assert sqlite3_ok(path)
+    assert check(path) == []
+
+
+def test_page_zero_frame_under_a_valid_checksum_is_reported(corpus_by_name, tmp_path):
+    from formatspec import wal as fw
+
+    def frames(pages, n):
+        return [(1, pages[0], n), (2, pages[1], 0), (3, pages[2], n)]
+
+    path = _built_wal(corpus_by_name, tmp_path, frames)
+    assert log_problems(path) == []
+    # rebuild with frame 2 naming page 0, its checksum and the chain after it correct
+    wal_path = path.parent / (path.name + "-wal")
+    data = bytearray(wal_path.read_bytes())
+    scan = fw.scan_wal(bytes(data))
+    size = scan.header.page_size
+    chain = fw.wal_frame_checksum(data[32:40], data[56:56 + size], *scan.header_checksum,
+                                  big_endian=False)
+    out = bytes(data[:32 + 24 + size])
+    for index, pgno, commit in ((2, 0, 0), (3, 3, 3)):
+        at = 32 + (index - 1) * (24 + size)
+        page = data[at + 24:at + 24 + size]
+        first = pgno.to_bytes(4, "big") + commit.to_bytes(4, "big")
+        chain = fw.wal_frame_checksum(first, page, *chain, big_endian=False)
+        out += first + data[at + 8:at + 16] + chain[0].to_bytes(4, "big") + \
+            chain[1].to_bytes(4, "big") + page
+    wal_path.write_bytes(out)
+    scan = fw.scan_wal(out)
+    assert scan.end_frame == 2 and scan.frames[1].checksum_ok
+    probs = log_problems(path)
+    assert [(p.offset, p.kind) for p in probs] == [(scan.frames[1].offset, "wal")]
+    assert "page 0" in probs[0].message
+
+
+def test_damaged_journal_header_is_reported(corpus_by_name, tmp_path):
+    good = corpus_by_name["small_hotjournal_p512"].copy_to(tmp_path / "good")
+    bad = good.copy_to(tmp_path / "bad")
+    _flip(bad.journal_path, 3)  # the magic
+    probs = log_problems(bad.path)
+    assert [(p.page, p.offset, p.kind) for p in probs] == [(None, 0, "journal")]
+    assert probs[0].message.startswith("journal: ") and bad.journal_path.name in probs[0].message
+    # sqlite3 rolls nothing back: it reads the half-written transaction's pages
+    assert sqlite3_content(bad, tmp_path / "b2") != sqlite3_content(good, tmp_path / "g2")
+
+
+def test_journal_record_checksum_failure_is_reported(corpus_by_name, tmp_path):
+    from formatspec.journal import scan_journal
+
+    good = corpus_by_name["small_hotjournal_p512"].copy_to(tmp_path / "good")
+    scan = scan_journal(good.journal_path.read_bytes(), good.page_size)
+    victim = scan.records[1]
+    bad = good.copy_to(tmp_path / "bad")
+    # a byte of the page image that the checksum covers (pager.c samples every 200th
+    # byte, counting down from page size - 200)
+    _flip(bad.journal_path, victim.offset + 4 + good.page_size - 200)
+    probs = log_problems(bad.path)
+    assert [(p.offset, p.kind) for p in probs] == [(victim.offset, "journal")]
+    assert f"page {victim.page_number} " in probs[0].message
+    assert sqlite3_content(bad, tmp_path / "b2") != sqlite3_content(good, tmp_path / "g2")
+
+
+def test_unsynced_journal_tail_is_normal(corpus_by_name, tmp_path):
+    fx = corpus_by_name["small_hotjournal_p512"].copy_to(tmp_path / "c")
+    data = fx.journal_path.read_bytes()
+    fx.journal_path.write_bytes(data + bytes(700))  # a next segment whose header never landed
+    assert check(fx.path) == []
+    fx.journal_path.write_bytes(data[:-100])  # a cut tail
+    assert log_problems(fx.path) == []
+
+
+# -- schema SQL that sqlite3 cannot parse ------------------------------------------------------
+
+
+@pytest.mark.parametrize("statement,at", [
+    ("CREATE INDEX tb ON t(b DESC)", -1),  # ')' -> '(': incomplete input
+    ("CREATE TABLE w(k, v, PRIMARY KEY(k)) WITHOUT ROWID", 35),
+])
+def test_schema_sql_sqlite3_cannot_parse_is_reported(tmp_path, statement, at):
+    path = make_db(tmp_path / "a.db")
+    data = bytearray(path.read_bytes())
+    where = data.find(statement.encode())
+    assert where > 0
+    pos = where + (at % len(statement))
+    assert data[pos] == ord(")")
+    data[pos] ^= 0x01  # ')' -> '('
+    path.write_bytes(bytes(data))
+    assert not sqlite3_ok(path)
+    probs = check(path)
+    assert any(p.kind == "schema" and "malformed database schema" in p.message for p in probs)
