@@ -81,3 +81,33 @@ def test_max_problems_limits_output(tmp_path):
     result = CliRunner().invoke(main, ["check", "--max-problems", "3", str(bad)])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 3
+
+
+def test_damaged_wal_and_journal_exit_1_naming_the_file(corpus_by_name, tmp_path):
+    for name, attr, at in (("small_wal_p1024", "wal_path", 1),
+                           ("small_hotjournal_p512", "journal_path", 2)):
+        fx = corpus_by_name[name].copy_to(tmp_path / name)
+        log = getattr(fx, attr)
+        data = bytearray(log.read_bytes())
+        data[at] ^= 0x10  # the magic number
+        log.write_bytes(bytes(data))
+        kind = "wal" if attr == "wal_path" else "journal"
+        result = CliRunner().invoke(main, ["check", str(fx.path)])
+        assert result.exit_code == 1, (name, result.output)
+        lines = result.output.strip().splitlines()
+        assert any(line.startswith(f"file offset 0: {kind}: {log.name} ") for line in lines)
+        doc = json.loads(CliRunner().invoke(main, ["check", "--json", str(fx.path)]).output)
+        assert {"page": None, "offset": 0, "kind": kind} in [
+            {k: p[k] for k in ("page", "offset", "kind")} for p in doc["problems"]]
+
+
+def test_unparseable_index_sql_exits_1(tmp_path):
+    path = make_db(tmp_path / "a.db")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"CREATE INDEX tb ON t(b)") + len("CREATE INDEX tb ON t(b)") - 1
+    data[at] ^= 0x01  # ')' -> '(': sqlite3 says "incomplete input"
+    path.write_bytes(bytes(data))
+    assert not sqlite3_ok(path)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "malformed database schema" in result.output
