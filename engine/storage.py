@@ -49,7 +49,7 @@ from operator import itemgetter
 from formatspec import FormatError
 from formatspec import btree as fb
 from formatspec.freelist import walk_freelist
-from formatspec.record import record_decoder
+from formatspec.record import ROWID, RecordProjector, record_decoder
 
 from . import schema as schema_mod
 from .btree import BTree, Cursor, compare_key, index_entry_pages, table_leaves
@@ -179,16 +179,27 @@ class Database:
         """``sqlite_schema`` and every table the schema lists, in schema order."""
         return ["sqlite_schema"] + [row[1] for row in self.schema if row[0] == "table"]
 
-    def rows(self, table: str) -> Iterator[tuple]:
+    def rows(self, table: str, columns=None) -> Iterator[tuple]:
         """``SELECT rowid, * FROM table`` (WITHOUT ROWID: ``SELECT *``), in storage order.
 
         The table is looked up now (OperationalError for an unknown name); its
         pages are read lazily as the iterator advances, so damage raises
         CorruptError when the scan reaches it.
+
+        ``columns`` (optional, a set of column indexes of the table; -1 the
+        rowid, always given) asks for a projected scan: rows keep their full
+        width and positions, but the columns not asked for are None and are
+        not decoded. Every record is still checked. Tables the projection
+        cannot serve (WITHOUT ROWID, generated columns, a column named rowid,
+        a non-literal ADD COLUMN default) are read in full.
         """
         t = self._table(table)
         if self.page_count == 0:
             return iter(())  # an empty file: sqlite_schema exists and is empty
+        if columns is not None and not t.without_rowid:
+            projector = self._projector(t, frozenset(columns))
+            if projector is not None:
+                return chain.from_iterable(self._projected_pages(t.rootpage, projector))
         shape = t.row_shape(self.pager.encoding)
         if t.without_rowid:
             return self._without_rowid_rows(t, shape)
@@ -215,6 +226,77 @@ class Database:
                     yield rows
             else:
                 yield list(map(shape, rows))
+
+    def _projector(self, t, columns: frozenset) -> RecordProjector | None:
+        """The projector giving ``SELECT rowid, *`` rows of ``t`` with only ``columns`` decoded."""
+        key = ("projector", columns)
+        cache = t.__dict__.setdefault("_storage_projectors", {})
+        if key in cache:
+            return cache[key]
+        projector = None
+        cols = t.columns
+        if not any(c.generated for c in cols) and not any(
+                c.name.lower() == "rowid" for c in cols):
+            position = {col: pos for pos, col in enumerate(t.storage_order())}
+            sources = [ROWID]
+            as_float = []
+            missing = [None]
+            ok = True
+            for i, c in enumerate(cols):
+                if i == t.rowid_alias:
+                    sources.append(ROWID)
+                    missing.append(None)
+                    continue
+                if i not in columns or i not in position:
+                    sources.append(None)
+                    missing.append(None)
+                    continue
+                sources.append(position[i])
+                if c.affinity == "REAL":
+                    as_float.append(len(sources) - 1)
+                try:
+                    missing.append(c.default_value(self.pager.encoding))
+                except Exception:  # noqa: BLE001 - not a literal: the full path raises lazily
+                    ok = False
+                    break
+            if ok:
+                projector = RecordProjector(sources, self.pager.encoding, as_float=as_float,
+                                            missing=missing)
+        cache[key] = projector
+        return projector
+
+    def _projected_pages(self, root: int, projector) -> Iterator[list[tuple]]:
+        """:meth:`_table_pages` through a projector (rows as :meth:`rows` gives them)."""
+        tree = self._tree(root, index=False)
+        usable = self.usable_size
+        leaf_rows = fb.table_leaf_rows_projected
+        payload = tree.payload
+        project = projector.project
+        prev_rowid = None
+        for node in table_leaves(tree):
+            try:
+                rows, spilled = leaf_rows(node.page, node.hdr, usable, projector)
+            except FormatError as err:
+                raise CorruptError(err.message, page=node.pgno, offset=err.offset) from None
+            if not rows:
+                continue
+            for i in spilled:
+                cell = rows[i]
+                tree._check_payload(node, i, cell.payload_size, cell.local_payload,
+                                    cell.overflow_page)
+                data = payload(cell.payload_size, cell.local_payload, cell.overflow_page,
+                               pgno=node.pgno)
+                try:
+                    rows[i] = project(data, cell.rowid)
+                except FormatError as err:
+                    raise CorruptError(f"row {cell.rowid}: record: {err.message}",
+                                       page=node.pgno, offset=node.ptrs[i]) from None
+            first = rows[0][0]
+            if prev_rowid is not None and first <= prev_rowid:
+                raise CorruptError(f"rowid {first} out of order after {prev_rowid}",
+                                   page=node.pgno, offset=node.ptrs[0])
+            prev_rowid = rows[-1][0]
+            yield rows
 
     def row(self, table: str, rowid: int) -> tuple | None:
         """The row with this rowid (as :meth:`rows` would give it), or None."""

@@ -736,6 +736,102 @@ def table_leaf_rows(page, hdr_offset: int, usable: int, encoding: str = "utf-8",
     return rows, spilled
 
 
+def table_leaf_rows_projected(page, hdr_offset: int, usable: int, projector):
+    """:func:`table_leaf_rows` through a :class:`formatspec.record.RecordProjector`.
+
+    Returns ``(rows, spilled)`` as :func:`table_leaf_rows` does, except that
+    ``rows[i]`` is ``projector``'s output for the cell's record and rowid
+    (only the projected columns are decoded). Spilled cells are left to the
+    caller as :class:`OverflowCell`, to assemble and give to
+    ``projector.project(payload, rowid)``. Same checks and errors as
+    :func:`table_leaf_rows`.
+    """
+    if type(page) is not bytes:
+        page = bytes(page)
+    if not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
+        _check_usable(usable)
+    header = read_page_header(page, hdr_offset)
+    if header.page_type != TABLE_LEAF:
+        raise FormatError(f"page type {header.page_type} is not a table leaf", offset=hdr_offset,
+                          path="page_type")
+    pointers = read_cell_pointers(page, hdr_offset, 8, header.cell_count)
+    get = projector.row_cache.get
+    row_entry = projector.row_entry
+    encoding = projector.encoding
+    limit = min(len(page), usable)
+    max_local = usable - 35
+    rows = []
+    append = rows.append
+    spilled = []
+    for offset in pointers:
+        try:
+            size = page[offset]
+            if size < 0x80:
+                pos = offset + 1
+            else:
+                size, pos = read_varint(page, offset)
+            rowid = page[pos]
+            if rowid < 0x80:
+                pos += 1
+            else:
+                b1 = page[pos + 1]
+                if b1 < 0x80:
+                    rowid = ((rowid & 0x7F) << 7) | b1
+                    pos += 2
+                else:
+                    b2 = page[pos + 2]
+                    if b2 < 0x80:
+                        rowid = ((rowid & 0x7F) << 14) | ((b1 & 0x7F) << 7) | b2
+                        pos += 3
+                    else:
+                        rowid, pos = read_signed_varint(page, pos)
+        except (IndexError, FormatError):
+            raise FormatError(f"cell at {offset} runs past the end of the page",
+                              offset=offset) from None
+        if size <= max_local:
+            end = pos + size
+            if end > limit:
+                raise _past_usable(offset, end, usable, len(page))
+            entry = None
+            if size:
+                hs = page[pos]
+                if hs >= 0x80:
+                    try:
+                        hs = read_varint(page, pos)[0]
+                    except FormatError:
+                        hs = 0
+                entry = get(page[pos:pos + hs])
+                if entry is not None and entry[1] == size:
+                    try:
+                        append(entry[0](page, pos, rowid))
+                    except UnicodeDecodeError as err:
+                        raise FormatError(f"record in cell at {offset}: text is not valid "
+                                          f"{encoding}: {err}", offset=pos) from None
+                    continue
+            payload = page[pos:end]
+            try:
+                if size and entry is None:
+                    entry = row_entry(payload[:hs], payload)
+                    if entry is not None:
+                        append(entry[0](page, pos, rowid))
+                        continue
+                append(projector.project(payload, rowid))
+            except UnicodeDecodeError as err:
+                raise FormatError(f"record in cell at {offset}: text is not valid "
+                                  f"{encoding}: {err}", offset=pos) from None
+            except FormatError as err:
+                raise FormatError(f"record in cell at {offset}: {err.message}",
+                                  offset=pos + (err.offset or 0), path=err.path) from None
+        else:
+            local_size = local_payload_size(size, usable, table_leaf=True)
+            end = pos + local_size
+            if end + 4 > limit:
+                raise _past_usable(offset, end + 4, usable, len(page))
+            spilled.append(len(rows))
+            append(OverflowCell(rowid, size, page[pos:end], _unpack_u32(page, end)[0]))
+    return rows, spilled
+
+
 # --------------------------------------------------------------------------- checker twins
 
 

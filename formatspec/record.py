@@ -774,3 +774,196 @@ def encode_record(values, encoding: str = "utf-8") -> bytes:
             header += encode_varint(t) if t >= 0x80 else bytes((t,))
             body.append(data)
     return encode_varint(_record_header_size(len(header))) + bytes(header) + b"".join(body)
+
+
+# --------------------------------------------------------------------------- projection
+
+ROWID = -1  # a projection source: the row's rowid (passed in by the caller)
+_SKIP_WIDTH = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8, 7: 8}
+_projection_code: dict = {}
+
+
+class RecordProjector:
+    """Fast decoder of a chosen set of a record's columns (a projection of :data:`Record`).
+
+    ``sources[k]`` says what output position ``k`` holds: ``i >= 0`` the value
+    of record column ``i`` (as :func:`decode_record` gives it; ``missing[k]``,
+    default None, when the record has fewer columns), :data:`ROWID` the rowid
+    the caller passes, None a None. Output positions listed in ``as_float``
+    give an integer value as a float (a REAL column's integral values, which
+    SQLite stores as integers). Columns no output position names are skipped
+    by the ``struct`` format without being decoded (their text is not
+    checked against the encoding).
+
+    The whole record is still checked as :func:`decode_record` checks it
+    (header, reserved serial types, body length): a record the schema refuses
+    raises FormatError here too. Per distinct header, one generated function
+    over a ``struct.Struct`` whose pad bytes step over the skipped columns.
+
+    - :meth:`project` ``(payload, rowid) -> tuple``: one whole payload.
+    - :meth:`row_entry` ``(header, payload) -> (decode_row(page, offset, rowid), size)``:
+      for the fused table scan (:func:`formatspec.btree.table_leaf_rows_projected`);
+      None when the header is too long to cache.
+    """
+
+    def __init__(self, sources, encoding: str = "utf-8", text_errors: str = "replace",
+                 as_float=(), missing=None) -> None:
+        _check_encoding(encoding)
+        _check_text_errors(text_errors)
+        self.sources = tuple(sources)
+        for s in self.sources:
+            if s is not None and (not isinstance(s, int) or s < ROWID):
+                raise FormatError(f"invalid projection source {s!r}")
+        self.encoding = encoding
+        self.text_errors = text_errors
+        self.as_float = frozenset(as_float)
+        self.missing = tuple(missing) if missing is not None else (None,) * len(self.sources)
+        if len(self.missing) != len(self.sources):
+            raise FormatError("projection: one missing value per output position")
+        self.needed = frozenset(s for s in self.sources if s is not None and s >= 0)
+        self.row_cache: dict = {}
+        self._full = record_decoder(encoding, text_errors)
+
+    # -- per header
+    def _types(self, header: bytes, payload):
+        hs = len(header)
+        if header.isascii() and hs and header[0] == hs:
+            types = header[1:]
+            if _RESERVED[0] not in types and _RESERVED[1] not in types:
+                return types, hs, hs + sum(map(_LENGTH.__getitem__, types))
+        return _parse_header(payload)
+
+    def row_entry(self, header: bytes, payload):
+        """``(decode_row, size)`` for a record whose header bytes are ``header``, cached.
+
+        ``payload`` is the whole record (checked: a malformed record raises
+        FormatError). None when the header is too long for a generated function.
+        """
+        if len(header) > _MAX_CACHED_HEADER:
+            types, hs, total = _parse_header(payload)
+            if total != len(payload):
+                raise _body_error(payload, types, hs)
+            return None
+        types, hs, total = self._types(header, payload)
+        if total != len(payload):
+            raise _body_error(payload, types, hs)
+        n = len(types)
+        needed = self.needed
+        fmt = [f">{hs}x"]
+        names = []
+        kinds = {}
+        last = max((j for j in needed if j < n), default=-1)
+        for j in range(last + 1):
+            t = types[j]
+            if j in needed and t not in _CONSTANT:
+                if t >= 12:
+                    kinds[j] = "t" if t & 1 else "b"
+                    fmt.append(f"{(t - 12) >> 1}s")
+                elif t == 7:
+                    kinds[j] = "f"
+                    fmt.append("d")
+                elif t in _INT_FORMAT:
+                    kinds[j] = "i"
+                    fmt.append(_INT_FORMAT[t])
+                else:
+                    kinds[j] = "x"
+                    fmt.append(f"{_INT_WIDTH[t]}s")
+                names.append(f"a{j}")
+            else:
+                width = (t - 12) >> 1 if t >= 12 else _SKIP_WIDTH.get(t, 0)
+                if width:
+                    fmt.append(f"{width}x")
+        consts = []
+        out = []
+        enc, errs = self.encoding, self.text_errors
+        for k, s in enumerate(self.sources):
+            flt = k in self.as_float
+            if s is None:
+                out.append("None")
+            elif s == ROWID:
+                out.append("r")
+            elif s >= n or types[s] in _CONSTANT:
+                v = self.missing[k] if s >= n else _CONSTANT[types[s]]
+                if flt and v.__class__ is int:
+                    v = float(v)
+                out.append(f"c{len(consts)}")
+                consts.append(v)
+            else:
+                name = f"a{s}"
+                kind = kinds[s]
+                if kind == "i":
+                    expr = f"float({name})" if flt else name
+                elif kind == "x":
+                    expr = f"_from_bytes({name}, 'big', signed=True)"
+                    if flt:
+                        expr = f"float({expr})"
+                elif kind == "f":
+                    expr = f"({name} if {name} == {name} else None)"
+                elif kind == "t":
+                    expr = f"{name}.decode({enc!r}, {errs!r})"
+                else:
+                    expr = name
+                out.append(expr)
+        lhs = ", ".join(names) + ("," if len(names) == 1 else "")
+        body = ", ".join(out) + ("," if len(out) == 1 else "")
+        params = ", ".join(["unpack", *(f"c{i}" for i in range(len(consts)))])
+        src = (
+            f"def factory({params}):\n"
+            "    def decode(p, o, r):\n"
+            + (f"        {lhs} = unpack(p, o)\n" if names else "")
+            + f"        return ({body})\n"
+            "    return decode\n"
+        )
+        factory = _projection_code.get(src)
+        if factory is None:
+            namespace = {"_from_bytes": int.from_bytes}
+            exec(compile(src, "<formatspec.record projection>", "exec"), namespace)  # noqa: S102
+            factory = namespace["factory"]
+            if len(_projection_code) >= _MAX_CACHE:
+                _projection_code.clear()
+            _projection_code[src] = factory
+        fn = factory(struct.Struct("".join(fmt)).unpack_from, *consts)
+        cache = self.row_cache
+        if len(cache) >= _MAX_CACHE:
+            cache.clear()
+        entry = cache[header] = (fn, total)
+        return entry
+
+    def _generic(self, values: tuple, rowid) -> tuple:
+        out = []
+        n = len(values)
+        for k, s in enumerate(self.sources):
+            if s is None:
+                v = None
+            elif s == ROWID:
+                v = rowid
+            else:
+                v = values[s] if s < n else self.missing[k]
+                if k in self.as_float and v.__class__ is int:
+                    v = float(v)
+            out.append(v)
+        return tuple(out)
+
+    def project(self, payload, rowid=None) -> tuple:
+        """The projected values of one whole record ``payload`` (FormatError if malformed)."""
+        if type(payload) is not bytes:
+            payload = bytes(payload)
+        try:
+            hs = payload[0]
+        except IndexError:
+            raise FormatError("empty record", offset=0, path="header_size") from None
+        if hs >= 0x80:
+            hs = read_varint(payload, 0)[0]
+        key = payload[:hs]
+        entry = self.row_cache.get(key)
+        if entry is None:
+            entry = self.row_entry(key, payload)
+            if entry is None:
+                return self._generic(self._full(payload), rowid)
+        if entry[1] != len(payload):
+            types, hs, _ = _parse_header(payload)
+            raise _body_error(payload, types, hs)
+        try:
+            return entry[0](payload, 0, rowid)
+        except UnicodeDecodeError as err:
+            raise FormatError(f"text is not valid {self.encoding}: {err}") from None
