@@ -122,7 +122,9 @@ def _range_offset(rows, i, order, delta, is_start):
     if len(order) != 1:
         raise OperationalError(
             "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY term")
-    fn, _coll, desc, _nulls = order[0]
+    fn, _coll, desc, nulls_first = order[0]
+    # where the NULL peers sort: first ascending and last descending unless NULLS says
+    nulls_start = (not desc) if nulls_first is None else bool(nulls_first)
     v = fn(rows[i])
     n = len(rows)
     if v is None:
@@ -138,25 +140,32 @@ def _range_offset(rows, i, order, delta, is_start):
     if type(v) not in (int, float):
         raise NotSupportedError("RANGE offset frames over non-numeric values not supported yet")
     target = v - delta if desc else v + delta
-    # rows are sorted by fn (asc or desc); find boundary
+    # rows are sorted by fn (asc or desc): NULLs at one end, numbers, then text/blobs
+    # (after the numbers ascending, before them descending); find the boundary
     if is_start:
         j = 0
         while j < n:
             w = fn(rows[j])
-            if w is not None and type(w) in (int, float):
+            if w is None:
+                if not nulls_start:
+                    return j
+            elif type(w) in (int, float):
                 if (w <= target) if desc else (w >= target):
                     return j
-            elif w is not None and not desc:
+            elif not desc:
                 return j
             j += 1
         return n
     j = n
     while j > 0:
         w = fn(rows[j - 1])
-        if w is not None and type(w) in (int, float):
+        if w is None:
+            if nulls_start:
+                return j
+        elif type(w) in (int, float):
             if (w >= target) if desc else (w <= target):
                 return j
-        elif w is None and not desc:
+        elif desc:
             return j
         j -= 1
     return 0
@@ -228,13 +237,9 @@ def _aggregate_over_frames(call: WindowCall, rows, bounds, frame, exclude):
             # the old frame lies wholly before the new one: start afresh
             state = spec.new()
             cs = ce = s
-        while ce < e:
-            if ok[ce]:
-                if spec.star:
-                    state.step()
-                else:
-                    state.step(*argv[ce])
-            ce += 1
+        # rows leaving the frame go first: SQLite inverts them right after returning the
+        # previous row, before stepping the rows entering (this order fixes the rounding
+        # of a REAL sum)
         while cs < s:
             if ok[cs]:
                 if spec.star:
@@ -242,6 +247,13 @@ def _aggregate_over_frames(call: WindowCall, rows, bounds, frame, exclude):
                 else:
                     state.inverse(*argv[cs])
             cs += 1
+        while ce < e:
+            if ok[ce]:
+                if spec.star:
+                    state.step()
+                else:
+                    state.step(*argv[ce])
+            ce += 1
         out[i] = state.value()
     return out
 

@@ -206,45 +206,78 @@ class Max(_MinMax):
 
 
 class GroupConcat:
-    __slots__ = ("parts", "seps", "started")
+    """group_concat(X[, SEP]) as func.c's GroupConcatCtx keeps it: one byte string, the
+    count of terms, the byte length of each separator when they vary, and whether the
+    next term is a first one (no separator): true at the start and again whenever an
+    inverse step (window frames) leaves no characters."""
+
+    __slots__ = ("buf", "fresh", "n", "sep_lens", "first_sep", "touched")
 
     def __init__(self):
-        self.parts: list[str] = []
-        self.seps: list[str] = []
-        self.started = False
+        self.buf = b""
+        self.fresh = True
+        self.n = 0
+        self.sep_lens = None
+        self.first_sep = 0
+        self.touched = False
+
+    @staticmethod
+    def _bytes(v) -> bytes:
+        if isinstance(v, bytes):
+            return v
+        return V.to_text(v).encode("utf-8", "surrogateescape")
 
     def step(self, value, separator=","):
         if value is None:
             return
-        if self.started:
-            self.seps.append("" if separator is None else V.to_text(separator))
+        self.touched = True
+        sep = b"" if separator is None else self._bytes(separator)
+        if self.fresh:
+            self.fresh = False
+            self.first_sep = len(sep)
         else:
-            self.seps.append("")
-        self.started = True
-        self.parts.append(V.to_text(value))
+            if len(sep) != self.first_sep or self.sep_lens is not None:
+                lens = self.sep_lens
+                if lens is None:
+                    lens = [self.first_sep] * (self.n - 1)
+                del lens[self.n:]
+                while len(lens) < self.n:
+                    lens.append(0)
+                lens[self.n - 1] = len(sep)
+                self.sep_lens = lens
+            self.buf += sep
+        self.buf += self._bytes(value)
+        self.n += 1
 
     def inverse(self, value, separator=","):
         if value is None:
             return
-        # removes the oldest term and the separator that followed it
-        if self.parts:
-            del self.parts[0]
-            del self.seps[0]
-            if self.seps:
-                self.seps[0] = ""
+        # drops the oldest term and the separator after it, by byte counts
+        k = len(self._bytes(value))
+        self.n -= 1
+        if self.sep_lens is not None:
+            if self.n > 0:
+                k += self.sep_lens[0] if self.sep_lens else 0
+                del self.sep_lens[0:1]
+        else:
+            k += self.first_sep
+        self.buf = b"" if k >= len(self.buf) else self.buf[k:]
+        if not self.buf:
+            self.fresh = True
+            self.sep_lens = None
+
+    def _text(self):
+        return self.buf.decode("utf-8", "surrogateescape")
 
     def value(self):
-        """The current value of a window frame: NULL when the text is empty
-        (groupConcatValue returns sqlite3_str_value, NULL for no characters)."""
-        if not self.started:
-            return None
-        return "".join(s + p for s, p in zip(self.seps, self.parts)) or None
+        """The current value of a window frame: NULL when there are no characters
+        (groupConcatValue returns sqlite3_str_value)."""
+        return self._text() if self.buf else None
 
     def finalize(self):
-        """The aggregate's result: '' for only empty strings (sqlite3ResultStrAccum)."""
-        if not self.started:
-            return None
-        return "".join(s + p for s, p in zip(self.seps, self.parts))
+        """The aggregate's result: NULL without a non-NULL value, else the text ('' for
+        only empty strings)."""
+        return self._text() if self.touched else None
 
 
 class AggregateDef:

@@ -42,6 +42,12 @@ INSERT INTO cs VALUES(1, 'a'), (1, 'B'), (2, 'b'), (3, NULL);
 CREATE TABLE af(c REAL, i INTEGER, n NUMERIC, s TEXT, k TEXT COLLATE NOCASE, b);
 INSERT INTO af VALUES(1e308, 11, 9223372036854775807, '11', 'A', X'00');
 INSERT INTO af VALUES(0.1, 2, 3, 'x', 'b', 'a');
+CREATE TABLE wn(x, c1 FLOAT);
+INSERT INTO wn VALUES(NULL, 1553104424294018091), (0.0, 1.5), (NULL, 1e300), (5, 0.25),
+    (6, -3.5);
+CREATE TABLE gc(a, s);
+INSERT INTO gc VALUES('x', '-'), ('', '-'), ('y', ''), ('z', '+'), ('', ''), ('é', NULL),
+    (3, '::'), (X'41', 5);
 CREATE VIEW nv AS SELECT abs(c0) AS r1, c1 AS r0 FROM n;
 CREATE TABLE v(a);
 INSERT INTO v VALUES(0.0), (0);
@@ -278,9 +284,43 @@ MISC = [
     "SELECT c FROM af LIMIT 1 OFFSET 'x'",
 ]
 
+# window frames: rows leaving are inverted before rows entering are stepped (REAL sums
+# round as in SQLite); RANGE offsets find the NULL peers where NULLS FIRST/LAST put them
+WINDOWS = [
+    "SELECT total(c1) OVER (ORDER BY typeof(c1) ROWS BETWEEN 0 PRECEDING AND CURRENT ROW), "
+    "c1 FROM wn",
+    "SELECT sum(c1) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND 0 FOLLOWING) FROM wn",
+    "SELECT sum(c1) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM wn",
+    "SELECT avg(c1) OVER (ORDER BY rowid ROWS BETWEEN 1 FOLLOWING AND 2 FOLLOWING) FROM wn",
+    "SELECT x, total(1) OVER (ORDER BY x NULLS LAST RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING)"
+    " FROM wn",
+    "SELECT x, total(1) OVER (ORDER BY x RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING) FROM wn",
+    "SELECT x, total(1) OVER (ORDER BY x DESC NULLS FIRST RANGE BETWEEN 2 PRECEDING "
+    "AND 1 FOLLOWING) FROM wn",
+    "SELECT x, total(1) OVER (ORDER BY x DESC RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING) "
+    "FROM wn",
+    "SELECT x, total(1) OVER (ORDER BY x NULLS LAST RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING)"
+    " FROM wn",
+    "SELECT x, total(1) OVER (ORDER BY x DESC NULLS FIRST RANGE BETWEEN 1 FOLLOWING "
+    "AND 9 FOLLOWING) FROM wn",
+    # group_concat's window inverse works on bytes, as func.c's GroupConcatCtx
+    "SELECT group_concat(a, s) OVER (ORDER BY rowid ROWS BETWEEN 1 FOLLOWING AND 1 FOLLOWING)"
+    " FROM gc",
+    "SELECT group_concat(a, s) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)"
+    " FROM gc",
+    "SELECT group_concat(a, s) OVER (ORDER BY rowid ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING)"
+    " FROM gc",
+    "SELECT group_concat(a) OVER (ORDER BY rowid ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) "
+    "FROM gc",
+    "SELECT group_concat(a, s) OVER (ORDER BY rowid ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)"
+    " FROM gc",
+    "SELECT group_concat(a, s), group_concat(a), group_concat(NULL), group_concat(''), "
+    "group_concat(a, NULL) FROM gc",
+]
+
 
 @pytest.mark.parametrize("sql", ROWID_SEEK + NEGATIVE_LITERALS + COMPOUND_SURVIVOR
                          + OUTER_AGGREGATES + FLATTENED + RIGHT_JOIN_WHERE
-                         + JSON_OPERATORS + COMPOUND_COLLATE + MISC)
+                         + JSON_OPERATORS + COMPOUND_COLLATE + MISC + WINDOWS)
 def test_agrees_with_sqlite3(db, sql):
     compare(db, sql)
