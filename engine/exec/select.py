@@ -630,13 +630,22 @@ class _QueryCompiler:
             resolver.in_group_by = True
             scope.hide_parent = True  # GROUP BY never reads an enclosing query
             for g in group_by:
-                lit = _int_literal(g)
+                # an integer term (under COLLATE too) names a result column
+                base, gcoll = g, None
+                if type(base).__name__ == "Collate":
+                    gcoll = base.collation
+                    base = base.operand
+                lit = _int_literal(base)
                 if lit is not None:
                     if not 1 <= lit <= len(items):
                         raise OperationalError(
                             f"{_ordinal(len(group_fns) + 1)} GROUP BY term out of range - "
                             f"should be between 1 and {len(items)}")
                     g = items[lit - 1][1]
+                    if gcoll is not None:
+                        from ..sql import ast as A
+
+                        g = A.Collate(operand=g, collation=gcoll)
                 c = ec.compile(g)
                 group_fns.append(c.fn)
                 group_colls.append(c.coll)

@@ -29,6 +29,27 @@ if sys.getrecursionlimit() < _RECURSION_NEEDED:
     sys.setrecursionlimit(_RECURSION_NEEDED)
 
 
+def _parameters(node):
+    """Every Parameter node of a statement's syntax tree."""
+    import dataclasses
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list | tuple):
+            stack.extend(n)
+            continue
+        if not dataclasses.is_dataclass(n) or isinstance(n, type):
+            continue
+        if type(n).__name__ == "Parameter":
+            yield n
+            continue
+        for f in dataclasses.fields(n):
+            v = getattr(n, f.name, None)
+            if isinstance(v, list | tuple) or dataclasses.is_dataclass(v):
+                stack.append(v)
+
+
 class Prepared:
     """A compiled statement: parameter names, result column names and ``run``."""
 
@@ -38,7 +59,15 @@ class Prepared:
         self.unit = unit
         self.state = state
         self.eqp = eqp
-        self.parameter_names = list(state.param_names)
+        # every parameter the statement's text has counts (the parser numbers them),
+        # even one in a part that is never compiled, such as an unused CTE
+        names = state.param_names
+        for p in _parameters(statement):
+            while len(names) < p.number:
+                names.append(None)
+            if p.name != "?" and names[p.number - 1] is None:
+                names[p.number - 1] = p.name
+        self.parameter_names = list(names)
         if eqp:
             self.column_names = ["id", "parent", "notused", "detail"]
         else:

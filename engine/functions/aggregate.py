@@ -130,18 +130,23 @@ class Sum:
             if self.overflow:
                 raise OperationalError("integer overflow")
             if self.approx:
-                return self.rsum
+                return _real(self.rsum)
             return self.isum
         return None
 
     finalize = value
 
 
+def _real(x):
+    """A REAL result: NaN (inf - inf) is NULL (sqlite3VdbeMemSetDouble)."""
+    return None if x != x else x
+
+
 class Total(Sum):
     __slots__ = ()
 
     def value(self):
-        return self.rsum
+        return _real(self.rsum)
 
     finalize = value
 
@@ -151,7 +156,7 @@ class Avg(Sum):
 
     def value(self):
         if self.cnt > 0:
-            return self.rsum / self.cnt
+            return _real(self.rsum / self.cnt)
         return None
 
     finalize = value

@@ -282,7 +282,25 @@ MISC = [
     "SELECT c FROM af LIMIT 'x'",
     "SELECT c FROM af LIMIT 0 OFFSET 'x'",
     "SELECT c FROM af LIMIT 1 OFFSET 'x'",
+    # a NaN REAL result is NULL
+    "SELECT total(c), sum(c), avg(c) FROM (SELECT 1e999 AS c UNION ALL SELECT -1e999)",
+    "SELECT total(c) OVER (ORDER BY k ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM "
+    "(SELECT 1e999 AS c, 1 AS k UNION ALL SELECT -1e999, 2 UNION ALL SELECT 1, 3)",
+    # an integer GROUP BY term under COLLATE names a result column
+    "SELECT 0 FROM (SELECT k AS r0 FROM af) AS a7 GROUP BY (0) COLLATE BINARY",
+    "SELECT k, count(*) FROM af GROUP BY 1 COLLATE NOCASE",
+    "SELECT count(*) FROM af GROUP BY 2 COLLATE NOCASE",
 ]
+
+
+@pytest.mark.parametrize(("sql", "params"), [
+    ("WITH q0(r0) AS (SELECT ? AS r0 FROM nosuch) SELECT c FROM af", (1,)),
+    ("WITH q0(r0) AS (SELECT ? AS r0 FROM nosuch) SELECT c FROM af", ()),
+    ("WITH q0(r0) AS (SELECT :a AS r0) SELECT c, ?5 FROM af", (1, 2, 3, 4, 5)),
+    ("SELECT ?2", (1,)),
+])
+def test_every_parameter_of_the_text_counts(db, sql, params):
+    compare(db, sql, params)
 
 # window frames: rows leaving are inverted before rows entering are stepped (REAL sums
 # round as in SQLite); RANGE offsets find the NULL peers where NULLS FIRST/LAST put them
