@@ -64,7 +64,9 @@ Fast twins (``struct`` and plain indexing, no construct): :func:`read_page_heade
 :func:`read_index_interior_cell`, :func:`hdr_offset_for`, and the fused scans
 :func:`table_leaf_cells` / :func:`iter_table_leaf_cells` (cells of a whole leaf
 page in one loop) and :func:`table_leaf_rows` (cells and records: ``(rowid,
-*values)`` per row, an :class:`OverflowCell` where the payload spills). The
+*values)`` per row, an :class:`OverflowCell` where the payload spills), with
+its projected form :func:`table_leaf_rows_projected` (only the columns a
+:class:`formatspec.record.RecordProjector` asks for are decoded). The
 twins accept ``bytes`` (fastest), ``bytearray`` and ``memoryview``; payloads
 they return are ``bytes``.
 

@@ -50,6 +50,9 @@ Fast twins: :func:`decode_record`, :func:`decode_record_header`,
 :func:`encode_record`, :func:`serial_type_of`, :func:`serial_type_length`, and
 :func:`record_decoder` (a ``decode(payload)`` bound to one encoding, skipping
 the argument dispatch of :func:`decode_record`).
+:class:`RecordProjector` is the projected twin: only chosen columns decoded (the
+others stepped over by pad bytes of the Struct), the rowid placed where asked,
+integers of chosen columns given as floats; the whole record is still checked.
 :func:`decode_record` caches, per distinct header (the header bytes are the
 key), a small function over a compiled ``struct.Struct`` for the whole record,
 so a record decodes with one dict lookup, one unpack and the few text decodes
