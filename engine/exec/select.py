@@ -594,6 +594,9 @@ class _QueryCompiler:
                 c = ec.compile(t)
                 terms.append(P.Term(c, scope.used, c.cmps))
         scope.alias_ok = False
+        # HAVING terms that read only GROUP BY terms and constants also filter the rows
+        # before grouping (select.c's havingToWhere): their errors never happen for rows
+        # they remove; they stay in HAVING too, where they hold for the same groups
         # ON / USING: inner joins join the WHERE terms; outer joins keep theirs
         join_terms: dict[int, list] = {}
         for s in scope.sources:
@@ -625,6 +628,7 @@ class _QueryCompiler:
         resolver.agg_base = scope.width
         group_fns = []
         group_colls = []
+        binary_keys: set = set()  # GROUP BY terms (as text) with the BINARY collation
         if group_by:
             scope.alias_ok = True
             resolver.in_group_by = True
@@ -649,9 +653,21 @@ class _QueryCompiler:
                 c = ec.compile(g)
                 group_fns.append(c.fn)
                 group_colls.append(c.coll)
+                if (c.coll or "BINARY") == "BINARY":
+                    binary_keys.add(g.to_sql())
             scope.alias_ok = False
             scope.hide_parent = False
             resolver.in_group_by = False
+            # HAVING terms that read only BINARY GROUP BY terms and constants also filter
+            # the rows before grouping (select.c's havingToWhere): their errors never
+            # happen for rows they remove; they stay in HAVING, true for the same groups
+            scope.alias_ok = True
+            for t in _having_to_where(having, binary_keys):
+                scope.used = set()
+                c = ec.compile(t)
+                terms.append(P.Term(c, scope.used, c.cmps))
+            scope.alias_ok = False
+            scope.used = set()
         resolver.aggregate_ok = has_agg
 
         # window calls
@@ -1702,6 +1718,57 @@ def _conjuncts(node):
 
 
 _SUBQUERY_NODES = ("Select", "Subquery", "Exists", "SubqueryRef")
+
+
+_NOT_CONSTANT_FUNCS = frozenset(("random", "randomblob", "changes", "total_changes",
+                                 "last_insert_rowid", "sqlite_offset"))
+
+
+def _having_to_where(having, keys) -> list:
+    """The HAVING conjuncts sqlite3ExprIsConstantOrGroupBy accepts: no aggregate, window
+    call or subquery, only deterministic functions, and every column inside a
+    subexpression equal to a GROUP BY term of the BINARY collation (``keys``, as text);
+    not a literal false."""
+    if having is None:
+        return []
+    out = []
+    for conj in _conjuncts(having):
+        if type(conj).__name__ == "Number" and conj.text == "0":
+            continue
+        if _contains_aggregate([conj]):
+            continue
+        ok = True
+        stack = [conj]
+        while stack and ok:
+            n = stack.pop()
+            if n is None:
+                continue
+            try:
+                text = n.to_sql()
+            except Exception:  # noqa: BLE001 - an odd node: not moved
+                ok = False
+                break
+            if text in keys:
+                continue
+            kind = type(n).__name__
+            if kind in _SUBQUERY_NODES or kind in ("In", "Raise"):
+                if kind == "In" and getattr(n, "select", None) is None \
+                        and not getattr(n, "table", None):
+                    stack.extend(n.children())
+                    continue
+                ok = False
+            elif kind == "Column":
+                ok = False
+            elif kind == "Function":
+                if n.over is not None or n.name.lower() in _NOT_CONSTANT_FUNCS:
+                    ok = False
+                else:
+                    stack.extend(n.children())
+            else:
+                stack.extend(n.children())
+        if ok:
+            out.append(conj)
+    return out
 
 
 def _contains_aggregate(nodes) -> bool:

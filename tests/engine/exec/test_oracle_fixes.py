@@ -290,6 +290,16 @@ MISC = [
     "SELECT 0 FROM (SELECT k AS r0 FROM af) AS a7 GROUP BY (0) COLLATE BINARY",
     "SELECT k, count(*) FROM af GROUP BY 1 COLLATE NOCASE",
     "SELECT count(*) FROM af GROUP BY 2 COLLATE NOCASE",
+    # HAVING terms over GROUP BY terms and constants filter before grouping (havingToWhere)
+    "SELECT count(b) FILTER (WHERE json_object('b', b)) FROM af GROUP BY k HAVING k > 'a'",
+    "SELECT count(b) FILTER (WHERE json_object('b', b)) FROM af GROUP BY k HAVING k",
+    "SELECT json_array_length(json_group_array(b)) FROM af GROUP BY i HAVING json_object()",
+    "SELECT k, count(*) FROM af GROUP BY k HAVING k > 'A' AND count(*) > 0",
+    "SELECT i + 1 AS q, count(*) FROM af GROUP BY q HAVING q > 2",
+    "SELECT k, count(*) FROM af GROUP BY k COLLATE NOCASE HAVING k = 'a'",
+    "SELECT k, max(i) FROM af GROUP BY k HAVING i > 1",
+    "SELECT k FROM af GROUP BY k HAVING k IN ('a', 'b')",
+    "SELECT k FROM af GROUP BY k HAVING 0",
 ]
 
 
