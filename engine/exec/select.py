@@ -244,6 +244,17 @@ class _QueryCompiler:
         if kind != "Select":
             raise NotSupportedError(f"{kind} statements are not supported yet")
         ctes = self._with(node.with_, parent)
+        if node.with_ is not None:
+            # a CTE SQLite treats as a FROM subquery (and so may flatten): NOT MATERIALIZED,
+            # or without a hint and used once (3.35+ materializes one used more often)
+            for cte in node.with_.ctes:
+                c = ctes.get(cte.name.lower())
+                if isinstance(c, _CTE) and c.node is cte:
+                    low = cte.name.lower()
+                    uses = sum(1 for n in node.walk() if type(n).__name__ == "TableRef"
+                               and n.schema is None and n.name.lower() == low)
+                    c.flattenable = cte.materialized is False or (
+                        cte.materialized is None and uses == 1)
         cparent = parent
         if node.with_ is not None:
             cparent = _cte_scope(parent, ctes, self.state.session)
@@ -901,7 +912,9 @@ class _QueryCompiler:
             if schema is None and low in scope.ctes:
                 cte = scope.ctes[low]
                 unit = cte.compile(self, scope)
-                return self._subquery_source(alias or name, unit)
+                src = self._subquery_source(alias or name, unit)
+                src.flat_ok = bool(getattr(cte, "flattenable", False))
+                return src
             if schema is not None and schema.lower() not in ("main", "temp"):
                 raise OperationalError(f"no such table: {schema}.{name}")
             table = session.catalog.table(low)
@@ -1056,6 +1069,7 @@ class _CTE:
         self.recursive = recursive
         self.visible = visible
         self.compiling = False
+        self.flattenable = False  # set by the query owning the WITH
 
     def compile(self, qc: _QueryCompiler, scope: Scope) -> Unit:
         node = self.node
@@ -1081,7 +1095,9 @@ class _CTE:
                 raise OperationalError(
                     f"table {node.name} has {len(unit.names)} values for "
                     f"{len(colnames)} columns")
+            flat = unit.flat
             unit = Unit(list(colnames), unit.affs, unit.colls, unit.rows, unit.correlated)
+            unit.flat = flat
         return unit
 
 

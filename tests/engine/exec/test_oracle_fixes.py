@@ -190,6 +190,19 @@ FLATTENED = [
     "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0, sum(c1) OVER () FROM n)",
     "SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n) UNION SELECT 5",
     "SELECT (SELECT r0 FROM (SELECT abs(c0) AS r1, c1 AS r0 FROM n))",
+    # a CTE is such a subquery when NOT MATERIALIZED, or without a hint and used once
+    "WITH w AS (SELECT abs(c0) AS r1, c1 AS r0 FROM n) SELECT r0 FROM w",
+    "WITH w AS MATERIALIZED (SELECT abs(c0) AS r1, c1 AS r0 FROM n) SELECT r0 FROM w",
+    "WITH w AS NOT MATERIALIZED (SELECT abs(c0) AS r1, c1 AS r0 FROM n) SELECT r0 FROM w",
+    "WITH w AS (SELECT abs(c0) AS r1, c1 AS r0 FROM n) SELECT a.r0 FROM w a, w b",
+    "WITH w AS NOT MATERIALIZED (SELECT abs(c0) AS r1, c1 AS r0 FROM n) "
+    "SELECT a.r0 FROM w a, w b",
+    "WITH w AS (SELECT abs(c0) AS r1, c1 AS r0 FROM n) "
+    "SELECT r0 FROM w WHERE r0 IN (SELECT r0 FROM w)",
+    "WITH w(a, b) AS (SELECT abs(c0), c1 FROM n) SELECT b FROM w",
+    "WITH RECURSIVE q0(r0, r1, r2) AS NOT MATERIALIZED (SELECT a2.c1 AS r0, "
+    "json_extract('not json', '$[#-1]') AS r1, a1.c0 AS r2 FROM n AS a1 CROSS JOIN n AS a2) "
+    "SELECT a4.r0 AS r0 FROM q0 AS a4",
 ]
 
 
