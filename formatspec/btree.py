@@ -766,6 +766,38 @@ def table_leaf_rows_projected(page, hdr_offset: int, usable: int, projector):
     append = rows.append
     spilled = []
     for offset in pointers:
+        # fast path: a one-byte payload size (so no overflow), a short rowid, a header
+        # already planned; anything else (and every error) goes the checked way below
+        entry = None
+        try:
+            size = page[offset]
+            if 0 < size < 0x80:
+                pos = offset + 1
+                rowid = page[pos]
+                if rowid < 0x80:
+                    pos += 1
+                else:
+                    b1 = page[pos + 1]
+                    if b1 < 0x80:
+                        rowid = ((rowid & 0x7F) << 7) | b1
+                        pos += 2
+                    else:
+                        b2 = page[pos + 2]
+                        if b2 < 0x80:
+                            rowid = ((rowid & 0x7F) << 14) | ((b1 & 0x7F) << 7) | b2
+                            pos += 3
+                        else:
+                            rowid, pos = read_signed_varint(page, pos)
+                entry = get(page[pos:pos + page[pos]])
+        except (IndexError, FormatError):
+            pass
+        if entry is not None and entry[1] == size and pos + size <= limit:
+            try:
+                append(entry[0](page, pos, rowid))
+            except UnicodeDecodeError as err:
+                raise FormatError(f"record in cell at {offset}: text is not valid "
+                                  f"{encoding}: {err}", offset=pos) from None
+            continue
         try:
             size = page[offset]
             if size < 0x80:
