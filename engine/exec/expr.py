@@ -189,21 +189,19 @@ def make_comparison(op: str, a: CExpr, b: CExpr) -> CExpr:
                     return None
                 return cmp(x, bv)
     elif conv is not None:
+        # both operands are computed before the NULL test, as SQLite codes them (so an
+        # error of the right one is not skipped by a NULL left one)
         def f(r):
             x = fa(r)
-            if x is None:
-                return None
             y = fb(r)
-            if y is None:
+            if x is None or y is None:
                 return None
             return cmp(conv(x), conv(y))
     else:
         def f(r):
             x = fa(r)
-            if x is None:
-                return None
             y = fb(r)
-            if y is None:
+            if x is None or y is None:
                 return None
             return cmp(x, y)
     return CExpr(f, uses_row=a.uses_row or b.uses_row)

@@ -156,6 +156,7 @@ class _State:
         self.agg_refs: list[set] = []
         self.exists_body = None  # the Select node of the EXISTS being compiled
         self.precompiled: dict = {}  # id(SubqueryRef) -> Unit compiled for it already
+        self.in_cte_or_view = 0  # depth of CTE/view bodies being compiled
         enc = "UTF-8"
         if session is not None and session.storage is not None:
             enc = session.storage.encoding
@@ -285,6 +286,8 @@ class _QueryCompiler:
 
         from ..sql import ast as A
 
+        if self.state.in_cte_or_view:
+            return None  # the converting walker never sees CTE or view bodies
         if not node.order_by or not any(
                 type(n).__name__ == "Collate"
                 for t in node.order_by for n in _walk_expr(t.expr)):
@@ -665,7 +668,12 @@ class _QueryCompiler:
                 group_fns.append(c.fn)
                 group_colls.append(c.coll)
                 if (c.coll or "BINARY") == "BINARY":
-                    binary_keys.add(g.to_sql())
+                    # sqlite3ExprCompare sees through a COLLATE on either side
+                    k = g
+                    binary_keys.add(k.to_sql())
+                    while type(k).__name__ == "Collate":
+                        k = k.operand
+                        binary_keys.add(k.to_sql())
             scope.alias_ok = False
             scope.hide_parent = False
             resolver.in_group_by = False
@@ -1083,6 +1091,7 @@ class _CTE:
             unit = _recursive_cte(self, qc, cparent, body, colnames)
         else:
             self.compiling = True
+            qc.state.in_cte_or_view += 1
             try:
                 unit = qc.query(body, cparent)
             except _RecursiveRef:
@@ -1090,6 +1099,7 @@ class _CTE:
                     f"circular reference: {node.name}") from None
             finally:
                 self.compiling = False
+                qc.state.in_cte_or_view -= 1
         if colnames:
             if len(colnames) != len(unit.names):
                 raise OperationalError(
@@ -1767,6 +1777,12 @@ def _having_to_where(having, keys) -> list:
             if text in keys:
                 continue
             kind = type(n).__name__
+            if kind == "Collate":
+                inner = n
+                while type(inner).__name__ == "Collate":
+                    inner = inner.operand
+                if inner.to_sql() in keys:
+                    continue
             if kind in _SUBQUERY_NODES or kind in ("In", "Raise"):
                 if kind == "In" and getattr(n, "select", None) is None \
                         and not getattr(n, "table", None):

@@ -198,7 +198,11 @@ class Session:
                 raise NotSupportedError(f"view {view.name}: unexpected definition")
             from .select import Unit, result_texts
 
-            unit = qc.query(body, None, texts=result_texts(view.sql))
+            qc.state.in_cte_or_view += 1
+            try:
+                unit = qc.query(body, None, texts=result_texts(view.sql))
+            finally:
+                qc.state.in_cte_or_view -= 1
             cols = getattr(stmt, "columns", None)
             if cols:
                 if len(cols) != len(unit.names):
