@@ -86,6 +86,8 @@ from .values import compare
 
 PTRMAP_ROOTPAGE, PTRMAP_FREEPAGE, PTRMAP_OVERFLOW1, PTRMAP_OVERFLOW2, PTRMAP_BTREE = 1, 2, 3, 4, 5
 KNOWN_COLLATIONS = {"BINARY", "NOCASE", "RTRIM"}
+#: zero pages past the file and the journal that a hot journal's original size may add
+JOURNAL_ZERO_PAGES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,10 @@ U_BTREE, U_OVFL, U_FTRUNK, U_FLEAF, U_PTRMAP = 1, 2, 3, 4, 5
 class _Checker:
     def __init__(self, src: PageSource, max_problems: int, progress) -> None:
         self.src = src
-        self.n = src.page_count
         self.usable = src.usable
         self.problems: list[Problem] = []
         self.max_problems = max_problems
+        self.n = self._bounded_page_count()
         self.used = bytearray(self.n + 1)
         self.autovacuum = bool(src.header.largest_root_page)
         # expected ptrmap entry per page: type in a bytearray, parent in an array
@@ -126,6 +128,47 @@ class _Checker:
         self.pm_parent = array("I", bytes(4 * (self.n + 1))) if self.autovacuum else None
         self.progress = progress
         self.done = 0
+
+    def _bounded_page_count(self) -> int:
+        """The page count to check: the source's, bounded by the pages that exist.
+
+        SQLite's lockBtree calls a database size (in the header, or through
+        the WAL the last commit's size) larger than the file holds corruption.
+        Pages exist in the file (a partial last page counts), in the overlay,
+        and in the committed WAL frames or the hot journal's page images. A
+        rolled-back journal may also extend the file with zero pages (pager.c's
+        truncate-on-playback: trailing free pages are not journaled) - up to
+        ``JOURNAL_ZERO_PAGES`` of those are believed. A larger claim is a
+        problem and the check goes on over the pages that exist, so memory
+        stays proportional to the input (never ``bytearray(0xffffffff)``).
+        """
+        src = self.src
+        claimed = src.page_count
+        have = -(-src.file_size // src.page_size)
+        if src.overlay:
+            have = max(have, max(src.overlay))
+        pager = getattr(src, "_pager", None)
+        where = "the file holds"
+        if pager is not None:
+            if src.log == "wal":
+                where = "the file and the WAL's committed frames hold"
+                logged = pager._wal_frames
+            else:
+                where = "the file and the hot journal hold"
+                logged = pager._journal_pages
+            # a database grows page by page: every page past the file is logged,
+            # so a logged page further out than the file plus the log is damage
+            zeros = JOURNAL_ZERO_PAGES if src.log == "journal" else 0
+            reach = min(claimed, have + len(logged) + zeros)
+            have = max(have, max((p for p in logged if p <= reach), default=0))
+            if src.log == "journal" and claimed <= have + zeros:
+                have = claimed
+        if claimed <= have:
+            return claimed
+        self.report(1, 28, f"the database size is {claimed} pages but {where} {have}",
+                    "header")
+        src.page_count = have
+        return have
 
     # -- bookkeeping -----------------------------------------------------------------
 
@@ -182,6 +225,13 @@ class _Checker:
         tables: dict[str, tuple[TableDef | None, int]] = {}
         indexes: list[tuple[IndexDef | None, int, str]] = []
         trees = [("sqlite_schema", "table", 1, None)]
+        bad_roots = set()
+        for e in schema:
+            if e.type in ("table", "index") and e.rootpage > self.n:
+                # sqlite3's initCallback: a root page past the database is corrupt
+                self.report(1, None, f"malformed database schema ({e.name}) - invalid rootpage",
+                            "schema")
+                bad_roots.add(e.rootpage)
         for e in schema:
             if e.type == "table" and e.rootpage > 0:
                 trees.append((e.name, "table", e.rootpage, e.sql))
@@ -223,13 +273,15 @@ class _Checker:
         for name, typ, root, _sql in trees:
             if self.full():
                 break
+            if root in bad_roots:
+                continue
             self.expect_ptrmap(root, PTRMAP_ROOTPAGE, 0)
             if typ == "table":
                 tdef = tables.get(name.lower(), (None, 0))[0] if name != "sqlite_schema" else None
                 self.check_table(name, root, tdef, index_by_table.get(name.lower(), []))
         # indexes whose table was checked above have been walked there; walk the rest
         for idef, root, _tbl in indexes:
-            if not self.used[root] and root <= self.n:
+            if root <= self.n and not self.used[root]:
                 self.walk_index(idef.name if idef else f"index at {root}", root, idef, None,
                                 None)
         self.check_ptrmap()
@@ -246,13 +298,6 @@ class _Checker:
             self.report(1, 44, f"schema format {h.schema_format} is not 1..4", "header")
         if h.read_version > 2:
             self.report(1, 19, f"read version {h.read_version} is not 1 or 2", "header")
-        file_pages = -(-self.src.file_size // self.src.page_size)  # a partial page counts
-        if self.n > file_pages and not self.src.overlay:
-            self.report(1, 28, f"the header says {self.n} pages but the file holds "
-                        f"{file_pages}", "header")
-            self.n = file_pages
-            self.src.page_count = file_pages
-            self.used = bytearray(self.n + 1)
 
     # -- freelist ------------------------------------------------------------------
 
@@ -419,9 +464,7 @@ class _Checker:
         for k, (idef, iroot, _plan) in enumerate(want):
             iname = idef.name if idef else f"index at page {iroot}"
             if iroot < 1 or iroot > self.n:
-                self.report(None, None, f"root page {iroot} of {iname} out of range",
-                            "page-range")
-                continue
+                continue  # reported by run as sqlite3's "invalid rootpage"
             actual = _Multiset() if expected[k] is not None else None
             count = self.walk_index(iname, iroot, idef, actual, tdef)
             if self.full():
