@@ -513,3 +513,85 @@ def test_schema_sql_sqlite3_cannot_parse_is_reported(tmp_path, statement, at):
     assert not sqlite3_ok(path)
     probs = check(path)
     assert any(p.kind == "schema" and "malformed database schema" in p.message for p in probs)
+
+
+# -- a database size larger than the pages that exist (fuzz findings) -------------------------
+
+
+def _peak_bytes(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _sqlite3_error(path) -> str | None:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = con.execute("PRAGMA integrity_check").fetchall()
+            return None if rows == [("ok",)] else rows[0][0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as err:
+        return str(err)
+
+
+@pytest.mark.parametrize("claimed", [0x80000000, 0xFFFFFFFF])
+def test_header_size_past_the_file_is_a_problem_in_bounded_memory(tmp_path, claimed):
+    path = make_db(tmp_path / "a.db")
+    data = bytearray(path.read_bytes())
+    data[28:32] = claimed.to_bytes(4, "big")  # version-valid-for still equals the counter
+    path.write_bytes(bytes(data))
+    assert _sqlite3_error(path) == "database disk image is malformed"
+    probs, peak = _peak_bytes(lambda: check(path))
+    have = len(data) // 1024
+    assert probs[0] == Problem(1, 28, f"the database size is {claimed} pages but the file "
+                               f"holds {have}", "header")
+    assert peak < 8 << 20
+
+
+def test_wal_commit_size_past_the_pages_that_exist_is_a_problem(corpus_by_name, tmp_path):
+    claimed = 1 << 24
+
+    def frames(pages, n):
+        first = bytearray(pages[0])
+        first[28:32] = claimed.to_bytes(4, "big")
+        return [(1, bytes(first), claimed)]
+
+    path = _built_wal(corpus_by_name, tmp_path, frames)
+    n = path.stat().st_size // 512
+    assert _sqlite3_error(path) is not None
+    probs, peak = _peak_bytes(lambda: check(path))
+    assert probs[0] == Problem(1, 28, f"the database size is {claimed} pages but the file "
+                               f"and the WAL's committed frames hold {n}", "header")
+    assert peak < 8 << 20
+
+
+def test_database_grown_by_the_wal_is_sized_from_its_last_commit(corpus_by_name, tmp_path):
+    # the file holds page 1 only: every other page (index roots too) lives in the WAL
+    path = _built_wal(corpus_by_name, tmp_path,
+                      lambda pages, n: [(i + 1, p, n if i + 1 == n else 0)
+                                        for i, p in enumerate(pages)])
+    assert path.stat().st_size // 512 > 2
+    path.write_bytes(path.read_bytes()[:512])
+    assert _sqlite3_error(path) is None
+    assert check(path) == []
+
+
+def test_root_page_past_the_database_is_an_invalid_rootpage(tmp_path):
+    path = make_db(tmp_path / "a.db")
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA writable_schema=ON")
+    con.execute("UPDATE sqlite_schema SET rootpage=100000 WHERE name='tb'")
+    con.commit()
+    con.close()
+    assert _sqlite3_error(path) == "malformed database schema (tb) - invalid rootpage"
+    probs = check(path)
+    assert Problem(1, None, "malformed database schema (tb) - invalid rootpage",
+                   "schema") in probs
+    assert not any("IndexError" in p.message or "out of range" in p.message for p in probs)
