@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json as pyjson
 import sqlite3
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -311,6 +312,43 @@ def test_unterminated_strings_fail_in_linear_time():
     long = ['"' + "a" * 20000, '["' + "ab\\n" * 5000, '{"' + "x" * 20000 + '":1', '"\\' + "u" * 9000]
     cases = [(name, d) for d in long for name in ("json_valid", "json")]
     assert mismatches(cases) == []
+
+
+def _timed_mismatches(cases, limit=0.25) -> list:
+    """mismatches(), also failing any engine call that takes more than ``limit`` seconds."""
+    slow = []
+    for name, *args in cases:
+        start = time.perf_counter()
+        engine_call(name, tuple(args))
+        if time.perf_counter() - start > limit:
+            slow.append((name, args, "slow"))
+    return slow + mismatches(cases)
+
+
+def test_garbled_object_key_fuzz_finding_is_malformed_quickly():
+    # fuzz sql_exec timeout: an unterminated label made the string token regex backtrack
+    # exponentially (sqlite3: "malformed JSON" at once)
+    doc = '{"aw_numbe#r37203685777580:[1,2]}'
+    cases = [("json_extract", doc, 5), ("json_extract", doc, "$.a[1]"), ("json_valid", doc),
+             ("json", doc), ("json_type", doc)]
+    assert _timed_mismatches(cases) == []
+    assert engine_call("json_extract", (doc, 5)) == ("error", "OperationalError",
+                                                     "malformed JSON")
+
+
+_KEY_CHARS = st.sampled_from(list('aZ09#_:,[]{} "\\u\t') + ["\\u00e9", "\\n", "é", "\x01"])
+
+
+@settings(max_examples=150)
+@given(key=st.tuples(st.text("abz#_09:,[]{} ", min_size=24, max_size=30),
+                     st.lists(_KEY_CHARS, max_size=6).map("".join)).map("".join),
+       close=st.sampled_from(["", '"', '":', '":1', '":1}', '":[1,2]}', '"}']),
+       tail=st.sampled_from(["", ":[1,2]}", ',"b":2}', "}", "]"]))
+def test_garbled_object_keys_end_quickly_as_sqlite3_does(key, close, tail):
+    doc = '{"' + key + close + tail
+    cases = [("json_valid", doc), ("json", doc), ("json_extract", doc, "$.a"),
+             ("json_extract", doc, 5), ("json_type", doc)]
+    assert _timed_mismatches(cases) == []
 
 
 def test_container_label_quirk_is_valid():
