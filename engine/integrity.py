@@ -5,7 +5,8 @@ consistent). It never asks sqlite3; it judges the file by the rules of
 fileformat2 and by what btree.c's ``PRAGMA integrity_check`` demands:
 
 1. Header (fileformat2 1.3): payload fractions 64/32/32, schema format 1..4,
-   text encoding 1..3, the in-header page count no larger than the file, the
+   text encoding 1..3, the database size (in the header, or the WAL's last
+   commit) no larger than the pages the file and its log hold (lockBtree), the
    freelist count equal to the pages on the freelist, and in auto-vacuum files
    the largest root page equal to the largest root page in the schema.
 2. Every page is used exactly once, by a b-tree, an overflow chain, the
