@@ -1506,6 +1506,12 @@ def concat(a: Value, b: Value, encoding: str = "utf-8") -> str | None:
     if len(ta) + len(tb) > LIMIT_LENGTH // 4:  # cheap bound first: <= 4 bytes a character
         if len(_text_to_bytes(ta, encoding)) + len(_text_to_bytes(tb, encoding)) > LIMIT_LENGTH:
             raise DataError("string or blob too big")
+    if (encoding == "utf-8" and ta and tb
+            and "\udc80" <= ta[-1] <= "\udcff" and "\udc80" <= tb[0] <= "\udcff"):
+        # SQLite joins bytes: two fragments of one UTF-8 sequence (kept as
+        # surrogate escapes) may form a valid character once joined
+        joined = ta.encode("utf-8", "surrogateescape") + tb.encode("utf-8", "surrogateescape")
+        return joined.decode("utf-8", "surrogateescape")
     return ta + tb
 
 
