@@ -30,11 +30,23 @@ query, so a read-only engine can run write-bearing scripts. The condition
 names we answer to are ``sqlite`` (both engines) and ``sqlassay`` (the
 engine). A record whose statement raises ``NotSupportedError`` counts as
 *unsupported*: it ran and did not pass, and is shown in its own column.
+
+Our one extension, bound parameters: a comment line ``# parameters: <JSON>``
+directly before a ``statement``/``query`` record (blank lines and other
+comments may not come between) gives the values bound when that record runs,
+on either engine and through the sqlite3 writer. The JSON is a list (``?`` and
+``?NNN``: position ``i`` binds ``?i+1``) or an object (``:name``, ``@name``,
+``$name``: keys without the prefix character). Values: JSON integers are
+INTEGER, JSON numbers with a fraction or exponent are REAL, strings are TEXT,
+``null`` is NULL; ``{"real": "inf"|"-inf"|"nan"}`` is a non-finite REAL and
+``{"blob": "<hex>"}`` a BLOB. Other runners read the line as a comment, so the
+file stays valid sqllogictest (it just does not bind).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import re
@@ -64,6 +76,59 @@ class Record:
     expected_hash: tuple[int, str] | None = None
     conditions: list[tuple[str, str]] = field(default_factory=list)
     threshold: int = 0
+    params: list | dict | None = None  # bound values (``# parameters:`` line)
+
+
+PARAMS_PREFIX = "# parameters:"
+
+
+def _encode_value(v):
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        if math.isnan(v):
+            return {"real": "nan"}
+        if math.isinf(v):
+            return {"real": "inf" if v > 0 else "-inf"}
+        return v
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return {"blob": bytes(v).hex()}
+    raise TypeError(f"cannot write a parameter of type {type(v).__name__}")
+
+
+def _decode_value(v):
+    if isinstance(v, dict):
+        if set(v) == {"blob"} and isinstance(v["blob"], str):
+            return bytes.fromhex(v["blob"])
+        if set(v) == {"real"} and v["real"] in ("inf", "-inf", "nan"):
+            return float(v["real"])
+        raise ValueError(f"bad parameter value {v!r}")
+    if v is None or isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return v
+    raise ValueError(f"bad parameter value {v!r}")
+
+
+def encode_params(params) -> str:
+    """The ``# parameters:`` line for ``params`` (a sequence or a mapping)."""
+    if isinstance(params, dict):
+        body = {str(k): _encode_value(v) for k, v in params.items()}
+    else:
+        body = [_encode_value(v) for v in params]
+    return f"{PARAMS_PREFIX} {json.dumps(body, allow_nan=False, ensure_ascii=True)}"
+
+
+def decode_params(text: str):
+    """The values of a ``# parameters:`` payload: a tuple or a dict."""
+    data = json.loads(text)
+    if isinstance(data, list):
+        return tuple(_decode_value(v) for v in data)
+    if isinstance(data, dict):
+        return {k: _decode_value(v) for k, v in data.items()}
+    raise ValueError("parameters must be a JSON list or object")
 
 
 def parse(text: str) -> list[Record]:
@@ -72,12 +137,19 @@ def parse(text: str) -> list[Record]:
     lines = text.splitlines()
     i, n = 0, len(lines)
     conditions: list[tuple[str, str]] = []
+    params = None
     while i < n:
         line = lines[i].rstrip("\r")
         stripped = line.strip()
+        if stripped.startswith(PARAMS_PREFIX):
+            try:
+                params = decode_params(stripped[len(PARAMS_PREFIX):])
+            except ValueError as exc:
+                raise ValueError(f"line {i + 1}: {exc}") from None
+            i += 1
+            continue
         if not stripped or stripped.startswith("#"):
-            if not stripped:
-                conditions = [] if not conditions else conditions
+            params = None
             i += 1
             continue
         words = stripped.split()
@@ -105,8 +177,8 @@ def parse(text: str) -> list[Record]:
         while i < n and lines[i].strip() and lines[i].strip() != "----":
             body.append(lines[i].rstrip("\r"))
             i += 1
-        rec = Record(head, start, sql="\n".join(body), conditions=conditions)
-        conditions = []
+        rec = Record(head, start, sql="\n".join(body), conditions=conditions, params=params)
+        conditions, params = [], None
         if head == "statement":
             rec.expect_ok = len(words) < 2 or words[1] != "error"
         else:
@@ -289,13 +361,14 @@ class _Session:
             self.writer = sqlite3.connect(self.path, isolation_level=None)
         return self.writer
 
-    def execute(self, sql: str, want_rows: bool):
+    def execute(self, sql: str, want_rows: bool, params=None):
+        args = () if params is None else (params,)
         if self.engine_name != "sqlite3" and self.writer_name == "sqlite3" and not _is_read(sql):
-            cur = self._writer_conn().execute(sql)
+            cur = self._writer_conn().execute(sql, *args)
             rows = cur.fetchall()
             self.stale = True
             return rows, cur.description
-        cur = self._engine_conn().execute(sql)
+        cur = self._engine_conn().execute(sql, *args)
         rows = cur.fetchall()
         if self.engine_name == "sqlite3" or self.writer_name != "sqlite3":
             self.stale = True
@@ -348,7 +421,7 @@ def run_file(path, *, engine: str = "engine", writer: str | None = None) -> File
                     threshold = rec.threshold
                     continue
                 try:
-                    rows, description = session.execute(rec.sql, rec.kind == "query")
+                    rows, description = session.execute(rec.sql, rec.kind == "query", rec.params)
                 except Exception as exc:  # noqa: BLE001 - every error is a verdict
                     klass = error_class(exc)
                     if klass == "NotSupportedError":
@@ -475,18 +548,50 @@ def _type_string(rows, ncol: int) -> str:
     return "".join(out) or "T"
 
 
-def query_record(sql: str, reference_conn, *, sort: str = "rowsort") -> str:
-    """A ``query`` (or ``statement error``) record for ``sql`` with sqlite3's answer."""
+def query_record(sql: str, reference_conn, *, sort: str = "rowsort", params=None) -> str:
+    """A ``query`` (or ``statement error``) record for ``sql`` with sqlite3's answer.
+
+    With ``params`` the record is preceded by its ``# parameters:`` line and the
+    answer is sqlite3's with those values bound.
+    """
+    pre = "" if params is None else encode_params(params) + "\n"
+    args = () if params is None else (params,)
     try:
-        cur = reference_conn.execute(sql)
+        cur = reference_conn.execute(sql, *args)
         rows = cur.fetchall()
     except sqlite3.Error:
-        return f"statement error\n{sql}\n"
+        return f"{pre}statement error\n{sql}\n"
     ncol = len(cur.description or ())
     types = _type_string(rows, ncol)
     values = result_values(rows, types, sort)
     body = "\n".join(values)
-    return f"query {types} {sort}\n{sql}\n----\n{body}\n".replace("\n\n", "\n")
+    return pre + f"query {types} {sort}\n{sql}\n----\n{body}\n".replace("\n\n", "\n")
+
+
+def finding_params(finding):
+    """The values a finding's query binds, or None.
+
+    ``finding.params`` when the campaign recorded them; otherwise, for an
+    unminimized single query, the values of the case regenerated from its seed
+    (used only when the regenerated SQL is the finding's SQL).
+    """
+    params = getattr(finding, "params", None)
+    if params is not None:
+        return params
+    sql = getattr(finding, "sql", "")
+    if " ;; " in sql or not re.search(r"[?:@$]", sql):
+        return None
+    try:
+        from oracle.generators import parameters
+        from oracle.runner import batch_case, batch_schema
+
+        schema = batch_schema(finding.seed, finding.batch)
+        root = batch_case(finding.seed, finding.batch, finding.index, schema)
+        if root.kind == "metamorphic" or " ".join(root.sql().split()) != " ".join(sql.split()):
+            return None
+        return parameters(root)
+    except Exception:  # noqa: BLE001 - no parameters is the honest fallback
+        return None
 
 
 def reproducer(finding) -> str:
@@ -502,6 +607,8 @@ def reproducer(finding) -> str:
         "",
     ]
     records = []
+    params = finding_params(finding)
+    args = () if params is None else (params,)
     with tempfile.TemporaryDirectory(prefix="sqlassay-repro-") as tmp:
         path = os.path.join(tmp, "r.db")
         con = sqlite3.connect(path, isolation_level=None)
@@ -515,13 +622,13 @@ def reproducer(finding) -> str:
             for sql in finding.sql.split(" ;; "):
                 sort = "rowsort"
                 try:
-                    ncol = len(con.execute(sql).description or ())
+                    ncol = len(con.execute(sql, *args).description or ())
                     if finding.oracle == "differential" and "ORDER BY" in sql and ncol \
                             and _orders_all(sql, ncol):
                         sort = "nosort"
                 except sqlite3.Error:
                     pass
-                records.append(query_record(one(sql), con, sort=sort))
+                records.append(query_record(one(sql), con, sort=sort, params=params))
         finally:
             con.close()
     return "\n".join(head) + "\n".join(records)
