@@ -267,6 +267,9 @@ class Finding:
     signature: str = ""
     path: str | None = None
     tags: list[str] = field(default_factory=list)
+    params: object = None
+    """The values bound to the query's parameters (None: no parameters, or a
+    metamorphic finding, whose several queries are written without them)."""
 
     @property
     def case_seed(self) -> str:
@@ -368,7 +371,8 @@ def _worker_main(conn, target, reference, seed, batch_size, max_depth, max_rows,
                 final = runner.run_once(s, q)
                 conn.send(("minimized", key, s, q.sql() if q.kind != "metamorphic" else
                            " ;; ".join(metamorphic.queries(q)), final.detail, ok,
-                           sorted(set(q.tags()))))
+                           sorted(set(q.tags())),
+                           parameters(q) if q.kind != "metamorphic" else None))
     finally:
         runner.cleanup()
 
@@ -394,7 +398,8 @@ def _run_batch(conn, runner: CaseRunner, seed, batch, start, batch_size, max_dep
             tags = sorted(set(root.tags()) | set(schema.features))
             conn.send(("result", batch, i, v, tags,
                        root.sql() if root.kind != "metamorphic" else
-                       " ;; ".join(metamorphic.queries(root)), setup))
+                       " ;; ".join(metamorphic.queries(root)), setup,
+                       parameters(root) if root.kind != "metamorphic" else None))
     finally:
         for c in (t, r, t2):
             if c is not None:
@@ -464,7 +469,7 @@ def run_campaign(queries: int = 1000, seed: int = 0, jobs: int = 1, out: str | N
     # batch is handled by stopping early on the parent side
     workers = [make_worker(batch_size) for _ in range(max(1, jobs))]
 
-    def record(batch, index, v: Verdict, tags, sql, setup):
+    def record(batch, index, v: Verdict, tags, sql, setup, params=None):
         if index >= sizes[batch]:
             return
         report.done += 1
@@ -486,7 +491,7 @@ def run_campaign(queries: int = 1000, seed: int = 0, jobs: int = 1, out: str | N
                 seed, batch, index, v.oracle, v.kind, v.detail,
                 t.error if t else None, t.message if t else "",
                 v.reference.error if v.reference else None, sql, list(setup),
-                tags=list(tags)))
+                tags=list(tags), params=params))
         for tag in tags:
             report.coverage.setdefault(tag, Counter())[verdict] += 1
         bar.update(report)
@@ -598,10 +603,11 @@ def _dedupe_and_minimize(report: Report, workers, make_worker, batch_size, minim
                 except (EOFError, OSError):
                     workers[workers.index(w)] = make_worker(batch_size)
                     continue
-                _, _key, setup, sql, detail, ok, tags = msg
+                _, _key, setup, sql, detail, ok, tags, params = msg
                 f = w.current
                 if ok:
                     f.setup, f.sql, f.minimized, f.tags = setup, sql, True, tags
+                    f.params = params
                     f.detail = detail or f.detail
             for c, w in list(busy.items()):
                 if now - w.started > timeout:
