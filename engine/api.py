@@ -45,6 +45,8 @@ def _adapt(value, position: int):
     if value is None or type(value) in (int, float, str, bytes):
         if type(value) is int and not _INT64_MIN <= value <= _INT64_MAX:
             raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        if type(value) is float and value != value:
+            return None  # sqlite3_bind_double stores a NaN as NULL
         return value
     if isinstance(value, bool):
         return int(value)
@@ -54,7 +56,8 @@ def _adapt(value, position: int):
             raise OverflowError("Python int too large to convert to SQLite INTEGER")
         return value
     if isinstance(value, float):
-        return float(value)
+        value = float(value)
+        return None if value != value else value
     if isinstance(value, str):
         return str(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
