@@ -81,6 +81,7 @@ class _Access:
         self.covering = False
         self.ordered_by_index = False
         self.hash_pairs = []  # (column index j, other CExpr, conv, keyf)
+        self.needed = None  # the table's columns the query reads: a projected scan
         self.rows = cost  # estimated rows produced per probe
 
 
@@ -514,6 +515,7 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
     if best is not None:
         return best
     acc = _Access(s, "scan", f"SCAN {name}", _FULL_SCAN_ROWS)
+    acc.needed = frozenset(needed)
     # ORDER BY through an index (single-table queries)
     if n == 1 and order_terms:
         pick = _index_for_order(s, table, session, order_terms, needed, pos_map)
@@ -744,12 +746,13 @@ def _reader(acc: _Access, session, state):
             return _recording(unit.rows(), cache, state.epoch)
         return read_unit
     table = s.table
+    needed = acc.needed
     if kind == "scan":
         def scan(buf):
-            return session.table_rows(table)
+            return session.table_rows(table, needed)
         return scan
     if kind == "hash":
-        return _hash_reader(acc, lambda: session.table_rows(table), state)
+        return _hash_reader(acc, lambda: session.table_rows(table, needed), state)
     storage = session.storage
     if kind == "rowid_eq":
         f = acc.key_exprs[0].fn

@@ -216,10 +216,12 @@ class Session:
             self._views_compiling.discard(key)
 
     # -- storage access -----------------------------------------------------------------------
-    def table_rows(self, table):
+    def table_rows(self, table, columns=None):
+        """The rows of ``SELECT rowid, *``; with ``columns`` (the planner passes every column
+        the query reads) the others are not decoded and read as None."""
         if self.storage is None or not table.rootpage:
             return iter(())
-        return self.storage.rows(table.name)
+        return self.storage.rows(table.name, columns)
 
 
 class _CatalogView:
