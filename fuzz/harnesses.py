@@ -43,6 +43,7 @@ from collections.abc import Callable
 import engine
 import formatspec as fs
 from engine import storage
+from engine import values as engine_values
 from engine.sql import lex, parse
 from formatspec import FormatError
 from formatspec import btree as fb
@@ -479,6 +480,10 @@ def _exec_connection():
         _EXEC_CONN = engine.connect(path, readonly=True)
         _EXEC_REF = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         _EXEC_REF.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, REFEREE_MAX_LENGTH)
+        # the engine runs under the same SQLITE_LIMIT_LENGTH as its referee (a module
+        # setting in engine.values), so printf('%88888888d') is NULL on both sides
+        # instead of 88 MB per row on one of them
+        engine_values.LIMIT_LENGTH = REFEREE_MAX_LENGTH
     return _EXEC_CONN, _EXEC_REF
 
 
