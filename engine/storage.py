@@ -142,16 +142,27 @@ class Database:
         (:func:`formatspec.btree.table_leaf_rows`); payloads that spill are
         assembled here from their overflow chains and decoded by formatspec.
         """
-        tree = self._tree(root, index=False)
-        decode = self._decode
-        usable = self.usable_size
         encoding = self.pager.encoding
         leaf_rows = fb.table_leaf_rows
+        decode = self._decode
+        return self._leaf_pages(
+            root,
+            lambda page, hdr, usable: leaf_rows(page, hdr, usable, encoding),
+            lambda data, rowid: (rowid, *decode(data)),
+        )
+
+    def _leaf_pages(self, root: int, scan, decode_spilled) -> Iterator[list[tuple]]:
+        """One list of rows per table leaf page: ``scan(page, hdr, usable)`` gives
+        ``(rows, spilled)``; each spilled cell's payload is assembled from its
+        overflow chain and turned into a row by ``decode_spilled(data, rowid)``.
+        Rowids must increase across pages."""
+        tree = self._tree(root, index=False)
+        usable = self.usable_size
         payload = tree.payload
         prev_rowid = None
         for node in table_leaves(tree):
             try:
-                rows, spilled = leaf_rows(node.page, node.hdr, usable, encoding)
+                rows, spilled = scan(node.page, node.hdr, usable)
             except FormatError as err:
                 raise CorruptError(err.message, page=node.pgno, offset=err.offset) from None
             if not rows:
@@ -163,7 +174,7 @@ class Database:
                 data = payload(cell.payload_size, cell.local_payload, cell.overflow_page,
                                pgno=node.pgno)
                 try:
-                    rows[i] = (cell.rowid, *decode(data))
+                    rows[i] = decode_spilled(data, cell.rowid)
                 except FormatError as err:
                     raise CorruptError(f"row {cell.rowid}: record: {err.message}",
                                        page=node.pgno, offset=node.ptrs[i]) from None
@@ -267,36 +278,12 @@ class Database:
 
     def _projected_pages(self, root: int, projector) -> Iterator[list[tuple]]:
         """:meth:`_table_pages` through a projector (rows as :meth:`rows` gives them)."""
-        tree = self._tree(root, index=False)
-        usable = self.usable_size
         leaf_rows = fb.table_leaf_rows_projected
-        payload = tree.payload
-        project = projector.project
-        prev_rowid = None
-        for node in table_leaves(tree):
-            try:
-                rows, spilled = leaf_rows(node.page, node.hdr, usable, projector)
-            except FormatError as err:
-                raise CorruptError(err.message, page=node.pgno, offset=err.offset) from None
-            if not rows:
-                continue
-            for i in spilled:
-                cell = rows[i]
-                tree._check_payload(node, i, cell.payload_size, cell.local_payload,
-                                    cell.overflow_page)
-                data = payload(cell.payload_size, cell.local_payload, cell.overflow_page,
-                               pgno=node.pgno)
-                try:
-                    rows[i] = project(data, cell.rowid)
-                except FormatError as err:
-                    raise CorruptError(f"row {cell.rowid}: record: {err.message}",
-                                       page=node.pgno, offset=node.ptrs[i]) from None
-            first = rows[0][0]
-            if prev_rowid is not None and first <= prev_rowid:
-                raise CorruptError(f"rowid {first} out of order after {prev_rowid}",
-                                   page=node.pgno, offset=node.ptrs[0])
-            prev_rowid = rows[-1][0]
-            yield rows
+        return self._leaf_pages(
+            root,
+            lambda page, hdr, usable: leaf_rows(page, hdr, usable, projector),
+            projector.project,
+        )
 
     def row(self, table: str, rowid: int) -> tuple | None:
         """The row with this rowid (as :meth:`rows` would give it), or None."""

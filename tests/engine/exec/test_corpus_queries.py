@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-
 from .differential import compare
 
 MAX_BYTES = 8 << 20  # the huge fixtures are covered by the storage tests
@@ -38,5 +36,5 @@ def test_read_corpus_tables_created_by_sqlite3(corpus, tmp_path):
             if "WITHOUT ROWID" not in (sql or "").upper():
                 compare(copy.path, f"SELECT * FROM {q} WHERE rowid = 2", check_names=False)
             checked += 1
-    if not checked:
-        pytest.skip("no corpus table small enough")
+    # compare() raises Mismatch on any difference; this guards against checking nothing
+    assert checked >= 10, f"only {checked} corpus tables were compared"
