@@ -29,6 +29,7 @@ from ..functions.window import WINDOW_FUNCTIONS
 from .aggregate import AggSpec, group
 from .expr import CExpr, ExprCompiler, constant, predicate
 from .operators import distinct_key, except_, intersect, limit_offset, sort_rows, unique
+from .tvf import table_function_source
 from .window import FrameSpec, WindowCall, WindowSpec, apply_windows
 
 __all__ = ["ColumnInfo", "Scope", "Source", "Unit", "compile_query"]
@@ -953,7 +954,7 @@ class _QueryCompiler:
             src.flat_ok = True
             return src
         if kind == "TableFunctionRef":
-            raise NotSupportedError(f"table-valued function {node.name} is not supported yet")
+            return table_function_source(self, node, scope)
         raise NotSupportedError(f"FROM item {kind} is not supported yet")
 
     def _subquery_source(self, alias, unit: Unit) -> Source:
