@@ -446,6 +446,10 @@ def _pow10(e: int) -> _LongDouble:
     return r
 
 
+_INT_RE = re.compile(rb"[ \t\n\v\f\r]*([+-]?)(0*)([0-9]*)")
+_SPACE_CHARS = b" \t\n\v\f\r"
+
+
 def _atoi64(z: bytes) -> tuple[int, int]:
     """sqlite3Atoi64 over UTF-8 bytes: ``(rc, value)``.
 
@@ -453,46 +457,31 @@ def _atoi64(z: bytes) -> tuple[int, int]:
     integer, 2 too large (value saturated), 3 exactly 9223372036854775808
     (positive).  The value is that of the longest integer prefix, saturated
     to the signed 64-bit range.
+
+    The scanning is done by a regular expression and bytes methods, so a
+    megabyte of digits or trailing text costs C time, not a Python loop.
     """
-    n = len(z)
-    i = 0
-    while i < n and z[i] in _SPACE_BYTES:
-        i += 1
-    neg = False
-    if i < n:
-        if z[i] == 0x2D:
-            neg = True
-            i += 1
-        elif z[i] == 0x2B:
-            i += 1
-    start = i
-    while i < n and z[i] == 0x30:
-        i += 1
-    j = i
-    while j < n and z[j] in _DIGITS:
-        j += 1
-    ndig = j - i
-    u = int(z[i:j]) if ndig else 0
-    if u > LARGEST_INT64:
-        value = SMALLEST_INT64 if neg else LARGEST_INT64
-    else:
-        value = -u if neg else u
-    rc = 0
-    if ndig == 0 and start == i:
+    m = _INT_RE.match(z)
+    sign_b, zeros, digits = m.groups()
+    neg = sign_b == b"-"
+    ndig = len(digits)
+    j = m.end()
+    if ndig == 0 and not zeros:
         rc = -1
-    elif j < n:
-        for k in range(j, n):
-            if z[k] not in _SPACE_BYTES:
-                rc = 1
-                break
+    elif j < len(z) and z[j:].strip(_SPACE_CHARS):
+        rc = 1
+    else:
+        rc = 0
     if ndig < 19:
-        return rc, value
+        u = int(digits) if ndig else 0
+        return rc, (-u if neg else u)
     if ndig > 19:
         cmp = 1
     else:
+        u = int(digits)
         cmp = (u > 1 << 63) - (u < 1 << 63)
     if cmp < 0:
-        return rc, value
+        return rc, (-u if neg else u)
     value = SMALLEST_INT64 if neg else LARGEST_INT64
     if cmp > 0:
         return 2, value
@@ -870,7 +859,39 @@ def _blob_to_text(b: bytes, encoding: str = "utf-8") -> str:
     b = bytes(b)
     if len(b) & 1:
         b = b[:-1]
-    return b.decode(encoding, "surrogatepass")
+    s = b.decode(encoding, "surrogatepass")
+    if _SURROGATE_RE.search(s) is None:
+        return s
+    return _utf16_as_sqlite_reads(b, encoding)
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _utf16_as_sqlite_reads(b: bytes, encoding: str) -> str:
+    """UTF-16 with surrogates read the way SQLite's READ_UTF16 macros read it: a
+    surrogate unit followed by any unit joins with it by the pair formula (valid or
+    not); a surrogate left alone at the end is a code point of its own, which SQLite
+    writes as a 3-byte UTF-8 sequence (kept here as surrogate escapes of those bytes,
+    so utf8() gives the same bytes sqlite3 hands over)."""
+    n = len(b) // 2
+    units = struct.unpack(("<" if encoding == "utf-16le" else ">") + "H" * n, b)
+    out = []
+    i = 0
+    while i < n:
+        c = units[i]
+        i += 1
+        if 0xD800 <= c < 0xE000:
+            if i < n:
+                c2 = units[i]
+                i += 1
+                c = (c2 & 0x3FF) + ((c & 0x3F) << 10) + (((c & 0x3C0) + 0x40) << 10)
+            else:
+                out.append(chr(c).encode("utf-8", "surrogatepass")
+                           .decode("utf-8", "surrogateescape"))
+                continue
+        out.append(chr(c))
+    return "".join(out)
 
 
 def _text_to_bytes(s: str, encoding: str = "utf-8") -> bytes:
