@@ -416,7 +416,7 @@ class ExprCompiler:
         if op == "OR":
             return make_or(self.compile(node.left), self.compile(node.right))
         if op in ("=", "==", "<>", "!=", "<", "<=", ">", ">="):
-            if isinstance(node.left, _TupleTypes) or isinstance(node.right, _TupleTypes):
+            if _vector_size(node.left) != 1 or _vector_size(node.right) != 1:
                 return self._row_compare(op, node.left, node.right)
             a, da = self._tracked(node.left)
             b, db = self._tracked(node.right)
@@ -558,18 +558,59 @@ class ExprCompiler:
         raise OperationalError("row value misused")
 
     def _row_items(self, node):
+        """(items, prepare) of one side of a row-value operation: one CExpr per field, and
+        None or a function run before the fields are read (a row-value subquery computes
+        its first row once; its fields read that row)."""
         if isinstance(node, _TupleTypes):
-            return [self.compile(e) for e in node.items]
+            return [self.compile(e) for e in node.items], None
         if type(node).__name__ == "Subquery":
-            raise NotSupportedError("row-value subqueries are not supported yet")
-        return [self.compile(node)]
+            return self._subquery_fields(node.select)
+        return [self.compile(node)], None
+
+    def _subquery_fields(self, select):
+        """The fields of a row-value subquery ``(SELECT a, b, ...)``: its first row, or
+        NULLs when it returns none (exprCodeSubselect)."""
+        unit, run, correlated = self._subquery_runner(select)
+        n = len(unit.names)
+        affs, colls = _expr_meta(unit)
+        slot = [None]
+        items = [CExpr(lambda r, i=i: slot[0][i], aff=affs[i], coll=colls[i],
+                       uses_row=correlated) for i in range(n)]
+        empty = (None,) * n
+        if correlated:
+            def prepare(r):
+                for row in run(r):
+                    slot[0] = row
+                    return
+                slot[0] = empty
+            return items, prepare
+        state = self.resolver.state
+        cache = [None, None]
+        rows = unit.rows
+
+        def prepare_once(r):
+            if cache[0] != state.epoch:
+                v = empty
+                for row in rows():
+                    v = row
+                    break
+                cache[1] = v
+                cache[0] = state.epoch
+            slot[0] = cache[1]
+        return items, prepare_once
 
     def _row_compare(self, op, left, right):
-        """(a, b, ...) op (c, d, ...): pairwise, left to right, SQLite's vector rules."""
-        xs = self._row_items(left)
-        ys = self._row_items(right)
+        """(a, b, ...) op (c, d, ...): pairwise, left to right, SQLite's vector rules
+        (codeVectorCompare): subqueries are computed first, then the fields in order, each
+        only when the ones before it did not decide."""
+        xs, px = self._row_items(left)
+        ys, py = self._row_items(right)
         if len(xs) != len(ys):
             raise OperationalError("row value misused")
+        if len(xs) == 1:
+            # two one-column subqueries: an ordinary comparison
+            c = make_comparison(op if op != "==" else "=", xs[0], ys[0])
+            return _prepared(c, px, py)
         if op == "==":
             op = "="
         if op == "!=":
@@ -589,7 +630,7 @@ class ExprCompiler:
                 if result is None:
                     return None
                 return 0 if negate else 1
-            return CExpr(f)
+            return _prepared(CExpr(f), px, py)
         strict = op in ("<", ">")
         last = [make_comparison(op, x, y).fn for x, y in zip(xs, ys)]
         lt = [make_comparison("<" if op in ("<", "<=") else ">", x, y).fn
@@ -606,7 +647,103 @@ class ExprCompiler:
                 if e == 0:
                     return lt[i](r)
             return 0 if strict else 1
-        return CExpr(g)
+        return _prepared(CExpr(g), px, py)
+
+    def _in_vector(self, node, xs, px):
+        """``(a, b, ...) [NOT] IN (SELECT x, y, ...)`` or ``IN ((1, 2), (3, 4))`` (a list
+        of row values is a VALUES subquery, sqlite3ExprListToValues), as
+        sqlite3ExprCodeIN codes it: the right side first, then the left; a left side
+        without NULLs looks its key up (each field with the comparison affinity of its
+        column and the collation of the pair) and is true when found; otherwise the rows
+        are scanned, and a row whose every field is equal or NULL makes the result NULL,
+        else it is false (an empty right side is false).  On the NULL-left path the left
+        fields are compared without the affinity (it is applied only before the lookup)."""
+        from .operators import value_key
+
+        n = len(xs)
+        neg = node.negated
+        if node.select is not None:
+            unit, run, correlated = self._subquery_runner(node.select, "LIST")
+            if len(unit.names) != n:
+                raise OperationalError(
+                    f"sub-select returns {len(unit.names)} columns - expected {n}")
+            affs, colls = _expr_meta(unit)
+            others = [CExpr(None, aff=affs[i], coll=colls[i]) for i in range(n)]
+            if correlated:
+                def source(r):
+                    return run(r)
+            else:
+                rows = unit.rows
+
+                def source(r):
+                    return rows()
+            cacheable = not correlated
+        else:
+            elems = node.values or []
+            for e in elems:
+                k = len(e.items) if isinstance(e, _TupleTypes) else 1
+                if k != n:
+                    raise OperationalError(
+                        f"IN(...) element has {k} term{'s' if k > 1 else ''} - expected {n}")
+            if not elems:
+                return _prepared(constant(1 if neg else 0), px, None)
+            rows_c = [[self.compile(x) for x in e.items] for e in elems]
+            others = rows_c[-1]  # the affinity and collation of the last VALUES row
+            fns = [[c.fn for c in row] for row in rows_c]
+
+            def source(r):
+                return [tuple(fi(r) for fi in row) for row in fns]
+            cacheable = all(c.const for row in rows_c for c in row)
+        convs = []
+        keyfs = []
+        for x, o in zip(xs, others):
+            convs.append(_converter(comparison_affinity(x, o)) or (lambda v: v))
+            keyfs.append(value_key(comparison_collation(x, o)))
+        state = self.resolver.state
+        cache = [None, None]
+
+        def build(it):
+            keys = set()
+            rows = []
+            for row in it:
+                conv_row = tuple(c(v) for c, v in zip(convs, row))
+                rows.append(conv_row)
+                if None not in conv_row:
+                    keys.add(tuple(k(v) for k, v in zip(keyfs, conv_row)))
+            return keys, rows
+
+        def get(r):
+            if cacheable:
+                if cache[0] != state.epoch:
+                    cache[1] = build(source(r))
+                    cache[0] = state.epoch
+                return cache[1]
+            return build(source(r))
+
+        fxs = [x.fn for x in xs]
+        yes, no = (0, 1) if neg else (1, 0)
+
+        def f(r):
+            keys, rows = get(r)
+            if px is not None:
+                px(r)
+            vals = [fx(r) for fx in fxs]
+            if None not in vals:
+                vals = [c(v) for c, v in zip(convs, vals)]
+                if tuple(k(v) for k, v in zip(keyfs, vals)) in keys:
+                    return yes
+            if not rows:
+                return no
+            for row in rows:
+                for i in range(n):
+                    a = vals[i]
+                    b = row[i]
+                    if a is not None and b is not None and keyfs[i](a) != keyfs[i](b):
+                        break
+                else:
+                    return None
+            return no
+        return CExpr(f)
 
     def c_Raise(self, node):
         raise OperationalError("RAISE() may only be used within a trigger-program")
@@ -631,8 +768,10 @@ class ExprCompiler:
         if len(unit.names) != 1:
             raise OperationalError(
                 f"sub-select returns {len(unit.names)} columns - expected 1")
-        aff = unit.affs[0]
-        coll = unit.colls[0]
+        # the affinity of its (last arm's) column; no collation: sqlite3ExprCollSeq does not
+        # look into a subquery
+        aff = _expr_meta(unit)[0][0]
+        coll = None
         if correlated:
             def f(r):
                 for row in run(r):
@@ -685,9 +824,13 @@ class ExprCompiler:
     def c_In(self, node):
         from .operators import value_key
 
-        x, dx = self._tracked(node.operand)
-        if isinstance(node.operand, _TupleTypes):
-            raise NotSupportedError("row values are not supported yet")
+        if _vector_size(node.operand) != 1:
+            xs, px = self._row_items(node.operand)
+            if len(xs) != 1:
+                return self._in_vector(node, xs, px)
+            x, dx = _prepared(xs[0], px, None), frozenset()
+        else:
+            x, dx = self._tracked(node.operand)
         neg = node.negated
         fx = x.fn
         if node.table is not None:
@@ -697,7 +840,8 @@ class ExprCompiler:
             if len(unit.names) != 1:
                 raise OperationalError(
                     f"sub-select returns {len(unit.names)} columns - expected 1")
-            other = CExpr(None, aff=unit.affs[0], coll=unit.colls[0])
+            affs, colls = _expr_meta(unit)
+            other = CExpr(None, aff=affs[0], coll=colls[0])
             aff = comparison_affinity(x, other)
             coll = comparison_collation(x, other)
             conv = _converter(aff) or (lambda v: v)
@@ -880,6 +1024,52 @@ try:  # the parser's row-value node
     _TupleTypes = (_AstTuple,)
 except ImportError:  # pragma: no cover
     pass
+
+
+def _expr_meta(unit):
+    """(affinities, collations) of a subquery's columns as an expression reads them: a
+    compound's last arm's (sqlite3ExprAffinity and exprINAffinity read the rightmost
+    SELECT)."""
+    return getattr(unit, "expr_meta", None) or (unit.affs, unit.colls)
+
+
+def _prepared(c: CExpr, px, py) -> CExpr:
+    """``c`` run after the prepare functions of row-value subquery operands."""
+    if px is None and py is None:
+        return c
+    fn = c.fn
+    preps = [p for p in (px, py) if p is not None]
+
+    def f(r):
+        for p in preps:
+            p(r)
+        return fn(r)
+    return CExpr(f, aff=c.aff, coll=c.coll, explicit=c.explicit)
+
+
+def _select_width(select) -> int | None:
+    """The number of result columns of a SELECT, read from its text (None with ``*``)."""
+    body = getattr(select, "body", None)
+    while type(body).__name__ == "Compound":
+        body = body.right
+    name = type(body).__name__
+    if name == "Values":
+        return len(body.rows[0]) if body.rows else None
+    if name == "SelectCore":
+        if any(type(c).__name__ == "Star" for c in body.columns):
+            return None
+        return len(body.columns)
+    return None
+
+
+def _vector_size(node) -> int | None:
+    """sqlite3ExprVectorSize: items of a row value, columns of a subquery, else 1 (None
+    when a subquery's width needs its ``*`` expanded)."""
+    if isinstance(node, _TupleTypes):
+        return len(node.items)
+    if type(node).__name__ == "Subquery":
+        return _select_width(node.select)
+    return 1
 
 
 def _negated_integer_literal(text: str):

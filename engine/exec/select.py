@@ -165,6 +165,13 @@ class _State:
                          "UTF-16be": "utf-16be"}.get(enc, "utf-8")
 
 
+def _expr_meta(unit):
+    """(affinities, collations) of a compound's columns where an expression reads it (a
+    scalar or IN subquery): those of its last arm, as sqlite3ExprAffinity and
+    exprINAffinity read the rightmost SELECT; FROM reads the first arm's."""
+    return getattr(unit, "expr_meta", None) or (unit.affs, unit.colls)
+
+
 # ---------------------------------------------------------------------------------------------
 # entry point
 # ---------------------------------------------------------------------------------------------
@@ -354,14 +361,19 @@ class _QueryCompiler:
                 width = len(row)
             elif len(row) != width:
                 raise OperationalError("all VALUES must have the same number of terms")
-            rows.append([ec.compile(e).fn for e in row])
+            rows.append([ec.compile(e) for e in row])
         names = [f"column{i + 1}" for i in range(width or 0)]
+        # a VALUES of several rows is a UNION ALL of one-row SELECTs: its columns take the
+        # affinity and collation of the first row in FROM, of the last in an expression
+        first, last = rows[0], rows[-1]
+        rows = [[c.fn for c in row] for row in rows]
 
         def run():
             for row in rows:
                 yield tuple([f(None) for f in row])
-        unit = Unit(names, [None] * len(names), [None] * len(names), run,
+        unit = Unit(names, [c.aff for c in first], [c.coll for c in first], run,
                     correlated=scope.correlated)
+        unit.expr_meta = ([c.aff for c in last], [c.coll for c in last])
         if outer is not None and (outer.order_by or outer.limit is not None):
             return self._finish_compound(unit, outer, parent)
         return unit
@@ -418,6 +430,7 @@ class _QueryCompiler:
                                                 keyf))
                 return rows
             unit = Unit(names, affs, colls, run, correlated=any(a.correlated for a in arms))
+            unit.expr_meta = _expr_meta(arms[-1])
             return self._finish_compound(unit, outer, parent)
 
         def run():
@@ -442,6 +455,7 @@ class _QueryCompiler:
                 rows = iter(sort_rows(list(rows), sort_all))
             return rows
         unit = Unit(names, affs, colls, run, correlated=any(a.correlated for a in arms))
+        unit.expr_meta = _expr_meta(arms[-1])
         if outer is not None:
             return self._finish_compound(unit, outer, parent)
         return unit
@@ -458,7 +472,9 @@ class _QueryCompiler:
             if order:
                 rows = iter(sort_rows(list(rows), order))
             return limit_offset(rows, limit_fn(), offset_fn())
-        return Unit(unit.names, unit.affs, unit.colls, run, unit.correlated)
+        done = Unit(unit.names, unit.affs, unit.colls, run, unit.correlated)
+        done.expr_meta = getattr(unit, "expr_meta", None)
+        return done
 
     @staticmethod
     def _compound_positions(node, names) -> set:
@@ -958,7 +974,11 @@ class _QueryCompiler:
         raise NotSupportedError(f"FROM item {kind} is not supported yet")
 
     def _subquery_source(self, alias, unit: Unit) -> Source:
-        cols = [ColumnInfo(n, a, c) for n, a, c in zip(unit.names, unit.affs, unit.colls)]
+        # a column of a subquery always has a collating sequence: its expression's, else
+        # BINARY (sqlite3SubqueryColumnTypes; a column reference then never defers to the
+        # other operand's collation)
+        cols = [ColumnInfo(n, a, c or "BINARY")
+                for n, a, c in zip(unit.names, unit.affs, unit.colls)]
         # duplicate names get ":N" suffixes, as sqlite3ColumnsFromExprList does
         seen = {}
         for col in cols:
@@ -1336,7 +1356,8 @@ class _Resolver:
                 s, j = hit
                 for refs in self.state.agg_refs:
                     refs.add(scope)
-                self._note(scope, s, j)
+                # only the unqualified name of a FULL/RIGHT USING column is the merged one
+                self._note(scope, s, j, merged=table is None)
                 if level == 0:
                     if j >= 0 and j in s.coalesce_with and table is None:
                         return self._coalesced(s, j)
@@ -1364,10 +1385,10 @@ class _Resolver:
         raise OperationalError(f"no such column: {full}")
 
     @staticmethod
-    def _note(scope, s, j):
+    def _note(scope, s, j, merged=True):
         scope.used.add(s.index)
         scope.used_cols.add((s.index, j))
-        if j >= 0 and j in s.coalesce_with:
+        if merged and j >= 0 and j in s.coalesce_with:
             other, k = s.coalesce_with[j]
             scope.used.add(other.index)
             scope.used_cols.add((other.index, k))
