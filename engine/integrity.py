@@ -52,10 +52,17 @@ import os
 from array import array
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from itertools import chain
-from operator import add, gt, itemgetter, lt
+from itertools import chain, repeat
+from operator import add, gt, itemgetter, lt, sub
 
-from formatspec.btree import index_leaf_cells, read_freeblocks, table_leaf_cells
+from formatspec.btree import (
+    LeafLayout,
+    hdr_offset_for,
+    index_leaf_layout,
+    read_freeblocks,
+    read_page_header,
+    table_leaf_layout,
+)
 from formatspec.derived import is_ptrmap_page, lock_byte_page, ptrmap_page_for
 from formatspec.errors import FormatError
 from formatspec.freelist import max_trunk_leaves, read_freelist_trunk
@@ -63,7 +70,6 @@ from formatspec.journal import NREC_FROM_FILE_SIZE, scan_journal
 from formatspec.overflow import read_overflow_page
 from formatspec.ptrmap import read_ptrmap_entries
 from formatspec.record import record_decoder
-from formatspec.varint import varint_len
 from formatspec.wal import REASON_CHECKSUM, REASON_PAGE_ZERO, scan_wal
 
 from .errors import CorruptError
@@ -71,6 +77,7 @@ from .inspect import (
     MAX_DEPTH,
     Cell,
     IndexDef,
+    PageHeader,
     PageSource,
     TableDef,
     autoindex_defs,
@@ -496,7 +503,7 @@ class _Checker:
         info = self._btree_page(name, pgno, page, table=True, root=depth == 1)
         if info is None:
             return None
-        hdr, cells = info
+        hdr, ptrs, lay = info
         last = lo
         if hdr.page_type == 13:
             if leaf_depth[0] is None:
@@ -504,34 +511,30 @@ class _Checker:
             elif leaf_depth[0] != depth:
                 self.report(pgno, None, f"{name}: leaf at depth {depth}, others at "
                             f"{leaf_depth[0]}", "depth")
-            if not cells:
+            keys = lay.keys
+            if not keys:
                 return last
-            keys = list(map(_ROWID, cells))
             if ((last is not None and keys[0] <= last) or (hi is not None and keys[-1] > hi)
                     or not all(map(lt, keys, keys[1:]))):
-                for cell in cells:
-                    key = cell.rowid
+                for off, key in zip(ptrs, keys):
                     if (last is not None and key <= last) or (hi is not None and key > hi):
-                        self.report(pgno, cell.offset, f"{name}: rowid {key} out of order",
+                        self.report(pgno, off, f"{name}: rowid {key} out of order",
                                     "key-order")
                     last = key
-            if any(map(_FIRST_OVERFLOW, cells)):
-                rows = []
-                for cell in cells:
-                    payload = (self._overflow(name, pgno, cell) if cell.first_overflow
-                               else cell.local)
-                    if payload is not None:
-                        rows.append((cell.rowid, payload, cell.offset))
+            if lay.spills:
+                payloads = self._assemble(name, pgno, ptrs, lay)
+                rows = [(key, payload, off) for key, payload, off in zip(keys, payloads, ptrs)
+                        if payload is not None]
                 count = len(rows)
-            else:  # all local: the same triples, built in C
-                rows = zip(keys, map(_LOCAL, cells), map(_OFFSET, cells))
-                count = len(cells)
+            else:  # all local: the triples built in C
+                rows = zip(keys, lay.locals, ptrs)
+                count = len(keys)
             on_entry(rows, count, pgno)
             return keys[-1]
         if depth >= MAX_DEPTH:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
             return None
-        children = [(c.left_child, c.rowid, c.offset) for c in cells]
+        children = [(c.left_child, c.rowid, c.offset) for c in lay]
         children.append((hdr.right_child, hi, None))
         for child, key, off in children:
             if off is not None and ((last is not None and key <= last)
@@ -549,71 +552,94 @@ class _Checker:
         return last
 
     def _btree_page(self, name, pgno, page, *, table: bool, root: bool):
-        """Structural checks of one b-tree page; returns (header, cells) or None."""
+        """Structural checks of one b-tree page; None (and a problem) when it fails them.
+
+        Returns ``(header, cell offsets, cells)``: on a leaf the cells are a
+        :class:`formatspec.btree.LeafLayout` (columns, from one formatspec call),
+        on an interior page a list of :class:`Cell`. The header is formatspec's
+        :class:`~formatspec.btree.PageHeader`.
+        """
         usable = self.usable
+        hoff = hdr_offset_for(pgno)
         try:
-            hdr = page_header(page, pgno)
-        except CorruptError as err:
-            self.report(pgno, err.offset, f"{name}: {err.args[0].split(': ', 1)[-1]}",
-                        "page-type")
+            hdr = read_page_header(page, hoff)
+        except FormatError:
+            try:
+                page_header(page, pgno)  # the engine's error, for the message
+            except CorruptError as err:
+                self.report(pgno, err.offset, f"{name}: {err.args[0].split(': ', 1)[-1]}",
+                            "page-type")
             return None
-        ok_types = (5, 13) if table else (2, 10)
-        if hdr.page_type not in ok_types:
-            self.report(pgno, hdr.header_offset, f"{name}: page type {hdr.page_type} in a "
+        ptype = hdr.page_type
+        if ptype not in ((5, 13) if table else (2, 10)):
+            self.report(pgno, hoff, f"{name}: page type {ptype} in a "
                         f"{'table' if table else 'index'} b-tree", "page-type")
             return None
         n = hdr.cell_count
         if n == 0 and not root:
-            self.report(pgno, hdr.header_offset + 3, f"{name}: non-root b-tree page has no "
-                        "cells", "cell-count")
-        if n > (self.src.page_size - 8) // 6:
-            self.report(pgno, hdr.header_offset + 3, f"{name}: cell count {n} cannot fit",
+            self.report(pgno, hoff + 3, f"{name}: non-root b-tree page has no cells",
                         "cell-count")
+        if n > (self.src.page_size - 8) // 6:
+            self.report(pgno, hoff + 3, f"{name}: cell count {n} cannot fit", "cell-count")
             return None
-        first = hdr.header_offset + hdr.header_size + 2 * n
-        content = hdr.cell_content_start or 65536
+        first = hoff + hdr.header_size + 2 * n
+        content = hdr.cell_content_start  # formatspec decodes the raw 0 as 65536
         if content < first or content > usable:
-            self.report(pgno, hdr.header_offset + 5, f"{name}: cell content area starts at "
+            self.report(pgno, hoff + 5, f"{name}: cell content area starts at "
                         f"{content}, outside {first}..{usable}", "content-area")
             return None
-        try:
-            ptrs = cell_pointers(page, hdr, pgno)
-        except CorruptError as err:
-            self.report(pgno, err.offset, f"{name}: {err}", "cell-pointer")
-            return None
+        lay = None
+        if ptype == 13 or ptype == 10:
+            try:
+                lay = (table_leaf_layout if ptype == 13 else index_leaf_layout)(
+                    page, hoff, usable)
+            except FormatError:
+                lay = None  # cell by cell below, to report the bad one
+        if lay is not None:
+            ptrs = lay.pointers
+        else:
+            try:
+                ptrs = cell_pointers(page, _engine_header(hdr, hoff), pgno)
+            except CorruptError as err:
+                self.report(pgno, err.offset, f"{name}: {err}", "cell-pointer")
+                return None
         low = usable - 4
         if ptrs and (min(ptrs) < content or max(ptrs) > low):
             for i, off in enumerate(ptrs):
                 if off < content or off > low:
-                    self.report(pgno, hdr.header_offset + hdr.header_size + 2 * i,
+                    self.report(pgno, hoff + hdr.header_size + 2 * i,
                                 f"{name}: cell {i} at offset {off} outside {content}..{low}",
                                 "cell-pointer")
                     return None
-        try:
-            cells = None
-            if hdr.page_type == 13:
-                cells = _table_leaf_cells(page, hdr.header_offset, ptrs, usable)
-            elif hdr.page_type == 10:
-                cells = _index_leaf_cells(page, hdr.header_offset, ptrs, usable)
-            if cells is None:
-                cells = parse_cells(page, hdr, ptrs, usable, pgno)
-        except CorruptError as err:
-            self.report(pgno, err.offset, f"{name}: {err}", "cell")
-            return None
-        offsets = list(map(_OFFSET, cells))
-        spans = list(zip(offsets, map(add, offsets, map(_SIZE, cells))))
-        if spans and max(map(itemgetter(1), spans)) > usable:
-            for i, (start, end) in enumerate(spans):
+        cells = None
+        if lay is None:
+            try:
+                cells = parse_cells(page, _engine_header(hdr, hoff), ptrs, usable, pgno)
+            except CorruptError as err:
+                self.report(pgno, err.offset, f"{name}: {err}", "cell")
+                return None
+            ends = list(map(add, ptrs, map(_SIZE, cells)))
+            if ptype == 13 or ptype == 10:
+                lay = _layout_of(cells, ptype == 13)
+        else:
+            ends = lay.ends
+            # btree.c counts a cell as at least 4 bytes (room for a freeblock head)
+            if ends and min(map(sub, ends, ptrs)) < 4:
+                ends = list(map(max, ends, map(add, ptrs, repeat(4))))
+        if ends and max(ends) > usable:
+            for i, end in enumerate(ends):
                 if end > usable:
-                    self.report(pgno, start, f"{name}: cell {i} extends past the usable area",
+                    self.report(pgno, ptrs[i], f"{name}: cell {i} extends past the usable area",
                                 "cell")
                     return None
         # freeblocks (btreeComputeFreeSpace's rules)
         fb = hdr.first_freeblock
         nfree = hdr.fragmented_free_bytes + content
+        free_spans = None
         if fb:
+            free_spans = []
             if fb < content:
-                self.report(pgno, hdr.header_offset + 1, f"{name}: first freeblock {fb} lies "
+                self.report(pgno, hoff + 1, f"{name}: first freeblock {fb} lies "
                             f"before the cell content area ({content})", "freeblock")
                 return None
             try:
@@ -625,7 +651,7 @@ class _Checker:
                 last = len(blocks) - 1
                 for i, (fb, size) in enumerate(blocks):
                     nfree += size
-                    spans.append((fb, fb + size))
+                    free_spans.append((fb, fb + size))
                     nxt = blocks[i + 1][0] if i < last else 0
                     if nxt <= fb + size + 3:
                         break
@@ -636,7 +662,7 @@ class _Checker:
                     return None
                 nxt, size = read_freeblock(page, fb, pgno)
                 nfree += size
-                spans.append((fb, fb + size))
+                free_spans.append((fb, fb + size))
                 if nxt <= fb + size + 3:
                     break
                 fb = nxt
@@ -649,40 +675,63 @@ class _Checker:
                             "freeblock")
                 return None
         if nfree > usable or nfree < first:
-            self.report(pgno, hdr.header_offset + 7, f"{name}: free space accounting "
+            self.report(pgno, hoff + 7, f"{name}: free space accounting "
                         f"inconsistent ({nfree} bytes)", "freeblock")
             return None
         # coverage: no overlaps; gaps equal the fragmented byte count
-        spans.sort()
-        starts = list(map(itemgetter(0), spans))
-        ends = list(map(itemgetter(1), spans))
-        if any(map(gt, ends[:-1], starts[1:])):
+        spans = sorted(zip(ptrs, ends)) if not free_spans else \
+            sorted(chain(zip(ptrs, ends), free_spans))
+        starts = list(map(_FIRST, spans))
+        stops = list(map(_SECOND, spans))
+        if any(map(gt, stops[:-1], starts[1:])):
             for (_s0, end), (start, _e1) in zip(spans, spans[1:]):
                 if start < end:
                     self.report(pgno, start, f"{name}: byte {start} is used twice (cells or "
                                 "freeblocks overlap)", "overlap")
                     return None
         # every span starts at or after the content area (checked above)
-        frag = (usable - content) - (sum(ends) - sum(starts))
+        frag = (usable - content) - (sum(stops) - sum(starts))
         if frag != hdr.fragmented_free_bytes:
-            self.report(pgno, hdr.header_offset + 7, f"{name}: {frag} fragmented bytes "
+            self.report(pgno, hoff + 7, f"{name}: {frag} fragmented bytes "
                         f"found, header says {hdr.fragmented_free_bytes}", "fragmentation")
-        return hdr, cells
+        return hdr, ptrs, (lay if lay is not None else cells)
 
-    def _overflow(self, name, pgno, cell) -> bytes | None:
-        """Check a cell's overflow chain; return the whole payload when the chain is sound."""
-        per = self.usable - 4
-        rest = cell.payload_size - cell.local_size
-        need = -(-rest // per)
-        nxt = cell.first_overflow
+    def _assemble(self, name, pgno, ptrs, lay) -> list:
+        """The payloads of a leaf's cells (``lay``, a LeafLayout): local ones as they are,
+        spilled ones through their overflow chains (None where a chain is unsound)."""
+        payloads = list(lay.locals)
+        for i, size, first_overflow in lay.spills:
+            payloads[i] = self._overflow(name, pgno, ptrs[i], size, payloads[i],
+                                         first_overflow)
+        return payloads
+
+    def _overflow(self, name, pgno, offset, payload_size, local, nxt) -> bytes | None:
+        """Check the overflow chain of the cell at ``offset`` (payload of ``payload_size``
+        bytes, ``local`` on the page, chain starting at page ``nxt``); return the whole
+        payload when the chain is sound."""
+        usable = self.usable
+        rest = payload_size - len(local)
+        need = -(-rest // (usable - 4))
         prev = pgno
         count = 0
-        parts = [cell.local]
+        parts = [local]
+        used = self.used
+        n = self.n
+        autovacuum = self.autovacuum
+        progress = self.progress
         while nxt:
-            if not self.use(nxt, U_OVFL, prev, f"{name}: overflow chain of cell at {cell.offset}"
-                            f" on page {pgno}"):
+            if 0 < nxt <= n and not used[nxt]:
+                used[nxt] = U_OVFL  # self.use, inlined: the hot path of long payloads
+                self.done += 1
+                if progress and self.done % 512 == 0:
+                    progress(self.done, n)
+            else:
+                self.use(nxt, U_OVFL, prev, f"{name}: overflow chain of cell at {offset} "
+                         f"on page {pgno}")
                 return None
-            self.expect_ptrmap(nxt, PTRMAP_OVERFLOW1 if count == 0 else PTRMAP_OVERFLOW2, prev)
+            if autovacuum:
+                self.expect_ptrmap(nxt, PTRMAP_OVERFLOW1 if count == 0 else PTRMAP_OVERFLOW2,
+                                   prev)
             count += 1
             if count > need:
                 break
@@ -690,14 +739,14 @@ class _Checker:
             if page is None:
                 return None
             prev = nxt
-            nxt, content = read_overflow_page(page, self.usable, pgno=nxt)
+            nxt, content = read_overflow_page(page, usable, pgno=nxt)
             if len(content) > rest:  # the last page: only the payload's tail
                 content = content[:rest]
             rest -= len(content)
             parts.append(content)
         if count != need:
-            self.report(pgno, cell.offset, f"{name}: overflow chain has {count} pages, the "
-                        f"payload of {cell.payload_size} bytes needs {need}", "overflow")
+            self.report(pgno, offset, f"{name}: overflow chain has {count} pages, the "
+                        f"payload of {payload_size} bytes needs {need}", "overflow")
             return None
         return b"".join(parts)  # exactly payload_size bytes: the chain was long enough
 
@@ -729,7 +778,7 @@ class _Checker:
         info = self._btree_page(name, pgno, page, table=False, root=depth == 1)
         if info is None:
             return
-        hdr, cells = info
+        hdr, ptrs, lay = info
         leaf = hdr.page_type == 10
         if leaf:
             if state["leaf_depth"] is None:
@@ -741,27 +790,25 @@ class _Checker:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
             return
         if leaf:
-            if any(map(_FIRST_OVERFLOW, cells)):
-                items = []
-                for cell in cells:
-                    payload = (self._overflow(name, pgno, cell) if cell.first_overflow
-                               else cell.local)
-                    if payload is None:
-                        state["count"] += 1
-                    else:
-                        items.append((payload, cell))
+            if lay.spills:
+                payloads = self._assemble(name, pgno, ptrs, lay)
+                items = [item for item in zip(payloads, ptrs) if item[0] is not None]
+                state["count"] += len(ptrs) - len(items)
                 self._index_entries(name, pgno, items, len(items), keyinfo, actual, state)
             else:  # all local: the same pairs, built in C
-                self._index_entries(name, pgno, zip(map(_LOCAL, cells), cells), len(cells),
+                self._index_entries(name, pgno, zip(lay.locals, ptrs), len(ptrs),
                                     keyinfo, actual, state)
             return
-        for cell in cells:
+        for cell in lay:
             if self.use(cell.left_child, U_BTREE, pgno, f"{name}: child of page {pgno}"):
                 self.expect_ptrmap(cell.left_child, PTRMAP_BTREE, pgno)
                 self._index_page(name, cell.left_child, depth + 1, keyinfo, actual, state)
-            payload = self._overflow(name, pgno, cell) if cell.first_overflow else cell.local
+            payload = (self._overflow(name, pgno, cell.offset, cell.payload_size, cell.local,
+                                      cell.first_overflow)
+                       if cell.first_overflow else cell.local)
             if payload is not None:
-                self._index_entries(name, pgno, [(payload, cell)], 1, keyinfo, actual, state)
+                self._index_entries(name, pgno, [(payload, cell.offset)], 1, keyinfo, actual,
+                                    state)
             else:
                 state["count"] += 1
             if self.full():
@@ -771,8 +818,8 @@ class _Checker:
             self._index_page(name, hdr.right_child, depth + 1, keyinfo, actual, state)
 
     def _index_entries(self, name, pgno, items, count, keyinfo, actual, state) -> None:
-        """Decode the ``count`` index records ``items`` (payload, cell) in key order: digest
-        them, feed them on, check their order."""
+        """Decode the ``count`` index records ``items`` (payload, cell offset) in key order:
+        digest them, feed them on, check their order."""
         state["count"] += count
         on_record = state["on_record"]
         if keyinfo is None and actual is None and on_record is None:
@@ -826,14 +873,14 @@ class _Checker:
                             state["prev_key"] = keys[-1]
                             return
                 decoded = iter(values_list)
-        for payload, cell in items:
+        for payload, offset in items:
             if decoded is not None:
                 values = next(decoded)
             else:
                 try:
                     values = decode(payload)
                 except (FormatError, CorruptError) as err:
-                    self.report(pgno, cell.offset, f"{name}: malformed index record: {err}",
+                    self.report(pgno, offset, f"{name}: malformed index record: {err}",
                                 "record")
                     continue
             if actual is not None:
@@ -841,7 +888,7 @@ class _Checker:
                 total += hash(values) if bytes not in map(type, values) else digest(values)
                 n += 1
             if on_record is not None:
-                on_record(list(values), pgno, cell.offset)
+                on_record(list(values), pgno, offset)
             if fold is not None:
                 key = _fold_key(values, fold)
                 if prev is not None:
@@ -855,7 +902,7 @@ class _Checker:
                         state["bad_order"] = True
                         check_order = False
                         fold = None
-                        self.report(pgno, cell.offset, f"{name}: key out of order",
+                        self.report(pgno, offset, f"{name}: key out of order",
                                     "key-order")
                 prev = values
                 prev_key = key
@@ -872,7 +919,7 @@ class _Checker:
                     if not in_order and _compare_keys(prev, values, keyinfo, cenc) >= 0:
                         state["bad_order"] = True
                         check_order = False
-                        self.report(pgno, cell.offset, f"{name}: key out of order",
+                        self.report(pgno, offset, f"{name}: key out of order",
                                     "key-order")
                 prev = values
         state["prev"] = prev
@@ -927,49 +974,25 @@ class _Checker:
                 self.report(pgno, None, "page is never used", "lost-page")
 
 
-_PAYLOAD = itemgetter(0)  # of a (payload, cell) pair
-_FIRST_OVERFLOW = itemgetter(5)  # Cell.first_overflow
-_LOCAL = itemgetter(4)  # Cell.local
-_OFFSET = itemgetter(0)  # Cell.offset
-_ROWID = itemgetter(3)  # Cell.rowid
+_PAYLOAD = itemgetter(0)  # of a (payload, cell offset) pair
 _SIZE = itemgetter(6)  # Cell.size
-_new = tuple.__new__  # builds a Cell without the keyword handling of Cell(...): hot path
+_FIRST = itemgetter(0)  # of a (start, end) span
+_SECOND = itemgetter(1)
 
 
-def _index_leaf_cells(page, hdr_offset: int, ptrs, usable: int) -> list[Cell] | None:
-    """The cells of an index leaf page in one formatspec call; None when one is bad."""
-    try:
-        raw = index_leaf_cells(page, hdr_offset, usable)
-    except FormatError:
-        return None  # parse_cells finds the bad cell one by one, for its message
-    out = []
-    append = out.append
-    for off, (size, local, ovfl) in zip(ptrs, raw):
-        n = len(local)
-        length = (1 if size < 128 else varint_len(size)) + n + (4 if ovfl else 0)
-        append(_new(Cell, (off, 0, size, None, local, ovfl, length if length > 4 else 4, n)))
-    return out
+def _engine_header(hdr, hdr_offset: int) -> PageHeader:
+    """formatspec's page header as engine.inspect's (which also carries the header offset)."""
+    return PageHeader(hdr.page_type, hdr.first_freeblock, hdr.cell_count,
+                      hdr.cell_content_start, hdr.fragmented_free_bytes, hdr.right_child,
+                      hdr_offset, hdr.header_size)
 
 
-def _table_leaf_cells(page, hdr_offset: int, ptrs, usable: int) -> list[Cell] | None:
-    """The cells of a table leaf page (formatspec's fused scan); None when one is bad.
-
-    A cell's size counts its varints at their shortest encoding, as SQLite writes them.
-    """
-    try:
-        raw = table_leaf_cells(page, hdr_offset, usable)
-    except FormatError:
-        return None  # parse_cells finds the bad cell one by one, for its message
-    out = []
-    append = out.append
-    for off, (rowid, size, local, ovfl) in zip(ptrs, raw):
-        n = len(local)
-        length = ((1 if size < 0x80 else 2 if size < 0x4000 else varint_len(size))
-                  + (1 if 0 <= rowid < 0x80 else 2 if 0 <= rowid < 0x4000
-                     else 3 if 0 <= rowid < 0x200000 else varint_len(rowid))
-                  + n + (4 if ovfl else 0))
-        append(_new(Cell, (off, 0, size, rowid, local, ovfl, length if length > 4 else 4, n)))
-    return out
+def _layout_of(cells: list[Cell], table: bool) -> LeafLayout:
+    """The columns of :class:`LeafLayout` from a leaf's cells read one by one."""
+    return LeafLayout(tuple(c.offset for c in cells), [c.rowid for c in cells] if table else None,
+                      [c.local for c in cells], [c.offset + c.size for c in cells],
+                      [(i, c.payload_size, c.first_overflow) for i, c in enumerate(cells)
+                       if c.first_overflow])
 
 
 def _storage_order(tdef: TableDef) -> list[int] | None:

@@ -595,3 +595,48 @@ def test_root_page_past_the_database_is_an_invalid_rootpage(tmp_path):
     assert Problem(1, None, "malformed database schema (tb) - invalid rootpage",
                    "schema") in probs
     assert not any("IndexError" in p.message or "out of range" in p.message for p in probs)
+
+
+def _pad_first_varint(data: bytearray, pgno: int, page_size: int, skip: int) -> None:
+    """Rewrite the only cell of leaf page ``pgno`` with one of its varints one byte longer
+    (a leading 0x80: the same value, as sqlite3 never writes it), moved one byte down.
+    ``skip`` is how many bytes of the cell come before that varint."""
+    base = (pgno - 1) * page_size
+    assert int.from_bytes(data[base + 3:base + 5], "big") == 1
+    off = int.from_bytes(data[base + 8:base + 10], "big")
+    assert int.from_bytes(data[base + 5:base + 7], "big") == off
+    end = page_size
+    cell = bytes(data[base + off:base + end])
+    new = cell[:skip] + b"\x80" + cell[skip:]
+    data[base + off - 1:base + end] = new
+    data[base + 8:base + 10] = (off - 1).to_bytes(2, "big")
+    data[base + 5:base + 7] = (off - 1).to_bytes(2, "big")
+
+
+@pytest.mark.parametrize("tree,skip", [("t", 0), ("t", 1), ("tb", 0)])
+def test_cell_size_counts_varints_as_stored_created_by_sqlite3(tmp_path, tree, skip):
+    # a cell whose payload-size (skip 0) or rowid (skip 1) varint is written one byte
+    # longer than needed occupies that byte too (btree.c's cellSizePtr walks the stored
+    # bytes): sqlite3 calls the page consistent, and so must we
+    path = tmp_path / "pad.db"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA page_size=1024")
+    con.executescript("CREATE TABLE t(a INTEGER PRIMARY KEY, b); CREATE INDEX tb ON t(b);"
+                      "INSERT INTO t VALUES(5, 'x');")
+    con.close()
+    con = sqlite3.connect(path)
+    root = con.execute("SELECT rootpage FROM sqlite_schema WHERE name = ?", (tree,)).fetchone()[0]
+    con.close()
+    data = bytearray(path.read_bytes())
+    _pad_first_varint(data, root, 1024, skip)
+    path.write_bytes(bytes(data))
+    assert sqlite3_ok(path)
+    assert check(path) == []
+    # and one byte short of its real size, the same cell leaves a fragment the header
+    # does not count: both judges flag the page
+    data[(root - 1) * 1024 + 8:(root - 1) * 1024 + 10] = \
+        (int.from_bytes(data[(root - 1) * 1024 + 8:(root - 1) * 1024 + 10], "big") + 1) \
+        .to_bytes(2, "big")
+    path.write_bytes(bytes(data))
+    assert not sqlite3_ok(path)
+    assert not ours_ok(path)

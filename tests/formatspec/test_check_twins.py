@@ -1,11 +1,14 @@
 """The integrity checker's fast twins against their construct schemas.
 
 :func:`formatspec.btree.read_freeblocks` against the freeblock chain that
-:data:`BTreePage` reads (each block through :data:`Freeblock`), and
+:data:`BTreePage` reads (each block through :data:`Freeblock`);
 :func:`formatspec.btree.index_leaf_cells` against :data:`BTreePageHeader`,
-:data:`CellPointerArray` and :data:`IndexLeafCell`: on generated valid pages
-and on garbage (random bytes, valid pages with bytes overwritten) both give the
-same values, or both refuse with FormatError.
+:data:`CellPointerArray` and :data:`IndexLeafCell`; the columnar leaf scans
+:func:`formatspec.btree.table_leaf_layout` and
+:func:`formatspec.btree.index_leaf_layout` against the same schemas with
+:data:`TableLeafCell` / :data:`IndexLeafCell` (where each cell ends included).
+On generated valid pages and on garbage (random bytes, valid pages with bytes
+overwritten) both give the same values, or both refuse with FormatError.
 """
 
 from __future__ import annotations
@@ -16,14 +19,20 @@ from hypothesis import strategies as st
 from formatspec import FormatError, encode_record, hdr_offset_for, local_payload_size
 from formatspec.btree import (
     INDEX_LEAF,
+    TABLE_LEAF,
     BTreePage,
     BTreePageHeader,
     CellPointerArray,
     Freeblock,
     IndexLeafCell,
+    TableLeafCell,
     index_leaf_cells,
+    index_leaf_layout,
     read_freeblocks,
+    table_leaf_layout,
 )
+from formatspec.derived import MAX_PAGE_SIZE, MIN_USABLE_SIZE
+from formatspec.varint import encode_varint
 
 USABLE = st.sampled_from([480, 512, 1000, 1024, 4064, 4096, 65504, 65536])
 EDITS = st.lists(st.tuples(st.integers(min_value=0, max_value=2**16), st.integers(0, 255)),
@@ -199,3 +208,147 @@ def test_index_leaf_twin_on_garbage(data, pgno, usable):
     if len(page) > hdr_offset_for(pgno):
         page[hdr_offset_for(pgno)] = INDEX_LEAF  # mostly get past the page type
     check_index_leaf(bytes(page), pgno, usable)
+
+
+# --------------------------------------------------------------------------- leaf layouts
+#
+# table_leaf_layout / index_leaf_layout against BTreePageHeader, CellPointerArray and the
+# cell schemas; where a cell ends is where the schema's parse of it stopped, so varints
+# written longer than needed (leading 0x80 bytes, which sqlite3 never writes but a damaged
+# page may hold) count as stored.
+
+
+def schema_leaf_layout(page, hdr, usable, table):
+    """A leaf layout spelled with the schemas: header, pointer array, each cell (and, as
+    BTreePage does, a usable size in range even when there is no cell to split)."""
+    if not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
+        raise FormatError("usable size out of range")
+    header = BTreePageHeader.parse(page[hdr:])
+    if header.page_type != (TABLE_LEAF if table else INDEX_LEAF):
+        raise FormatError("not the expected leaf")
+    pointers = CellPointerArray.parse(page[hdr + 8:], cell_count=header.cell_count)
+    spec = TableLeafCell if table else IndexLeafCell
+    keys, local_parts, ends, spills = [], [], [], []
+    for i, off in enumerate(pointers):
+        cell = spec.parse(page[off:usable], usable_size=usable)
+        if table:
+            keys.append(cell.rowid)
+        local_parts.append(cell.payload)
+        ends.append(off + cell._io.tell())  # the bytes the schema consumed
+        if cell.overflow_page is not None:
+            spills.append((i, cell.payload_size, cell.overflow_page))
+    return tuple(pointers), keys if table else None, local_parts, ends, spills
+
+
+def check_leaf_layout(page, pgno, usable, table):
+    hdr = hdr_offset_for(pgno)
+    schema = outcome(schema_leaf_layout, page, hdr, usable, table)
+    twin = outcome(table_leaf_layout if table else index_leaf_layout, page, hdr, usable)
+    assert schema[0] == twin[0], (pgno, usable, table, schema, twin)
+    if schema[0] == "ok":
+        assert tuple(twin[1]) == schema[1]
+        assert all(type(b) is bytes for b in twin[1].locals)
+    return twin
+
+
+def padded_varint(value: int, pad: int, signed: bool = False) -> bytes:
+    """``value`` as a varint with up to ``pad`` leading 0x80 bytes (still at most 8 bytes
+    of 7-bit groups, so the value read back is the same)."""
+    if signed and value < 0:
+        value += 1 << 64
+    data = encode_varint(value)
+    if len(data) + pad <= 8:
+        data = b"\x80" * pad + data
+    return data
+
+
+@st.composite
+def raw_leaf_page(draw, table: bool):
+    """A leaf page laid out byte by byte: cells with short, long and padded varints, some
+    spilling, gaps (freeblocks or fragments) between them, on page 1 or another page."""
+    usable = draw(USABLE)
+    reserved = draw(st.sampled_from([0, 0, 32]))
+    pgno = draw(st.sampled_from([1, 2, 9]))
+    hdr = hdr_offset_for(pgno)
+    count = draw(st.integers(0, 10))
+    images, expected = [], []
+    for i in range(count):
+        size = draw(st.one_of(st.integers(0, 130), st.integers(131, 20000)))
+        payload = draw(st.binary(min_size=min(size, 40), max_size=min(size, 40)))
+        payload = (payload * (size // max(len(payload), 1) + 1))[:size] if payload else \
+            bytes(size)
+        pad = draw(st.sampled_from([0, 0, 0, 1, 2]))
+        image = padded_varint(size, pad)
+        rowid = None
+        if table:
+            rowid = draw(st.one_of(st.integers(0, 300), st.integers(-2**63, 2**63 - 1)))
+            image += padded_varint(rowid, draw(st.sampled_from([0, 0, 0, 1, 3])), signed=True)
+        local = local_payload_size(size, usable, table_leaf=table)
+        image += payload[:local]
+        overflow = None
+        if local < size:
+            overflow = draw(st.integers(0, 2**32 - 1))
+            image += overflow.to_bytes(4, "big")
+        images.append(image)
+        expected.append((i, rowid, payload[:local], overflow, size))
+    top = usable
+    pointers = []
+    for image in images:
+        top -= draw(st.sampled_from([0, 0, 2, 6]))
+        top -= len(image)
+        pointers.append(top)
+    start = hdr + 8 + 2 * count
+    assume(top >= start)
+    page = bytearray(draw(st.binary(min_size=1, max_size=1)) * (usable + reserved))
+    page[hdr:hdr + 8] = bytes([TABLE_LEAF if table else INDEX_LEAF, 0, 0]) + \
+        count.to_bytes(2, "big") + (top % 65536).to_bytes(2, "big") + b"\0"
+    for i, (off, image) in enumerate(zip(pointers, images)):
+        page[start - 2 * count + 2 * i:start - 2 * count + 2 * i + 2] = off.to_bytes(2, "big")
+        page[off:off + len(image)] = image
+    return bytes(page), pgno, usable, pointers, images, expected
+
+
+@given(st.booleans(), st.data())
+def test_leaf_layout_twins_on_valid_pages(table, data):
+    page, pgno, usable, pointers, images, expected = data.draw(raw_leaf_page(table))
+    got = check_leaf_layout(page, pgno, usable, table)
+    assert got[0] == "ok"
+    lay = got[1]
+    assert list(lay.pointers) == pointers
+    assert lay.ends == [off + len(image) for off, image in zip(pointers, images)]
+    assert lay.locals == [local for _i, _r, local, _o, _s in expected]
+    assert lay.spills == [(i, size, ovfl) for i, _r, _l, ovfl, size in expected
+                          if ovfl is not None]
+    if table:
+        assert lay.keys == [rowid for _i, rowid, _l, _o, _s in expected]
+
+
+@given(st.booleans(), st.data(), EDITS)
+def test_leaf_layout_twins_on_mutated_pages(table, data, edits):
+    page, pgno, usable, pointers, _images, _expected = data.draw(raw_leaf_page(table))
+    hdr = hdr_offset_for(pgno)
+    low = min(pointers, default=usable - 1)
+    # aim the edits at the header, the pointer array and the cells
+    targets = [(hdr + p % (8 + 2 * len(pointers)) if i % 2 else low + p % max(1, usable - low),
+                v) for i, (p, v) in enumerate(edits)]
+    check_leaf_layout(mutate(page, targets), pgno, usable, table)
+    # and cut short, with a wrong usable size
+    check_leaf_layout(page[:len(page) // 2], pgno, usable, table)
+    check_leaf_layout(page, pgno, 479, table)
+
+
+@given(index_leaf_page())
+def test_index_leaf_layout_on_schema_built_pages(case):
+    page, pgno, usable, keys, _freeblocks = case
+    got = check_leaf_layout(page, pgno, usable, table=False)
+    assert got[0] == "ok"
+    assert len(got[1].locals) == len(keys)
+    assert check_leaf_layout(page, pgno, usable, table=True)[0] == "error"
+
+
+@given(st.binary(max_size=700), st.sampled_from([1, 2]), USABLE, st.booleans())
+def test_leaf_layout_twins_on_garbage(data, pgno, usable, table):
+    page = bytearray(data)
+    if len(page) > hdr_offset_for(pgno):
+        page[hdr_offset_for(pgno)] = TABLE_LEAF if table else INDEX_LEAF
+    check_leaf_layout(bytes(page), pgno, usable, table)
