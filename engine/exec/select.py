@@ -68,6 +68,10 @@ class Source:
         self.lname = name.lower() if name else None
         self._colmap = None
         self.flat_ok = False  # a FROM subquery or view (not a CTE): may be flattened
+        self.flattened = False  # SQLite flattens it into the query reading it
+        self.lazy_cols: frozenset = frozenset()  # its columns computed where read
+        self.const_cols: frozenset = frozenset()  # its constant columns (substituted)
+        self.col_fns = None  # its result columns, compiled over its own rows
 
     @property
     def width(self) -> int:
@@ -614,9 +618,14 @@ class _QueryCompiler:
         resolver.query_is_agg = has_agg
         if having is not None and not group_by and not has_agg:
             raise OperationalError("HAVING clause on a non-aggregate query")
+        # FROM subqueries SQLite flattens into this query: their columns are computed where
+        # this query reads them (lazily), and their constant WHERE terms join ours
+        hoisted = self._flatten(scope, outer, core, has_agg,
+                                bool(core.distinct) and not ignore_distinct,
+                                bool(order_by), ignore_distinct)
 
         # WHERE terms (no aggregates)
-        terms: list[P.Term] = []
+        terms: list[P.Term] = [P.Term(c, (), c.cmps) for c in hoisted]
         resolver.aggregate_ok = False
         if core.where is not None:
             scope.alias_ok = True
@@ -745,9 +754,7 @@ class _QueryCompiler:
         plan = P.plan_level(scope, terms, join_terms, self.state, eqp_parent, scope.used_cols,
                             order_cols if not has_agg else None)
         from_rows = plan.rows
-        self._mask_flattened(scope, outer, core, has_agg, bool(win_calls),
-                             bool(core.distinct) and not ignore_distinct,
-                             bool(order_by), ignore_distinct)
+        self._mask_flattened(scope, bool(order_by))
         self.state.eqp.extend(scope.eqp_pending)
         scope.eqp_pending = []
 
@@ -786,12 +793,22 @@ class _QueryCompiler:
                 return tuple([f(r) for f in out_fns])
 
         mask = [None, False]  # unread columns; the ORDER BY is dropped
+        lazy_on = [False]  # flattened into the query reading it: columns computed there
+        lazy_cols = frozenset()
         if (not has_agg and not win_calls and not distinct and core.from_ is not None
                 and not exists):
+            lazy_cols = frozenset(k for k, c in enumerate(out_exprs)
+                                  if c.column is None and not c.const)
             flat = {"limit": outer is not None and outer.limit is not None,
                     "offset": outer is not None and outer.offset is not None,
                     "order": bool(order_by), "nsrc": len(scope.sources), "mask": mask,
-                    "joins": any(s.join != "INNER" for s in scope.sources)}
+                    "joins": any(s.join != "INNER" for s in scope.sources),
+                    "lazy_on": lazy_on, "lazy": lazy_cols, "fns": out_fns,
+                    "const": frozenset(k for k, (_n, e, _a) in enumerate(items)
+                                       if _sqlite_constant(e)),
+                    # its WHERE terms reading no FROM item: once flattened, terms of
+                    # the query reading it, tested before that query's loops
+                    "where_const": [t.cexpr for t in terms if not t.deps]}
         else:
             flat = None
         plain_project = project
@@ -799,6 +816,11 @@ class _QueryCompiler:
         def masked_project(r, skip=mask):
             m = skip[0]
             return tuple([None if k in m else f(r) for k, f in enumerate(out_fns)])
+
+        def lazy_project(r, skip=mask):
+            m = skip[0] or ()
+            return tuple([None if k in m else (_Lazy(f, r) if k in lazy_cols else f(r))
+                          for k, f in enumerate(out_fns)])
 
         eqp = self.state.eqp
         if distinct and not (not has_agg and not win_calls and plan.provides_order(
@@ -809,7 +831,10 @@ class _QueryCompiler:
             eqp.append((eqp_parent, "USE TEMP B-TREE FOR ORDER BY"))
 
         def run():
-            project = plain_project if mask[0] is None else masked_project
+            if lazy_on[0]:
+                project = lazy_project
+            else:
+                project = plain_project if mask[0] is None else masked_project
             sort = need_sort and not mask[1]
             # LIMIT and OFFSET are computed first; LIMIT 0 ends the query before it reads
             # a row (computeLimitRegisters' OP_IfNot jumps to the end)
@@ -844,17 +869,20 @@ class _QueryCompiler:
         return unit
 
     @staticmethod
-    def _mask_flattened(scope, outer, core, has_agg, has_win, distinct, ordered, in_compound):
-        """For each FROM subquery SQLite would flatten into this query (flattenSubquery's
-        restrictions in select.c), mask its result columns this query never reads: once
-        flattened SQLite never computes them, so their errors never happen."""
+    def _flatten(scope, outer, core, has_agg, distinct, ordered, in_compound) -> list:
+        """Mark each FROM subquery SQLite would flatten into this query (flattenSubquery's
+        restrictions in select.c): its result columns are then computed where this query
+        reads them (substExpr), a constant one as a constant of this query, and its WHERE
+        terms that read no FROM item are tested with ours before any loop.  Returns those
+        terms (compiled), in SQLite's order: the subqueries' before this query's own."""
         # (25) does not hold back a query with window functions: SQLite first moves its
         # FROM into a subquery of only the columns read, which is then flattened
-        del has_win
+        del ordered
         has_limit = outer is not None and outer.limit is not None
         nsrc = len(scope.sources)
+        hoisted: list = []
         if any(s.join in ("RIGHT", "FULL") for s in scope.sources):
-            return
+            return hoisted
         for s in scope.sources:
             unit = s.unit
             if unit is None or not s.flat_ok or unit.flat is None:
@@ -871,6 +899,26 @@ class _QueryCompiler:
                 continue  # (3)
             if f["joins"] and s.index > 0:
                 continue  # (27) conservatively: outer joins inside, not first
+            s.flattened = True
+            f["lazy_on"][0] = True
+            s.lazy_cols = f["lazy"]
+            s.col_fns = f["fns"]
+            if s.join != "LEFT":
+                # right of a LEFT JOIN its columns read NULL for the NULL row
+                # (TK_IF_NULL_ROW) and its WHERE is part of the ON clause
+                s.const_cols = f["const"]
+                hoisted.extend(f["where_const"])
+        return hoisted
+
+    @staticmethod
+    def _mask_flattened(scope, ordered):
+        """For each flattened FROM subquery, mask its result columns this query never
+        reads: once flattened SQLite never computes them, so their errors never happen."""
+        for s in scope.sources:
+            if not s.flattened:
+                continue
+            unit = s.unit
+            f = unit.flat
             used = {j for (i, j) in scope.used_cols if i == s.index}
             unused = {k for k in range(len(unit.names)) if k not in used}
             if unused:
@@ -1311,7 +1359,31 @@ def _colexpr(s: Source, j: int) -> CExpr:
         return CExpr(itemgetter(pos), aff="INTEGER", column=pos)
     c = s.columns[j]
     pos = s.col_pos(j)
+    if j in s.lazy_cols:
+        def lazy(r):
+            v = r[pos]
+            return v.fn(v.row) if type(v) is _Lazy else v
+        return CExpr(lazy, aff=c.aff, coll=c.coll)
     return CExpr(itemgetter(pos), aff=c.aff, coll=c.coll, column=pos)
+
+
+def _substituted(s: Source, j: int) -> CExpr:
+    """A constant result column of a flattened subquery, read by the query it is
+    flattened into: that query's constant (it reads no FROM item)."""
+    c = s.columns[j]
+    fn = s.col_fns[j]
+    return CExpr(lambda r: fn(None), aff=c.aff, coll=c.coll, uses_row=False)
+
+
+class _Lazy:
+    """A result column of a flattened subquery not computed yet: ``fn(row)`` computes
+    it from the subquery's own row, where the query reading it needs it."""
+
+    __slots__ = ("fn", "row")
+
+    def __init__(self, fn, row):
+        self.fn = fn
+        self.row = row
 
 
 class _Resolver:
@@ -1342,6 +1414,8 @@ class _Resolver:
             s, j = node.source, node.j
             for refs in self.state.agg_refs:
                 refs.add(self.scope)
+            if j in s.const_cols:
+                return _substituted(s, j)
             self._note(self.scope, s, j)
             if j in s.coalesce_with:
                 return self._coalesced(s, j)
@@ -1356,6 +1430,8 @@ class _Resolver:
                 s, j = hit
                 for refs in self.state.agg_refs:
                     refs.add(scope)
+                if level == 0 and j in s.const_cols:
+                    return _substituted(s, j)
                 # only the unqualified name of a FULL/RIGHT USING column is the merged one
                 self._note(scope, s, j, merged=table is None)
                 if level == 0:
@@ -1449,6 +1525,11 @@ class _Resolver:
         pos = s.offset if j < 0 else s.col_pos(j)
         aff = "INTEGER" if j < 0 else s.columns[j].aff
         coll = None if j < 0 else s.columns[j].coll
+        if j in s.lazy_cols:
+            def lazy(r):
+                v = holder[0][pos]
+                return v.fn(v.row) if type(v) is _Lazy else v
+            return CExpr(lazy, aff=aff, coll=coll, uses_row=False)
         if j >= 0 and j in s.coalesce_with and not qualified:
             # only the unqualified name is the merged USING column
             other_s, k = s.coalesce_with[j]
@@ -1838,6 +1919,26 @@ def _contains_aggregate(nodes) -> bool:
                         name in ("min", "max") and len(n.args) != 1):
                     return True
     return False
+
+
+def _sqlite_constant(node) -> bool:
+    """sqlite3ExprIsConstant: no column of any query, no subquery, only deterministic
+    functions (a bound parameter is a constant)."""
+    if node is None or isinstance(node, _ColumnNode):
+        return False
+    for n in _walk_expr(node):
+        kind = type(n).__name__
+        if kind in ("Column", "Raise") or kind in _SUBQUERY_NODES:
+            return False
+        if kind == "In" and (n.select is not None or getattr(n, "table", None)):
+            return False
+        if kind == "Function":
+            name = n.name.lower()
+            if n.over is not None or name in _NOT_CONSTANT_FUNCS or (
+                    name in AGGREGATE_FUNCTIONS and not (
+                        name in ("min", "max") and len(n.args) > 1)):
+                return False
+    return True
 
 
 def _walk_expr(node):

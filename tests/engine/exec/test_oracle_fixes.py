@@ -379,3 +379,85 @@ WINDOWS = [
                          + JSON_OPERATORS + COMPOUND_COLLATE + MISC + WINDOWS)
 def test_agrees_with_sqlite3(db, sql):
     compare(db, sql)
+
+
+# issue 5 (continued): flattening, USING columns of RIGHT/FULL joins, subquery collations.
+# Each list names the regression files of corpus/regressions it stands for.
+SETUP_5 = """
+CREATE TABLE f0(c0 BIGINT COLLATE BINARY, PRIMARY KEY (c0)) WITHOUT ROWID;
+INSERT INTO f0 VALUES(1.0);
+CREATE TABLE f1(c0 COLLATE NOCASE, PRIMARY KEY (c0)) WITHOUT ROWID;
+INSERT INTO f1 VALUES('ABC');
+CREATE TABLE f2(c0 REAL COLLATE NOCASE, PRIMARY KEY (c0));
+INSERT INTO f2 VALUES(NULL);
+CREATE TABLE fe(c0 BIGINT, PRIMARY KEY (c0)) WITHOUT ROWID;
+CREATE TABLE fb(a, b);
+INSERT INTO fb VALUES(X'41', -0.0), (-100.0, 1);
+CREATE TABLE fu(a, b);
+INSERT INTO fu VALUES(1, 2);
+CREATE VIEW fv AS SELECT a, json('x') AS j FROM fu;
+"""
+
+
+@pytest.fixture(scope="module")
+def db5(tmp_path_factory):
+    path = tmp_path_factory.mktemp("oracle_fixes_5") / "f5.db"
+    con = sqlite3.connect(path)
+    con.executescript(SETUP_5)
+    con.commit()
+    con.close()
+    return str(path)
+
+
+# 63512297f7, 938f211f7c: only the unqualified name of a RIGHT/FULL JOIN USING column is
+# the merged one; a qualified one is the item's own column (its ON term need not wait)
+USING_QUALIFIED = [
+    "SELECT 5 FROM (SELECT 'x' AS r0) AS a4 JOIN f0 AS a5 ON a5.c0 = a4.r0 "
+    "FULL JOIN f0 AS a6 USING (c0)",
+    "WITH q1(r0) AS NOT MATERIALIZED (SELECT '{}' AS r0 FROM f0) SELECT 5 FROM q1 AS a4 "
+    "JOIN f0 AS a5 ON a5.c0 = a4.r0 FULL JOIN f0 AS a6 USING (c0)",
+    "SELECT a5.c0, a6.c0, c0 FROM (SELECT 'x' AS r0) AS a4 JOIN f0 AS a5 ON a5.c0 = a4.r0 "
+    "RIGHT JOIN f0 AS a6 USING (c0)",
+    "SELECT a5.*, a6.*, * FROM f0 AS a5 RIGHT JOIN (SELECT 2 AS c0) AS a6 USING (c0)",
+]
+
+# 90766e5511: a subquery's column has BINARY collation when its expression has none
+SUBQUERY_COLLATION = [
+    "SELECT a2.column3 FROM f1 AS a1 LEFT OUTER JOIN (VALUES ('abc', 'a', 2)) AS a2 "
+    "ON a2.column1 = a1.c0 JOIN f2 AS a3 ON a2.column3",
+    "SELECT * FROM (VALUES('abc')) AS s, f1 WHERE s.column1 = f1.c0",
+    "SELECT * FROM (SELECT 'abc' AS x FROM fu) AS s, f1 WHERE s.x = f1.c0",
+    "SELECT * FROM f1 LEFT JOIN (SELECT 'abc' AS x) AS s ON s.x = f1.c0",
+    "WITH s(x) AS (SELECT 'abc') SELECT * FROM f1, s WHERE s.x = f1.c0",
+    "SELECT * FROM (SELECT 'abc' COLLATE NOCASE AS x) AS s, f1 WHERE s.x = f1.c0",
+]
+
+# aecc6cd301 and the campaign's flattening findings: a flattened subquery's columns are
+# computed where the outer query reads them, a constant one is a constant of that query
+# (a WHERE term reading only it is tested before the loops), and its constant WHERE terms
+# are tested before the outer query's loops
+FLATTENING = [
+    "SELECT '%lld' FROM (SELECT ('not json' ->> '$.zz') AS r1 FROM (VALUES (2)) AS a2, "
+    "(SELECT a4.c0 AS r1 FROM fe AS a4) AS a3) AS a1 WHERE a1.r1",
+    "WITH q0(r0, r1) AS (SELECT a.b AS r0, json_extract('', '$.a') AS r1 FROM fb AS a "
+    "WHERE a.b > 0) SELECT a2.r1 FROM q0 AS a2 WHERE (a2.r0 ISNULL)",
+    "SELECT a3.r0 FROM (SELECT json_array(a4.column1) AS r0, a4.column2 AS r2 "
+    "FROM (VALUES (X'41', -0.0)) AS a4) AS a3 WHERE a3.r2",
+    "SELECT 1 FROM fe, (SELECT a FROM fu WHERE json('x')) AS s",
+    "SELECT s.c FROM fu LEFT JOIN (SELECT json('x') AS c FROM fe) AS s ON 1",
+    "SELECT a FROM fv WHERE a = 5",
+    "SELECT j FROM fv WHERE a = 5",
+    "SELECT j FROM fv WHERE a = 1",
+    "SELECT count(j) FROM fv WHERE a > 1",
+    "SELECT * FROM (SELECT json('x') AS c FROM fu) WHERE 0",
+    "SELECT * FROM (SELECT json('x') AS c FROM fu ORDER BY 1) WHERE c > 1",
+    "SELECT (SELECT s.c FROM fe) FROM (SELECT json('x') AS c FROM fu) AS s",
+    "SELECT (SELECT s.c) FROM (SELECT json('x') AS c, a FROM fu) AS s WHERE s.a = 9",
+    "SELECT s.j FROM (SELECT a, json_array(a) AS j FROM fb) AS s WHERE s.a = 1",
+    "SELECT * FROM (SELECT a, json_array(a) AS j FROM fb) AS s WHERE s.a = -100",
+]
+
+
+@pytest.mark.parametrize("sql", USING_QUALIFIED + SUBQUERY_COLLATION + FLATTENING)
+def test_issue5_agrees_with_sqlite3(db5, sql):
+    compare(db5, sql)
