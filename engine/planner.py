@@ -127,6 +127,7 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
     eqp = state.eqp
     sources = scope.sources
     n = len(sources)
+    terms = _with_table_function_terms(scope, terms, join_terms)
     const_terms = [t for t in terms if not t.deps]
     const_preds = [t.pred for t in const_terms]
 
@@ -150,7 +151,7 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
     accesses: list[_Access] = []
     bound: set[int] = set()
     if outer:
-        for s in sources:
+        for s in _outer_order(sources, terms):
             if s.join in ("RIGHT", "FULL") or any(
                     x.join in ("RIGHT", "FULL") for x in sources[s.index + 1:]):
                 usable = []  # every row of this item must be seen
@@ -386,6 +387,8 @@ def _candidates(s, bound, terms, pos_map):
 
 def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -> _Access:
     name = s.name
+    if getattr(s, "tvf", None) is not None:
+        return _tvf_access(s, bound, terms, pos_map)
     cands = _candidates(s, bound, terms, pos_map)
     table = s.table
     if table is None or session.storage is None or not table.rootpage:
@@ -536,6 +539,121 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
             acc.index = pick
             acc.covering = True
     return acc
+
+
+# ---------------------------------------------------------------------------------------------
+# table-valued functions (engine/exec/tvf.py): the "tvf" access kind
+# ---------------------------------------------------------------------------------------------
+
+_TVF_REJECTED = 1e30  # xBestIndex's SQLITE_CONSTRAINT: not at this place in the join order
+
+
+def _with_table_function_terms(scope, terms, join_terms):
+    """``terms`` plus the equality terms ``hidden = +arg`` of each table-valued function's
+    arguments (sqlite3WhereTabFuncArgs: after the WHERE terms; ON terms of an outer join's
+    item go with its own ON terms)."""
+    extra = []
+    for s in scope.sources:
+        tf = getattr(s, "tvf", None)
+        if tf is None:
+            continue
+        got = tf.arg_terms(scope)
+        if s.join in ("LEFT", "RIGHT", "FULL"):
+            join_terms.setdefault(s.index, []).extend(got)
+        else:
+            extra.extend(got)
+    return list(terms) + extra if extra else terms
+
+
+def _outer_order(sources, terms):
+    """Written order, except that an inner-joined table-valued function whose arguments
+    read later inner-joined items moves after them (SQLite reorders those freely; across
+    an outer join it cannot, and the function then sees no argument)."""
+    seq = list(sources)
+    if any(s.join in ("RIGHT", "FULL") for s in sources):
+        return seq
+    for s in sources:
+        tf = getattr(s, "tvf", None)
+        if tf is None or s.join != "INNER":
+            continue
+        deps = set()
+        for t in tf.arg_terms(None) if tf._terms is not None else ():
+            deps |= t.deps
+        deps.discard(s.index)
+        if not deps:
+            continue
+        pos = seq.index(s)
+        last = max(seq.index(sources[i]) for i in deps)
+        if last <= pos or any(x.join != "INNER" for x in seq[pos + 1:last + 1]):
+            continue
+        seq.remove(s)
+        seq.insert(last, s)
+    return seq
+
+
+def _tvf_access(s, bound, terms, pos_map) -> _Access:
+    """xBestIndex of json_each/json_tree (jsonEachBestIndex) and of the pragma tables
+    (pragmaVtabBestIndex): which equality constraints on the hidden columns are handed to
+    the function at this place, and its cost there."""
+    tf = s.tvf
+    nvis = len(tf.visible)
+    nhid = len(tf.hidden)
+    chosen = [None] * nhid
+    for t, op, j, other, _aff, _coll in _candidates(s, bound, terms, pos_map):
+        if op == "=" and j is not None and j >= nvis:
+            chosen[j - nvis] = (t, other)  # the last usable one, as both loops keep
+    unusable = set()
+    for t in terms:
+        if s.index not in t.deps:
+            continue
+        for _op, a, b, da, db in t.cmps:
+            for x, dx, dy in ((a, da, db), (b, db, da)):
+                if x is None or getattr(x, "column", None) is None or dy is None:
+                    continue
+                hit = pos_map.get(x.column)
+                if hit is None or hit[0] is not s or hit[1] < nvis or dx != frozenset(
+                        (s.index,)):
+                    continue
+                if not dy <= bound or s.index in dy:
+                    unusable.add(hit[1] - nvis)
+    if tf.kind == "json":
+        if any(chosen[k] is None for k in unusable):
+            cost = _TVF_REJECTED
+            chosen = [None] * nhid
+            idx = 0
+        elif chosen[0] is None:
+            cost = 1e18  # no JSON input: left at SQLite's huge default cost
+            chosen = [None] * nhid
+            idx = 0
+        else:
+            cost = 1.0
+            idx = 3 if chosen[1] is not None else 1
+        rows = 25
+    else:
+        if not nhid or chosen[0] is None:
+            chosen = [None] * nhid
+            cost = rows = 2147483647
+        elif nhid < 2 or chosen[1] is None:
+            cost = rows = 1000
+        else:
+            cost = rows = 20
+        idx = 0
+    acc = _Access(s, "tvf", f"SCAN {s.name} VIRTUAL TABLE INDEX {idx}:", cost)
+    acc.rows = rows
+    acc.tvf_args = chosen
+    acc.consumed = [c[0] for c in chosen if c is not None and len(c[0].cmps) == 1]
+    return acc
+
+
+def _tvf_reader(acc: _Access):
+    tf = acc.source.tvf
+    from .exec.tvf import NOT_GIVEN
+
+    fns = [None if c is None else c[1].fn for c in acc.tvf_args]
+
+    def read(buf):
+        return tf.rows([NOT_GIVEN if f is None else f(buf) for f in fns])
+    return read
 
 
 def _log_est(x: int) -> int:
@@ -729,6 +847,8 @@ def _order_check(acc: _Access):
 def _reader(acc: _Access, session, state):
     s = acc.source
     kind = acc.kind
+    if kind == "tvf":
+        return _tvf_reader(acc)
     if kind in ("unit", "unit_hash") or (kind in ("scan", "hash") and s.table is None):
         unit = s.unit
         if kind in ("hash", "unit_hash"):
@@ -748,6 +868,8 @@ def _reader(acc: _Access, session, state):
     table = s.table
     needed = acc.needed
     if kind == "scan":
+        s.planned_full_scan = (table, needed)  # read by full_scan_columns()
+
         def scan(buf):
             return session.table_rows(table, needed)
         return scan
@@ -788,6 +910,14 @@ def _reader(acc: _Access, session, state):
     if kind == "pk":
         return _pk_reader(acc, session, table)
     raise NotSupportedError(f"access path {kind} not supported yet")
+
+
+def full_scan_columns(source):
+    """``(table, needed)`` when the plan reads FROM item ``source`` with a full scan of a
+    base table (``needed``: the columns the query reads, -1 the rowid; None all), else
+    None. The executor's fused aggregate path (engine.exec.aggregate) reads the table
+    itself, through storage's filtered page scan, when this is the level's only item."""
+    return getattr(source, "planned_full_scan", None)
 
 
 class _CachedTree:

@@ -29,7 +29,7 @@ from ..functions.window import WINDOW_FUNCTIONS
 from .aggregate import AggSpec, group
 from .expr import CExpr, ExprCompiler, constant, predicate
 from .operators import distinct_key, except_, intersect, limit_offset, sort_rows, unique
-from .tvf import table_function_source
+from .tvf import eponymous_source, table_function_source
 from .window import FrameSpec, WindowCall, WindowSpec, apply_windows
 
 __all__ = ["ColumnInfo", "Scope", "Source", "Unit", "compile_query"]
@@ -1005,6 +1005,11 @@ class _QueryCompiler:
                 src = self._subquery_source(alias or view.name, unit)
                 src.flat_ok = True
                 return src
+            # -- begin: eponymous table-valued functions (tvf.py owns this block) --
+            eponymous = eponymous_source(self, node, scope)
+            if eponymous is not None:
+                return eponymous
+            # -- end: eponymous table-valued functions --
             full = f"{schema}.{name}" if schema else name
             raise OperationalError(f"no such table: {full}")
         if kind == "SubqueryRef":

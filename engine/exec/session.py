@@ -1,8 +1,9 @@
 """Per-connection executor state: catalog access, views, prepared statements.
 
 ``Session.prepare(statement)`` compiles one parsed statement.  Queries
-(SELECT, VALUES, compound selects, and ``EXPLAIN QUERY PLAN`` of those) give
-a ``Prepared`` whose ``run(values)`` yields result tuples; every statement
+(SELECT, VALUES, compound selects, and ``EXPLAIN QUERY PLAN`` of those) and
+PRAGMA statements that read (:mod:`engine.exec.pragma`) give a ``Prepared``
+whose ``run(values)`` yields result tuples; every statement
 that would write or change the schema raises ``NotSupportedError`` (the write
 side comes in a later issue).  ``Session.prepare_sql(sql)`` caches prepared
 statements by SQL text, as sqlite3's statement cache does, so repeated point
@@ -177,11 +178,29 @@ class Session:
             unit = compile_query(inner, self, state)
             state.eqp_rows = list(state.eqp)
             return Prepared(statement, self, unit, state, eqp=True)
+        if kind == "Pragma":
+            return self._prepare_pragma(statement, state)
         if kind not in _QUERY_KINDS:
             raise NotSupportedError(f"{_describe(kind)} not supported yet")
         texts = result_texts(sql) if sql is not None else None
         unit = compile_query(statement, self, state, texts=texts)
         return Prepared(statement, self, unit, state)
+
+    def _prepare_pragma(self, statement, state) -> Prepared:
+        """PRAGMA (read side, engine.exec.pragma): the answer is computed when it runs."""
+        from . import pragma
+        from .select import Unit
+
+        name, schema, value = statement.name, statement.schema, statement.value
+        names, _rows = pragma.execute(self, name, schema, value)  # errors at prepare time
+
+        def rows():
+            return iter(pragma.execute(self, name, schema, value)[1])
+        unit = Unit(names or [], [None] * len(names or []), [None] * len(names or []), rows)
+        prepared = Prepared(statement, self, unit, state)
+        if names is None:
+            prepared.column_names = None
+        return prepared
 
     # -- views ------------------------------------------------------------------------------
     def compile_view(self, view, qc):
