@@ -29,12 +29,14 @@ class CExpr:
     need to know about it."""
 
     __slots__ = ("fn", "aff", "coll", "explicit", "const", "value", "column", "uses_row",
-                 "cmps", "pred")
+                 "cmps", "pred", "logic")
 
     def __init__(self, fn, aff=None, coll=None, explicit=False, const=False, value=None,
                  column=None, uses_row=True):
         self.cmps = ()  # comparisons this expression implies, for the planner
         self.pred = None  # an equivalent row -> bool test, where a faster one exists
+        # ("AND"|"OR", a, b) or ("NOT", a): how a condition short-circuits (jumps)
+        self.logic = None
         self.fn = fn
         self.aff = aff  # None = no affinity; else INTEGER/REAL/NUMERIC/TEXT/BLOB
         self.coll = coll  # None = BINARY by default
@@ -229,41 +231,98 @@ def _truth(v):
 
 
 def make_and(a: CExpr, b: CExpr) -> CExpr:
+    """``a AND b`` as a value (OP_And): both operands are computed, the left first; as a
+    condition (WHERE, HAVING, ON, CASE WHEN, FILTER) it short-circuits (see _jumps)."""
     fa, fb = a.fn, b.fn
     truth = V.truth
 
     def f(r):
         x = fa(r)
-        tx = truth(x) if x is not None else None
-        if tx is False:
-            return 0
         y = fb(r)
+        tx = truth(x) if x is not None else None
         ty = truth(y) if y is not None else None
-        if ty is False:
+        if tx is False or ty is False:
             return 0
         if tx is None or ty is None:
             return None
         return 1
-    return CExpr(f, uses_row=a.uses_row or b.uses_row)
+    return _logical(CExpr(f, uses_row=a.uses_row or b.uses_row), ("AND", a, b))
 
 
 def make_or(a: CExpr, b: CExpr) -> CExpr:
+    """``a OR b`` as a value (OP_Or): both operands are computed, the left first."""
     fa, fb = a.fn, b.fn
     truth = V.truth
 
     def f(r):
         x = fa(r)
-        tx = truth(x) if x is not None else None
-        if tx is True:
-            return 1
         y = fb(r)
+        tx = truth(x) if x is not None else None
         ty = truth(y) if y is not None else None
-        if ty is True:
+        if tx is True or ty is True:
             return 1
         if tx is None or ty is None:
             return None
         return 0
-    return CExpr(f, uses_row=a.uses_row or b.uses_row)
+    return _logical(CExpr(f, uses_row=a.uses_row or b.uses_row), ("OR", a, b))
+
+
+def make_not(a: CExpr) -> CExpr:
+    fa = a.fn
+    truth = V.truth
+
+    def f(r):
+        v = fa(r)
+        if v is None:
+            return None
+        return 0 if truth(v) else 1
+    return _logical(CExpr(f, uses_row=a.uses_row), ("NOT", a))
+
+
+def _logical(c: CExpr, logic) -> CExpr:
+    c.logic = logic
+    jumps = _jumps(c, False, True)
+    c.pred = lambda r: not jumps(r)
+    return c
+
+
+def _jumps(e: CExpr, when_true: bool, null_jumps: bool):
+    """row -> bool: whether sqlite3ExprIfTrue (``when_true``) or sqlite3ExprIfFalse of
+    ``e`` with ``jumpIfNull`` = ``null_jumps`` takes its jump.  AND, OR and NOT jump
+    without computing the right operand once the left one decides: IfFalse(a AND b) is
+    IfFalse(a) then IfFalse(b); IfTrue(a AND b) is "not IfFalse(a) with the opposite
+    jumpIfNull, then IfTrue(b)"; OR the mirror image; NOT swaps IfTrue and IfFalse.  A
+    WHERE term is kept when IfFalse(term, jumpIfNull) does not jump."""
+    logic = e.logic
+    if logic is None:
+        fn = e.fn
+        truth = V.truth
+        if when_true:
+            def leaf(r):
+                v = fn(r)
+                if v is None:
+                    return null_jumps
+                return truth(v) is True
+        else:
+            def leaf(r):
+                v = fn(r)
+                if v is None:
+                    return null_jumps
+                return truth(v) is False
+        return leaf
+    kind = logic[0]
+    if kind == "NOT":
+        return _jumps(logic[1], not when_true, null_jumps)
+    a, b = logic[1], logic[2]
+    if (kind == "AND") != when_true:
+        # IfFalse(AND) / IfTrue(OR): either operand jumps
+        ja = _jumps(a, when_true, null_jumps)
+        jb = _jumps(b, when_true, null_jumps)
+        return lambda r: ja(r) or jb(r)
+    # IfTrue(AND) / IfFalse(OR): the left operand must not decide the other way
+    ja = _jumps(a, not when_true, not null_jumps)
+    jb = _jumps(b, when_true, null_jumps)
+    return lambda r: not ja(r) and jb(r)
 
 
 def predicate(e: CExpr):
@@ -396,14 +455,7 @@ class ExprCompiler:
             bn = V.bitnot
             return CExpr(lambda r: bn(fa(r)), uses_row=a.uses_row)
         if op == "NOT":
-            truth = V.truth
-
-            def f(r):
-                v = fa(r)
-                if v is None:
-                    return None
-                return 0 if truth(v) else 1
-            return CExpr(f, uses_row=a.uses_row)
+            return make_not(a)
         raise NotSupportedError(f"unary operator {op} not supported yet")
 
     _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "&": "bitand",
@@ -412,6 +464,9 @@ class ExprCompiler:
     def c_Binary(self, node):
         op = node.op.upper()
         if op == "AND":
+            if _always_false(node.left) or _always_false(node.right):
+                # sqlite3ExprAnd: "x AND 0" is the literal 0 from the parser on; x is gone
+                return constant(0)
             return make_and(self.compile(node.left), self.compile(node.right))
         if op == "OR":
             return make_or(self.compile(node.left), self.compile(node.right))
@@ -478,12 +533,7 @@ class ExprCompiler:
         le = make_comparison("<=", x, hi)
         both = make_and(ge, le)
         if node.negated:
-            fb = both.fn
-
-            def f(r):
-                v = fb(r)
-                return None if v is None else 1 - v
-            return CExpr(f, uses_row=both.uses_row)
+            return make_not(both)
         both.cmps = [(">=", x, lo, dx, dlo), ("<=", x, hi, dx, dhi)]
         return both
 
@@ -542,14 +592,18 @@ class ExprCompiler:
                 cond = make_comparison("=", base, self.compile(w.condition))
                 whens.append((cond.fn, self.compile(w.result).fn))
         else:
+            # a WHEN condition is a jump (sqlite3ExprIfFalse with jumpIfNull), so its AND
+            # and OR short-circuit
             for w in node.whens:
-                whens.append((self.compile(w.condition).fn, self.compile(w.result).fn))
+                cond = self.compile(w.condition)
+                test = predicate(cond) if cond.logic is not None else cond.fn
+                whens.append((test, self.compile(w.result).fn))
         else_fn = self.compile(node.else_).fn if node.else_ is not None else (lambda r: None)
 
         def f(r):
             for cond, res in whens:
                 v = cond(r)
-                if v is not None and truth(v):
+                if v is not None and v is not False and truth(v):
                     return res(r)
             return else_fn(r)
         return CExpr(f)
@@ -967,11 +1021,13 @@ class ExprCompiler:
             if n != 3:
                 raise OperationalError("wrong number of arguments to function iif()")
             c, t, e = fns
+            if args[0].logic is not None:
+                c = predicate(args[0])  # iif() is a CASE: its condition is a jump
             truth = V.truth
 
             def f(r):
                 v = c(r)
-                return t(r) if v is not None and truth(v) else e(r)
+                return t(r) if v is not None and v is not False and truth(v) else e(r)
             return CExpr(f)
         if name in ("likely", "unlikely"):
             if n != 1:
@@ -1070,6 +1126,18 @@ def _vector_size(node) -> int | None:
     if type(node).__name__ == "Subquery":
         return _select_width(node.select)
     return 1
+
+
+def _always_false(node) -> bool:
+    """ExprAlwaysFalse at parse time: an integer literal that sqlite3GetInt32 reads as 0
+    (EP_IsFalse is set by sqlite3ExprAlloc; parentheses leave the node as it is)."""
+    if type(node).__name__ != "Number":
+        return False
+    text = node.text
+    if text[:2].lower() == "0x":
+        digits = text[2:]
+        return 0 < len(digits) and int(digits, 16) == 0
+    return text.isdigit() and int(text) == 0
 
 
 def _negated_integer_literal(text: str):
