@@ -71,6 +71,7 @@ K_UNUSED, K_TINT, K_TLEAF, K_IINT, K_ILEAF, K_OVFL, K_FTRUNK, K_FLEAF, K_PTRMAP,
     len(KINDS)
 )
 PAGE_TYPE_KIND = {5: K_TINT, 13: K_TLEAF, 2: K_IINT, 10: K_ILEAF}
+_pread = getattr(os, "pread", None)  # one system call per page where the platform has it
 MAX_DEPTH = 40  # deeper than any b-tree a 2**32-page file can hold
 
 
@@ -163,8 +164,11 @@ class PageSource:
                 return self._pager.get_page(pgno)
             except FormatError as err:
                 raise CorruptError(err.message, page=pgno, offset=err.offset) from None
-        self._f.seek((pgno - 1) * self.page_size)
-        data = self._f.read(self.page_size)
+        if _pread is not None:
+            data = _pread(self._f.fileno(), self.page_size, (pgno - 1) * self.page_size)
+        else:
+            self._f.seek((pgno - 1) * self.page_size)
+            data = self._f.read(self.page_size)
         self.reads += 1
         if 0 < len(data) < self.page_size:
             return data + bytes(self.page_size - len(data))  # a short last page reads as zeros

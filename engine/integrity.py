@@ -679,11 +679,18 @@ class _Checker:
                         f"inconsistent ({nfree} bytes)", "freeblock")
             return None
         # coverage: no overlaps; gaps equal the fragmented byte count
-        spans = sorted(zip(ptrs, ends)) if not free_spans else \
-            sorted(chain(zip(ptrs, ends), free_spans))
-        starts = list(map(_FIRST, spans))
-        stops = list(map(_SECOND, spans))
+        if not free_spans and all(map(gt, ptrs, ptrs[1:])):
+            # cells laid out from the end of the page down, in key order (sqlite3 appending
+            # rows): the spans in offset order without a sort
+            starts = ptrs[::-1]
+            stops = ends[::-1]
+        else:
+            spans = sorted(zip(ptrs, ends)) if not free_spans else \
+                sorted(chain(zip(ptrs, ends), free_spans))
+            starts = list(map(_FIRST, spans))
+            stops = list(map(_SECOND, spans))
         if any(map(gt, stops[:-1], starts[1:])):
+            spans = list(zip(starts, stops))
             for (_s0, end), (start, _e1) in zip(spans, spans[1:]):
                 if start < end:
                     self.report(pgno, start, f"{name}: byte {start} is used twice (cells or "
@@ -861,7 +868,7 @@ class _Checker:
                         state["prev"] = values_list[-1]
                         return
                 elif fold is not None and (prev is None or prev_key is not None):
-                    keys = [_fold_key(v, fold) for v in values_list]
+                    keys = _fold_keys(values_list, fold)
                     if None not in keys:
                         seq = keys if prev is None else [prev_key, *keys]
                         try:
@@ -1035,6 +1042,26 @@ def _fold_key(values: tuple, fold: list[int]) -> tuple | None:
                     return None
                 key = (*key[:i], v.lower(), *key[i + 1:])
     return key
+
+
+def _fold_keys(values_list: list, fold: list[int]) -> list:
+    """``[_fold_key(values, fold) for values in values_list]``, a column at a time in C
+    where the records are of one width and each folded column is all text or holds none."""
+    if not values_list or len(set(map(len, values_list))) != 1:
+        return [_fold_key(v, fold) for v in values_list]
+    cols = list(zip(*values_list))
+    changed = False
+    for i in fold:
+        if i < len(cols):
+            col = cols[i]
+            types = set(map(type, col))
+            if str not in types:
+                continue
+            if len(types) != 1 or not "".join(col).isascii():
+                return [_fold_key(v, fold) for v in values_list]
+            cols[i] = map(str.lower, col)
+            changed = True
+    return list(zip(*cols)) if changed else values_list
 
 
 def _digest_sum(keys: list) -> int:

@@ -992,12 +992,17 @@ def table_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
     add_end = ends.append
     spills = []
     for offset in pointers:
-        try:
+        try:  # varints of up to 2 (payload size) and 3 bytes (rowid) read inline
             size = page[offset]
             if size < 0x80:
                 pos = offset + 1
             else:
-                size, pos = read_varint(page, offset)
+                b1 = page[offset + 1]
+                if b1 < 0x80:
+                    size = ((size & 0x7F) << 7) | b1
+                    pos = offset + 2
+                else:
+                    size, pos = read_varint(page, offset)
             rowid = page[pos]
             if rowid < 0x80:
                 pos += 1
@@ -1007,7 +1012,12 @@ def table_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
                     rowid = ((rowid & 0x7F) << 7) | b1
                     pos += 2
                 else:
-                    rowid, pos = read_signed_varint(page, pos)
+                    b2 = page[pos + 2]
+                    if b2 < 0x80:
+                        rowid = ((rowid & 0x7F) << 14) | ((b1 & 0x7F) << 7) | b2
+                        pos += 3
+                    else:
+                        rowid, pos = read_signed_varint(page, pos)
         except (IndexError, FormatError):
             raise FormatError(f"cell at {offset} runs past the end of the page",
                               offset=offset) from None

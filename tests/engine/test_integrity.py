@@ -278,6 +278,26 @@ def test_folded_nocase_keys_order_as_compare_keys(a, b, colls):
     assert fast == (_compare_keys(tuple(a), tuple(b), keyinfo, "utf-8") < 0)
 
 
+_KEY_VALUE = st.one_of(st.none(), st.integers(-5, 5), st.floats(-5, 5, allow_nan=False),
+                      st.text("aAbB_[` \u00e9\u00c9", max_size=4), st.binary(max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.one_of(
+           st.lists(st.lists(_KEY_VALUE, min_size=0, max_size=4).map(tuple), max_size=6),
+           # one width, each column of one kind: the column-at-a-time path
+           st.tuples(st.integers(1, 4), st.integers(0, 6), st.data()).map(
+               lambda t: [tuple(t[2].draw(st.one_of(
+                   st.text("aAbB_[` ", max_size=4), st.integers(-5, 5)) if j % 2 else
+                   st.text("aAbB_[` \u00e9", max_size=4)) for j in range(t[0]))
+                   for _ in range(t[1])])),
+       fold=st.lists(st.integers(0, 4), max_size=3, unique=True))
+def test_fold_keys_of_a_page_equal_the_keys_folded_one_by_one(rows, fold):
+    from engine.integrity import _fold_key, _fold_keys
+
+    assert _fold_keys(rows, fold) == [_fold_key(v, fold) for v in rows]
+
+
 @pytest.mark.parametrize("declared", ["b COLLATE NOCASE", "b"])
 def test_index_order_under_nocase_is_judged(tmp_path, declared):
     """An index written in BINARY order ('B' < 'a') but declared NOCASE is out of order."""
