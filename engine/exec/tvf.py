@@ -82,7 +82,7 @@ class TableFunction:
                 arg = CExpr(c.fn, const=c.const, value=c.value, uses_row=c.uses_row)
                 j = len(self.visible) + k
                 pos = s.col_pos(j)
-                col = CExpr(_getter(pos), aff=None, coll="BINARY", column=pos)
+                col = CExpr(_getter(pos), aff="BLOB", coll="BINARY", column=pos)
                 cmp = make_comparison("=", col, arg)
                 mine = frozenset((s.index,))
                 other = frozenset(scope.used)
@@ -153,8 +153,9 @@ def _lookup(session, name, args):
 def _make_source(qc, tf, alias):
     from .select import ColumnInfo, Source
 
-    cols = [ColumnInfo(c, None, "BINARY") for c in tf.visible]
-    cols += [ColumnInfo(c, None, "BINARY", hidden=True) for c in tf.hidden]
+    # columns declared without a type: BLOB affinity (no conversion against TEXT columns)
+    cols = [ColumnInfo(c, "BLOB", "BINARY") for c in tf.visible]
+    cols += [ColumnInfo(c, "BLOB", "BINARY", hidden=True) for c in tf.hidden]
     src = Source(alias or tf.name, cols, has_rowid=True)
     src.tvf = tf
     tf.source = src
