@@ -93,6 +93,12 @@ class LevelPlan:
     def provides_order(self, order_terms) -> bool:
         return self._provides(order_terms)
 
+    def sqlite_order(self, order_terms):
+        """'fwd' or 'rev' when SQLite reads this level's rows in the ORDER BY's order
+        (forward or backward, no sorter), None when it sorts them; ``order_terms`` are
+        ``(position or None, collation, desc, nulls first, constant)``."""
+        return None
+
 
 def _conv_for(aff):
     if aff is None or aff == "BLOB":
@@ -223,7 +229,9 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
                 return it
             return filter(pred, it)
         provides = _order_check(accesses[0])
-        return LevelPlan(rows1, provides)
+        plan = LevelPlan(rows1, provides)
+        plan.sqlite_order = _sqlite_order(accesses[0])
+        return plan
 
     readers = [_reader(acc, session, state) for acc in accesses]
     level_preds = [[t.pred for t in lt] for lt in level_terms]
@@ -531,7 +539,10 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
             acc.ordered_by_index = True
             return acc
     _maybe_hash(acc, cands, n)
-    if acc.kind == "scan" and s.has_rowid:
+    rowid_order = n == 1 and bool(order_terms) and order_terms[0][0] in (
+        {s.offset} | ({s.col_pos(table.rowid_alias)} if table.rowid_alias is not None else set()))
+    if acc.kind == "scan" and s.has_rowid and not rowid_order:
+        # (an ORDER BY on the rowid keeps the table scan: it needs no sorter)
         pick = _covering_scan_index(table, session, needed)
         if pick is not None:
             acc = _Access(s, "index", f"SCAN {name} USING COVERING INDEX {pick.name}",
@@ -837,6 +848,109 @@ def _order_check(acc: _Access):
             return True
         return False
     return provides
+
+
+def _sqlite_order(acc: _Access):
+    """wherePathSatisfiesOrderBy (where.c) for a one-table level read through ``acc``:
+    the ORDER BY terms are matched, first unmatched term against each next column of the
+    loop's index (the rowid for a table scan, the primary key then the other columns for
+    a WITHOUT ROWID table), with one direction for all (a backward scan when it is DESC);
+    once a unique key is matched (isOrderDistinct) the remaining constant terms are
+    satisfied too.  '+nulls' is appended when a NULLS order other than the default on
+    the first term moves the NULLs to the other end (WHERE_BIGNULL_SORT)."""
+    s = acc.source
+    table = s.table
+
+    def check(order_terms):
+        if table is None or not order_terms:
+            return None
+        kind = acc.kind
+        if kind == "rowid_eq":
+            return "fwd"  # one row (WHERE_ONEROW)
+        cols = []  # (positions, collation or None for the rowid, desc, not null)
+        n_eq = 0
+        if kind in ("scan", "rowid_range") and s.has_rowid and acc.index is None:
+            pos = {s.offset}
+            if table.rowid_alias is not None:
+                pos.add(s.col_pos(table.rowid_alias))
+            cols.append((pos, None, False, True))
+            unique, n_key = True, 0
+        elif kind in ("scan", "pk") and table.without_rowid and table.primary_key:
+            pk = table.primary_key
+            in_pk = {ic.column for ic in pk}
+            for ic in pk:
+                cols.append(({s.col_pos(ic.column)}, (ic.collation or _col_coll(table, ic)),
+                             bool(ic.desc), True))
+            for j, c in enumerate(table.columns):
+                if j not in in_pk:
+                    cols.append(({s.col_pos(j)}, (c.collation or "BINARY"), False,
+                                 bool(c.not_null)))
+            unique, n_key = True, len(pk)
+            n_eq = acc.eq_cols if kind == "pk" else 0
+        elif kind == "index" and acc.index is not None and s.has_rowid and getattr(
+                acc, "in_values", None) is None:
+            ix = acc.index
+            for ic in ix.columns:
+                if ic.column < 0:
+                    return None  # an expression index column
+                c = table.columns[ic.column]
+                cols.append(({s.col_pos(ic.column)}, ic.collation or c.collation or "BINARY",
+                             bool(ic.desc), bool(c.not_null)))
+            pos = {s.offset}
+            if table.rowid_alias is not None:
+                pos.add(s.col_pos(table.rowid_alias))
+            cols.append((pos, None, False, True))
+            unique, n_key = bool(ix.unique), len(ix.columns)
+            n_eq = acc.eq_cols
+        else:
+            return None
+        n = len(order_terms)
+        sat: set = set()
+        rev = None
+        distinct = unique
+        rowid_matched = False
+        bignull = False
+        for j in range(n_eq, len(cols)):
+            positions, coll, idesc, notnull = cols[j]
+            if distinct and coll is not None and not notnull:
+                distinct = False
+            i = next((i for i in range(n) if i not in sat), None)
+            if i is None:
+                break
+            pos, ocoll, desc, nulls, _const = order_terms[i]
+            match = pos is not None and pos in positions and (
+                coll is None or (ocoll or "BINARY").upper() == coll.upper())
+            if match:
+                want = bool(desc) != idesc
+                if rev is None:
+                    rev = want
+                elif rev != want:
+                    match = False
+            if match and nulls is not None and bool(nulls) != (not desc):
+                if j == n_eq:
+                    bignull = True  # WHERE_BIGNULL_SORT: the NULLs in a pass of their own
+                else:
+                    match = False
+            if match:
+                sat.add(i)
+                if coll is None:
+                    rowid_matched = True
+            else:
+                if j == 0 or j < n_key:
+                    distinct = False
+                break
+        if rowid_matched:
+            distinct = True
+        if distinct:
+            sat.update(i for i in range(n) if order_terms[i][4])
+        if len(sat) != n:
+            return None
+        return ("rev" if rev else "fwd") + ("+nulls" if bignull else "")
+    return check
+
+
+def _col_coll(table, ic):
+    return (table.columns[ic.column].collation or "BINARY") if ic.column >= 0 else "BINARY"
 
 
 # ---------------------------------------------------------------------------------------------

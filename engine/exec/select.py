@@ -26,7 +26,7 @@ from .. import values as V
 from ..errors import IntegrityError, NotSupportedError, OperationalError
 from ..functions.aggregate import AGGREGATE_FUNCTIONS
 from ..functions.window import WINDOW_FUNCTIONS
-from .aggregate import AggSpec, group
+from .aggregate import AggSpec, aggregate_rows, group
 from .expr import CExpr, ExprCompiler, constant, predicate
 from .operators import distinct_key, except_, intersect, limit_offset, sort_rows, unique
 from .tvf import eponymous_source, table_function_source
@@ -735,12 +735,14 @@ class _QueryCompiler:
             scope.alias_ok = False
         order_terms = []
         order_cols = []
+        order_consts = []  # the ORDER BY terms that are constants (sqlite3ExprIsConstant)
         scope.alias_ok = True
         scope.hide_parent = True  # nor does ORDER BY (resolveSelectStep: sNC.pNext = 0)
         for i, term in enumerate(order_by):
-            fn, coll, desc, nf, col = self._order_term(term, i, items, out_exprs, ec)
+            fn, coll, desc, nf, col, ast = self._order_term(term, i, items, out_exprs, ec)
             order_terms.append((fn, coll, desc, nf))
             order_cols.append((col, coll, desc, nf))
+            order_consts.append(_sqlite_constant(ast))
         scope.alias_ok = False
         scope.hide_parent = False
         resolver.win_base = scope.width + len(agg_specs)
@@ -765,6 +767,13 @@ class _QueryCompiler:
         keyf = distinct_key(colls) if distinct else None
         sorted_by_plan = (not has_agg and not win_calls and order_terms
                           and plan.provides_order(order_cols))
+        # SQLite reads the rows in the ORDER BY's order (maybe backward) and has no sorter:
+        # OFFSET then skips rows before their result columns are computed
+        loop_order = None
+        if order_terms and not sorted_by_plan and not has_agg and not win_calls \
+                and not (distinct or exists):
+            loop_order = plan.sqlite_order([oc + (k,) for oc, k in zip(order_cols,
+                                                                        order_consts)])
         agg_list = agg_specs
 
         if exists:
@@ -826,7 +835,7 @@ class _QueryCompiler:
         if distinct and not (not has_agg and not win_calls and plan.provides_order(
                 [(c.column, c.coll or "BINARY", False, None) for c in out_exprs])):
             eqp.append((eqp_parent, "USE TEMP B-TREE FOR DISTINCT"))
-        need_sort = bool(order_terms) and not sorted_by_plan
+        need_sort = bool(order_terms) and not sorted_by_plan and not loop_order
         if need_sort:
             eqp.append((eqp_parent, "USE TEMP B-TREE FOR ORDER BY"))
 
@@ -842,11 +851,22 @@ class _QueryCompiler:
             if limit == 0:
                 return iter(())
             offset = offset_fn()
-            rows = from_rows()
             if has_agg:
-                rows = group(rows, group_fns, group_colls, agg_list, width)
+                # issue 5 fast path (engine/exec/aggregate.py): group(from_rows(), ...), or a
+                # fused scan + aggregate loop when the level is one full table scan
+                rows = aggregate_rows(from_rows, scope, terms, group_fns, group_colls,
+                                      agg_list, width)
                 if having_fn is not None:
                     rows = filter(having_fn, rows)
+            else:
+                rows = from_rows()
+            if loop_order not in (None, "fwd") and not mask[1]:
+                # a backward scan, or a pass for the NULLs: the same order as sorting the
+                # rows (not their result columns) on the ORDER BY's columns
+                rows = list(rows)
+                if loop_order.startswith("rev"):
+                    rows.reverse()
+                sort_rows(rows, [t for t, k in zip(order_terms, order_consts) if not k])
             if win_calls:
                 rows = iter(apply_windows(list(rows), win_calls))
             if sort:
@@ -947,12 +967,25 @@ class _QueryCompiler:
             c = ec.compile(base)
         if coll is None:
             coll = c.coll
-        return (c.fn, coll or "BINARY", _desc(term), _nulls_first(term), c.column)
+        if lit is not None:
+            ast = items[lit - 1][1]
+        elif (type(base).__name__ == "Column" and base.table is None
+              and base.name.lower() in ec.resolver.scope.aliases):
+            ast = ec.resolver.scope.aliases[base.name.lower()]
+        else:
+            ast = base
+        return (c.fn, coll or "BINARY", _desc(term), _nulls_first(term), c.column, ast)
 
     # -- FROM -------------------------------------------------------------------------------
     def _from(self, clause, scope):
-        """Flatten the JoinClause into scope.sources, recording join operators."""
-        scope.sources.append(self._source(clause.first, scope))
+        """Flatten the JoinClause into scope.sources, recording join operators.  A
+        parenthesized join that is FROM's first item, with no alias, is spliced in as
+        its items (parse.y's seltablist rule keeps the inner list then)."""
+        first = clause.first
+        if type(first).__name__ == "ParenJoin" and first.alias is None:
+            self._from(first.join, scope)
+        else:
+            scope.sources.append(self._source(first, scope))
         for j in clause.joins:
             src = self._source(j.source, scope)
             op = (j.op or ",").upper()
@@ -1024,7 +1057,58 @@ class _QueryCompiler:
             return src
         if kind == "TableFunctionRef":
             return table_function_source(self, node, scope)
+        if kind == "ParenJoin":
+            return self._nested_source(node, scope)
         raise NotSupportedError(f"FROM item {kind} is not supported yet")
+
+    def _nested_source(self, node, scope) -> Source:
+        """``... JOIN (a JOIN b ON ...) [AS alias] ...``: SQLite makes the parenthesized
+        join a subquery ``SELECT * FROM a JOIN b ...`` marked SF_NestedFrom, whose
+        columns keep their tables' names: ``b.x`` from outside reads b's column x, an
+        unqualified name must be unique among them, the alias names the deduplicated
+        columns (``x:1``), and ``alias.*`` is "no such table" (its ``*`` names only the
+        inner tables)."""
+        from ..sql import ast as A
+
+        inner = node.join
+        if not inner.joins:
+            import dataclasses
+
+            return self._source(dataclasses.replace(inner.first, alias=node.alias), scope)
+        # the inner items, compiled once to learn their columns (their plan lines dropped)
+        probe = Scope(scope.parent, self.state.session)
+        probe.ctes = scope.ctes
+        st = self.state
+        saved_eqp, saved_number = st.eqp, st.subquery_number
+        st.eqp = []
+        try:
+            self._from(inner, probe)
+        finally:
+            st.eqp, st.subquery_number = saved_eqp, saved_number
+        columns = []
+        nested = []
+        for s in probe.sources:
+            if s.using or s.natural:
+                raise NotSupportedError(
+                    "USING or NATURAL inside a parenthesized join is not supported yet")
+            if s.name is None:
+                raise NotSupportedError(
+                    "a subquery without an alias inside a parenthesized join is not "
+                    "supported yet")
+            for c in s.columns:
+                if c.hidden:
+                    continue
+                columns.append(A.ResultColumn(expr=A.Column(name=c.name, table=s.name),
+                                              alias=c.name))
+                nested.append((s.lname, c.name.lower()))
+        select = A.Select(body=A.SelectCore(columns=columns, from_=inner))
+        unit = self.query(select, scope.parent)
+        if unit.correlated:
+            scope.correlated = True
+        src = self._subquery_source(node.alias, unit)
+        src.nested = nested
+        src.flat_ok = True
+        return src
 
     def _subquery_source(self, alias, unit: Unit) -> Source:
         # a column of a subquery always has a collating sequence: its expression's, else
@@ -1122,6 +1206,15 @@ class _QueryCompiler:
                     raise OperationalError("no tables specified")
                 matched = False
                 for s in scope.sources:
+                    nested = getattr(s, "nested", None)
+                    if table is not None and nested is not None:
+                        # "b.*" of a parenthesized join: b's columns in it
+                        low = table.lower()
+                        for j, (tn, _cn) in enumerate(nested):
+                            if tn == low:
+                                matched = True
+                                items.append((s.columns[j].name, _ColumnNode(s, j), None))
+                        continue
                     if table is not None and (s.lname or "") != table.lower():
                         continue
                     matched = True
@@ -1494,6 +1587,13 @@ class _Resolver:
         pseudo = []
         low_t = table.lower() if table else None
         for s in scope.sources:
+            nested = getattr(s, "nested", None)
+            if nested is not None and (low_t is None or low_t != s.lname):
+                # a parenthesized join: its columns answer to their own tables' names
+                low = name.lower()
+                hits.extend((s, j) for j, (tn, cn) in enumerate(nested)
+                            if cn == low and (low_t is None or tn == low_t))
+                continue
             if low_t is not None and s.lname != low_t:
                 continue
             j = s.find(name)

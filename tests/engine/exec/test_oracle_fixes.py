@@ -396,6 +396,14 @@ INSERT INTO fb VALUES(X'41', -0.0), (-100.0, 1);
 CREATE TABLE fu(a, b);
 INSERT INTO fu VALUES(1, 2);
 CREATE VIEW fv AS SELECT a, json('x') AS j FROM fu;
+CREATE TABLE fw(c0 CLOB, PRIMARY KEY (c0)) WITHOUT ROWID;
+INSERT INTO fw VALUES(0.1), ('b'), ('a'), (3);
+CREATE TABLE fr(a INTEGER PRIMARY KEY, b, c NOT NULL);
+INSERT INTO fr VALUES(1, 'x', 1), (2, 'y', 2), (5, NULL, 3), (7, 'x', 4);
+CREATE INDEX frb ON fr(b);
+CREATE UNIQUE INDEX frc ON fr(c);
+CREATE TABLE fk(a, b, c, PRIMARY KEY (a DESC, b)) WITHOUT ROWID;
+INSERT INTO fk VALUES(1, 2, 3), (1, 3, 4), (2, 1, 5);
 """
 
 
@@ -458,6 +466,34 @@ FLATTENING = [
 ]
 
 
-@pytest.mark.parametrize("sql", USING_QUALIFIED + SUBQUERY_COLLATION + FLATTENING)
+# 35254b7df9: an ORDER BY the loop reads its rows in (the rowid, a primary key, an index;
+# backward when DESC; a constant term after a unique key) needs no sorter, so the rows
+# OFFSET skips never have their result columns computed; with a sorter they all do
+LOOP_ORDER = [
+    "SELECT c0, json('x') FROM fw ORDER BY 1 DESC, 2 LIMIT 1 OFFSET 9",
+    "SELECT c0, json('x') FROM fw ORDER BY 2, 1 DESC LIMIT 1 OFFSET 9",
+    "SELECT c0, json('x') FROM fw ORDER BY 1 DESC NULLS FIRST, 2 LIMIT 1 OFFSET 9",
+    "SELECT c0 FROM fw ORDER BY c0 DESC LIMIT 2 OFFSET 1",
+    "SELECT c0 FROM fw ORDER BY 1 DESC NULLS FIRST",
+    "SELECT a, json('x') FROM fr ORDER BY a DESC, 2 LIMIT 1 OFFSET 5",
+    "SELECT a, json('x') FROM fr ORDER BY rowid DESC LIMIT 1 OFFSET 5",
+    "SELECT * FROM fr ORDER BY a DESC",
+    "SELECT b, json('x') FROM fr WHERE b > 'a' ORDER BY b DESC, 2 LIMIT 1 OFFSET 5",
+    "SELECT b, json('x') FROM fr WHERE b > 'a' ORDER BY b DESC LIMIT 1 OFFSET 5",
+    "SELECT b, a FROM fr WHERE b > 'a' ORDER BY b DESC",
+    "SELECT b FROM fr ORDER BY b DESC NULLS FIRST",
+    "SELECT b, json('x') FROM fr ORDER BY b DESC NULLS FIRST LIMIT 1 OFFSET 9",
+    "SELECT b FROM fr ORDER BY b NULLS LAST",
+    "SELECT c, json('x') FROM fr WHERE c > 0 ORDER BY c DESC, 2 LIMIT 1 OFFSET 5",
+    "SELECT * FROM fk ORDER BY a DESC, b",
+    "SELECT * FROM fk ORDER BY a, b DESC",
+    "SELECT *, json('x') FROM fk ORDER BY a, b DESC, 4 LIMIT 1 OFFSET 5",
+    "SELECT *, json('x') FROM fk ORDER BY a DESC, b, 4 LIMIT 1 OFFSET 5",
+    "SELECT *, json('x') FROM fk WHERE a = 1 ORDER BY b, 4 LIMIT 1 OFFSET 5",
+]
+
+
+@pytest.mark.parametrize("sql", USING_QUALIFIED + SUBQUERY_COLLATION + FLATTENING
+                         + LOOP_ORDER)
 def test_issue5_agrees_with_sqlite3(db5, sql):
     compare(db5, sql)
