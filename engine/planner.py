@@ -53,7 +53,7 @@ class Term:
     """One conjunct: compiled expression, the FROM items (by index) it reads, and the
     comparisons it implies, each ``(op, left CExpr, right CExpr, left deps, right deps)``."""
 
-    __slots__ = ("cexpr", "deps", "cmps", "pred", "used", "from_on")
+    __slots__ = ("cexpr", "deps", "cmps", "pred", "used", "from_on", "hoist")
 
     def __init__(self, cexpr, deps, cmps=(), from_on=False):
         self.cexpr = cexpr
@@ -62,6 +62,10 @@ class Term:
         self.pred = predicate(cexpr)
         self.used = False
         self.from_on = from_on  # ON/USING of an inner join (not the WHERE clause)
+        # reading no FROM item, it is tested once before the loops; not when it holds a
+        # subquery or a non-deterministic function (exprIsDeterministic in where.c): then
+        # it is tested for each row of the outermost loop
+        self.hoist = True
 
 
 class _Access:
@@ -134,7 +138,7 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
     sources = scope.sources
     n = len(sources)
     terms = _with_table_function_terms(scope, terms, join_terms)
-    const_terms = [t for t in terms if not t.deps]
+    const_terms = [t for t in terms if not t.deps and (t.hoist or not sources)]
     const_preds = [t.pred for t in const_terms]
 
     if n == 0:
@@ -152,7 +156,7 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
         for j in range(len(s.columns)):
             pos_map[s.col_pos(j)] = (s, j)
 
-    remaining = [t for t in terms if t.deps]
+    remaining = [t for t in terms if t.deps or not t.hoist]
     order: list[int] = []
     accesses: list[_Access] = []
     bound: set[int] = set()

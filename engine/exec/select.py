@@ -472,9 +472,15 @@ class _QueryCompiler:
             self.state.eqp.append((0, "USE TEMP B-TREE FOR ORDER BY"))
 
         def run():
-            rows = rows_fn()
             if order:
-                rows = iter(sort_rows(list(rows), order))
+                # merged sorted arms (multiSelectOrderBy): LIMIT and OFFSET are computed
+                # first, and LIMIT 0 runs no arm
+                limit = limit_fn()
+                if limit == 0:
+                    return iter(())
+                offset = offset_fn()
+                return limit_offset(iter(sort_rows(list(rows_fn()), order)), limit, offset)
+            rows = rows_fn()
             return limit_offset(rows, limit_fn(), offset_fn())
         done = Unit(unit.names, unit.affs, unit.colls, run, unit.correlated)
         done.expr_meta = getattr(unit, "expr_meta", None)
@@ -633,6 +639,7 @@ class _QueryCompiler:
                 scope.used = set()
                 c = ec.compile(t)
                 terms.append(P.Term(c, scope.used, c.cmps))
+                terms[-1].hoist = _sqlite_deterministic(t)
         scope.alias_ok = False
         # HAVING terms that read only GROUP BY terms and constants also filter the rows
         # before grouping (select.c's havingToWhere): their errors never happen for rows
@@ -650,6 +657,7 @@ class _QueryCompiler:
                         # constant of the whole loop, as SQLite codes it (so a later
                         # RIGHT JOIN's unmatched rows go too)
                         own.append(P.Term(c, (), c.cmps))
+                        own[-1].hoist = _sqlite_deterministic(t)
                         continue
                     own.append(P.Term(c, scope.used | {s.index}, c.cmps))
             if s.using or s.natural:
@@ -817,7 +825,7 @@ class _QueryCompiler:
                                        if _sqlite_constant(e)),
                     # its WHERE terms reading no FROM item: once flattened, terms of
                     # the query reading it, tested before that query's loops
-                    "where_const": [t.cexpr for t in terms if not t.deps]}
+                    "where_const": [t.cexpr for t in terms if not t.deps and t.hoist]}
         else:
             flat = None
         plain_project = project
@@ -2020,6 +2028,19 @@ def _contains_aggregate(nodes) -> bool:
                         name in ("min", "max") and len(n.args) != 1):
                     return True
     return False
+
+
+def _sqlite_deterministic(node) -> bool:
+    """exprIsDeterministic (where.c): no subquery and no non-deterministic function."""
+    for n in _walk_expr(node):
+        kind = type(n).__name__
+        if kind in _SUBQUERY_NODES or kind == "Raise":
+            return False
+        if kind == "In" and (n.select is not None or getattr(n, "table", None)):
+            return False
+        if kind == "Function" and n.name.lower() in _NOT_CONSTANT_FUNCS:
+            return False
+    return True
 
 
 def _sqlite_constant(node) -> bool:

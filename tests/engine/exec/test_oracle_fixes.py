@@ -493,7 +493,31 @@ LOOP_ORDER = [
 ]
 
 
+# 99039258c2: a WHERE term reading no FROM item is tested once before the loops only
+# when it has no subquery and no non-deterministic function (exprIsDeterministic)
+HOISTED_TERMS = [
+    "SELECT c0 FROM fe WHERE (SELECT json('x'))",
+    "SELECT a FROM fu WHERE (SELECT json('x'))",
+    "SELECT c0 FROM fe WHERE (SELECT 1) AND json('x')",
+    "SELECT c0 FROM fe WHERE EXISTS (SELECT json('x'))",
+    "SELECT c0 FROM fe WHERE random() AND json('x')",
+    "SELECT c0 FROM fe AS a1 WHERE (SELECT json_object('c', a3.column2, 'a', a3.column1) "
+    "FROM (VALUES (X'41', 'abc')) AS a3)",
+    "SELECT 1 WHERE (SELECT json('x'))",
+]
+
+# 08ab7538a8: a compound with ORDER BY merges sorted arms; LIMIT 0 runs none of them
+COMPOUND_LIMIT = [
+    "SELECT json('x') FROM fu UNION ALL SELECT 1 ORDER BY 1 LIMIT 0",
+    "SELECT json('x') FROM fu UNION SELECT 1 ORDER BY 1 LIMIT 0",
+    "SELECT json('x') FROM fu UNION ALL SELECT 1 LIMIT 0",
+    "SELECT json('x') FROM fu UNION SELECT 1 LIMIT 0",
+    "SELECT 1 FROM fu UNION ALL SELECT 2 ORDER BY 1 LIMIT json('z') OFFSET json('y')",
+    "SELECT 1 FROM fu UNION ALL SELECT 2 ORDER BY 1 LIMIT 1 OFFSET json('y')",
+]
+
+
 @pytest.mark.parametrize("sql", USING_QUALIFIED + SUBQUERY_COLLATION + FLATTENING
-                         + LOOP_ORDER)
+                         + LOOP_ORDER + HOISTED_TERMS + COMPOUND_LIMIT)
 def test_issue5_agrees_with_sqlite3(db5, sql):
     compare(db5, sql)
