@@ -340,11 +340,13 @@ class _TableModel:
         # the automatic indexes in creation order: (origin, [(column, coll, desc)], conflict)
         made = []
         pk_cols = None
+        pk_on_column = False
         for i, cd in enumerate(node.columns):
             for c in cd.constraints:
                 if isinstance(c, A.PrimaryKeyConstraint):
                     desc = (c.direction or "").upper() == "DESC"
                     pk_cols = [(i, self._coll(i, None), desc)]
+                    pk_on_column = True
                     made.append(["pk", pk_cols, c.conflict])
                 elif isinstance(c, A.UniqueConstraint):
                     made.append(["u", [(i, self._coll(i, None), False)], c.conflict])
@@ -361,31 +363,48 @@ class _TableModel:
                                  (term.direction or "").upper() == "DESC"))
                 if isinstance(tc, A.TablePrimaryKey):
                     pk_cols = cols
+                    pk_on_column = False
                     made.append(["pk", cols, tc.conflict])
                 else:
                     made.append(["u", cols, tc.conflict])
         self.pk_cols = pk_cols or []
         self.ipk = table.rowid_alias
-        autos = []  # [origin, cols, conflict]
+        if table.without_rowid:
+            # a one-column INTEGER primary key in ascending order is first taken as the
+            # rowid (sqlite3AddPrimaryKey); convertToWithoutRowidTable then makes its index
+            # last, from the column's name alone (its own collation, ascending)
+            # (a DESC written on the column constraint keeps the ordinary path; one written
+            # in a PRIMARY KEY(...) table constraint does not, and orders that index)
+            for k, (origin, cols, conflict) in enumerate(made):
+                if origin != "pk" or len(cols) != 1 or (cols[0][2] and pk_on_column):
+                    continue
+                j = cols[0][0]
+                if (node.columns[j].type or "").upper() == "INTEGER":
+                    made.append(["pk", [(j, self._coll(j, None), cols[0][2])], conflict])
+                    del made[k]
+                break
+        autos = []  # [origin, cols, conflict, cols as written]
         for origin, cols, conflict in made:
             if origin == "pk" and self.ipk is not None:
                 continue
-            if table.without_rowid and origin == "pk":
-                cols = _dedupe(cols)
             same = None
             for a in autos:
-                if len(a[1]) == len(cols) and all(
-                        x[0] == y[0] and fold(x[1]) == fold(y[1]) for x, y in zip(a[1], cols)):
+                if len(a[3]) == len(cols) and all(
+                        x[0] == y[0] and fold(x[1]) == fold(y[1]) for x, y in zip(a[3], cols)):
                     same = a
                     break
             if same is not None:
                 if origin == "pk":
                     same[0] = "pk"
                 continue
-            autos.append([origin, cols, conflict])
-        self.autos = autos
-        self.pk_index = None
+            autos.append([origin, cols, conflict, cols])
         for a in autos:
+            if a[0] == "pk" and table.without_rowid:
+                # convertToWithoutRowidTable drops repeated primary-key columns afterwards
+                a[1] = _dedupe(a[1])
+        self.autos = [tuple(a[:3]) for a in autos]
+        self.pk_index = None
+        for a in self.autos:
             if a[0] == "pk":
                 self.pk_index = a
 
@@ -567,6 +586,7 @@ def _index_columns(session, temp, schema, arg):
         for found in _table_indexes(session, table):
             if fold(found[0]) == low:
                 key = found[4]
+                auto = found[2] != "c"
                 break
         else:
             return None
@@ -592,8 +612,11 @@ def _index_columns(session, temp, schema, arg):
         if ix is None:
             extra = m._pk_index_columns()[len(pk):]
         else:
-            extra = [c for c in pk if not any(c[0] == k[0] and fold(c[1]) == fold(k[1])
-                                               for k in key)]
+            # the primary-key columns after the key: an index made by CREATE INDEX takes
+            # their order, one of a UNIQUE constraint (made before the table was known to
+            # be WITHOUT ROWID, convertToWithoutRowidTable) shows them ascending
+            extra = [(c[0], c[1], c[2] and not auto) for c in pk
+                     if not any(c[0] == k[0] and fold(c[1]) == fold(k[1]) for k in key)]
     else:
         extra = [(-1, "BINARY", False)]
     return m, key, extra
