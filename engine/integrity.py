@@ -52,7 +52,7 @@ import os
 from array import array
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import add, gt, itemgetter, lt, sub
 
 from formatspec.btree import (
@@ -69,7 +69,7 @@ from formatspec.freelist import max_trunk_leaves, read_freelist_trunk
 from formatspec.journal import NREC_FROM_FILE_SIZE, scan_journal
 from formatspec.overflow import read_overflow_page
 from formatspec.ptrmap import read_ptrmap_entries
-from formatspec.record import record_decoder
+from formatspec.record import ROWID, RecordProjector, record_decoder
 from formatspec.wal import REASON_CHECKSUM, REASON_PAGE_ZERO, scan_wal
 
 from .errors import CorruptError
@@ -401,17 +401,38 @@ class _Checker:
         digest = _digest
         decode = record_decoder(enc)
 
-        def on_entry(items, count, pgno):
-            """The ``count`` rows of one table leaf page: (rowid, payload, cell offset) each."""
+        # the fast path: formatspec projects each row onto the columns the indexes and the
+        # NOT NULL checks need, then the rowid (the rowid alias reads as the rowid, a
+        # record narrower than the table gets the columns' defaults, as add_row does)
+        projector = entry_getters = None
+        not_null_getters = []
+        if not without_rowid:
+            picks_list = [list(plan[0]) for _i, _r, plan in want if plan is not None]
+            needed = sorted(set(chain.from_iterable(picks_list)) | set(not_null))
+            position = {c: k for k, c in enumerate(needed)}
+            rowid_at = len(needed)
+            projector = RecordProjector(
+                [ROWID if c == alias else c for c in needed] + [ROWID], enc,
+                missing=[defaults[c] for c in needed] + [None])
+            entry_getters = [itemgetter(*[position[c] for c in picks], rowid_at)
+                             for picks in picks_list]
+            not_null_getters = [itemgetter(position[c]) for c in not_null]
+
+        def on_page(keys, payloads, offsets, projected, pgno):
+            """The rows of one table leaf page: rowids, payloads, cell offsets, and the
+            projected rows (None when a record could not be projected)."""
             nonlocal rows
-            rows += count
-            if type(items) is not list:
-                items = list(items)
-            if not not_null and not alias_used and _batch_rows(items, decode, ncols, active):
-                return  # every record well formed and full width: done a page at a time
+            rows += len(keys)
+            if projected is not None and not any(
+                    None in map(get, projected) for get in not_null_getters):
+                # every record well formed, no NULL where NOT NULL: a page at a time
+                for (multiset, _g, _s, _t), get in zip(active, entry_getters):
+                    entries = list(map(get, projected))
+                    multiset.add_many(len(entries), _digest_sum(entries))
+                return
             sums = [0] * nactive
             counts = [0] * nactive
-            for key, payload, off in items:
+            for key, payload, off in zip(keys, payloads, offsets):
                 try:
                     values = decode(payload)
                 except (FormatError, CorruptError) as err:
@@ -468,7 +489,7 @@ class _Checker:
             keydef = _without_rowid_keydef(tdef) if tdef else None
             self.walk_index(name, root, keydef, None, tdef, on_record=on_record)
         else:
-            self.walk_table(name, root, on_entry)
+            self.walk_table(name, root, on_page, projector)
         for k, (idef, iroot, _plan) in enumerate(want):
             iname = idef.name if idef else f"index at page {iroot}"
             if iroot < 1 or iroot > self.n:
@@ -490,17 +511,21 @@ class _Checker:
                 self.report(iroot, None, f"index {iname} has {count} entries but {name} has "
                             f"{rows} rows", "index")
 
-    def walk_table(self, name, root, on_entry: Callable) -> None:
+    def walk_table(self, name, root, on_page: Callable, projector) -> None:
+        """Walk a rowid table's b-tree; ``on_page(keys, payloads, offsets, projected, pgno)``
+        gets the rows of each leaf (``projected`` by ``projector``, or None)."""
         if not self.use(root, U_BTREE, None, f"root of {name}"):
             return
-        self._table_page(name, root, None, None, 1, on_entry, [None])
+        self._table_page(name, root, None, None, 1, (on_page, projector), [None])
 
-    def _table_page(self, name, pgno, lo, hi, depth, on_entry, leaf_depth) -> int | None:
+    def _table_page(self, name, pgno, lo, hi, depth, sink, leaf_depth) -> int | None:
         """Check one table b-tree page; returns the largest key seen (or None)."""
         page = self.page(pgno)
         if page is None:
             return None
-        info = self._btree_page(name, pgno, page, table=True, root=depth == 1)
+        on_page, projector = sink
+        info = self._btree_page(name, pgno, page, table=True, root=depth == 1,
+                                projector=projector)
         if info is None:
             return None
         hdr, ptrs, lay = info
@@ -521,15 +546,27 @@ class _Checker:
                         self.report(pgno, off, f"{name}: rowid {key} out of order",
                                     "key-order")
                     last = key
+            projected = lay.rows
             if lay.spills:
                 payloads = self._assemble(name, pgno, ptrs, lay)
-                rows = [(key, payload, off) for key, payload, off in zip(keys, payloads, ptrs)
-                        if payload is not None]
-                count = len(rows)
-            else:  # all local: the triples built in C
-                rows = zip(keys, lay.locals, ptrs)
-                count = len(keys)
-            on_entry(rows, count, pgno)
+                if projected is not None:
+                    projected = list(projected)
+                    try:
+                        for i, _size, _first in lay.spills:
+                            if payloads[i] is not None:
+                                projected[i] = projector.project(payloads[i], keys[i])
+                    except FormatError:
+                        projected = None  # on_page decodes row by row, for the report
+                if None in payloads:  # a chain that is not sound: no row to judge there
+                    keep = [p is not None for p in payloads]
+                    if projected is not None:
+                        projected = list(compress(projected, keep))
+                    on_page(list(compress(keys, keep)), list(compress(payloads, keep)),
+                            list(compress(ptrs, keep)), projected, pgno)
+                    return keys[-1]
+            else:
+                payloads = lay.locals
+            on_page(keys, payloads, ptrs, projected, pgno)
             return keys[-1]
         if depth >= MAX_DEPTH:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
@@ -542,7 +579,7 @@ class _Checker:
                 self.report(pgno, off, f"{name}: divider key {key} out of order", "key-order")
             if self.use(child, U_BTREE, pgno, f"{name}: child of page {pgno}"):
                 self.expect_ptrmap(child, PTRMAP_BTREE, pgno)
-                got = self._table_page(name, child, last, key, depth + 1, on_entry, leaf_depth)
+                got = self._table_page(name, child, last, key, depth + 1, sink, leaf_depth)
                 if got is not None:
                     last = got
             if self.full():
@@ -551,13 +588,14 @@ class _Checker:
                 last = key if last is None or key > last else last
         return last
 
-    def _btree_page(self, name, pgno, page, *, table: bool, root: bool):
+    def _btree_page(self, name, pgno, page, *, table: bool, root: bool, projector=None):
         """Structural checks of one b-tree page; None (and a problem) when it fails them.
 
         Returns ``(header, cell offsets, cells)``: on a leaf the cells are a
-        :class:`formatspec.btree.LeafLayout` (columns, from one formatspec call),
-        on an interior page a list of :class:`Cell`. The header is formatspec's
-        :class:`~formatspec.btree.PageHeader`.
+        :class:`formatspec.btree.LeafLayout` (columns, from one formatspec call; on
+        a table leaf with the rows projected by ``projector`` when it is given and
+        every record is well formed), on an interior page a list of :class:`Cell`.
+        The header is formatspec's :class:`~formatspec.btree.PageHeader`.
         """
         usable = self.usable
         hoff = hdr_offset_for(pgno)
@@ -589,12 +627,20 @@ class _Checker:
                         f"{content}, outside {first}..{usable}", "content-area")
             return None
         lay = None
-        if ptype == 13 or ptype == 10:
+        if ptype == 13:
             try:
-                lay = (table_leaf_layout if ptype == 13 else index_leaf_layout)(
-                    page, hoff, usable)
+                lay = table_leaf_layout(page, hoff, usable, projector)
             except FormatError:
-                lay = None  # cell by cell below, to report the bad one
+                if projector is not None:  # a bad cell, or only a bad record?
+                    try:
+                        lay = table_leaf_layout(page, hoff, usable)
+                    except FormatError:
+                        pass  # cell by cell below, to report the bad one
+        elif ptype == 10:
+            try:
+                lay = index_leaf_layout(page, hoff, usable)
+            except FormatError:
+                pass  # cell by cell below, to report the bad one
         if lay is not None:
             ptrs = lay.pointers
         else:
@@ -1069,36 +1115,6 @@ def _digest_sum(keys: list) -> int:
     if bytes in map(type, chain.from_iterable(keys)):
         return sum(map(_digest, keys))
     return sum(map(hash, keys))
-
-
-def _batch_rows(items: list, decode, ncols: int, active) -> bool:
-    """Digest the index entries of a page's rows (rowid, payload, offset) into ``active``
-    [(multiset, getter, suffix is rowid, top position)] a page at a time.
-
-    False (and nothing added) when a record is malformed or narrower than the table:
-    the caller then goes row by row.
-    """
-    try:
-        values_list = list(map(decode, map(_ROW_PAYLOAD, items)))
-    except (FormatError, CorruptError):
-        return False
-    if values_list and min(map(len, values_list)) < ncols:
-        return False
-    if active:
-        keys = None
-        for multiset, get, suffix_rowid, _top in active:
-            entries = map(get, values_list)
-            if suffix_rowid:
-                if keys is None:
-                    keys = list(zip(map(_ROW_KEY, items)))
-                entries = map(add, entries, keys)
-            entries = list(entries)
-            multiset.add_many(len(entries), _digest_sum(entries))
-    return True
-
-
-_ROW_KEY = itemgetter(0)  # of a (rowid, payload, offset) row
-_ROW_PAYLOAD = itemgetter(1)
 
 
 class _Multiset:

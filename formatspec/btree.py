@@ -956,7 +956,10 @@ class LeafLayout(NamedTuple):
     index leaves); ``locals``: the payload bytes stored on the page; ``ends``: the offset
     just past each cell's last byte (varints counted as stored, so a cell spans
     ``[pointers[i], ends[i])``); ``spills``: ``(i, payload_size, first_overflow_page)`` for
-    each cell ``i`` whose payload runs onto overflow pages (the others are all local).
+    each cell ``i`` whose payload runs onto overflow pages (the others are all local);
+    ``rows``: with a projector (:func:`table_leaf_layout`), ``rows[i]`` is
+    ``projector.project(locals[i], keys[i])`` for each local cell and None for a
+    spilled one; None without a projector.
     """
 
     pointers: tuple
@@ -964,14 +967,18 @@ class LeafLayout(NamedTuple):
     locals: list
     ends: list
     spills: list
+    rows: list | None = None
 
 
-def table_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
+def table_leaf_layout(page, hdr_offset: int, usable: int, projector=None) -> LeafLayout:
     """Fast twin of a table leaf page for checkers: header, pointers and every cell in one call.
 
     The cells as :data:`TableLeafCell` reads them (same checks and errors as
     :func:`table_leaf_cells`), in columns (:class:`LeafLayout`), with where each cell
-    ends. Only a type-13 header is accepted.
+    ends. Only a type-13 header is accepted. With a
+    :class:`formatspec.record.RecordProjector` (without filters), the record of
+    each local cell is projected too (``rows``), straight from the page; a
+    malformed record raises FormatError as ``projector.project`` does.
     """
     if type(page) is not bytes:
         page = bytes(page)
@@ -991,6 +998,12 @@ def table_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
     ends = []
     add_end = ends.append
     spills = []
+    rows = None
+    if projector is not None:
+        rows = []
+        add_row = rows.append
+        get = projector.row_cache.get
+        project = projector.project
     for offset in pointers:
         try:  # varints of up to 2 (payload size) and 3 bytes (rowid) read inline
             size = page[offset]
@@ -1025,17 +1038,33 @@ def table_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
             end = pos + size
             if end > limit:
                 raise _past_usable(offset, end, usable, len(page))
-            add_local(page[pos:end])
+            local = page[pos:end]
+            add_local(local)
+            if rows is not None:
+                # projector.project(local, rowid), its cache looked up here (one-byte
+                # record header size); everything else through project itself
+                hs = page[pos] if size else 0x80
+                entry = get(local[:hs]) if hs < 0x80 else None
+                if entry is not None and entry[1] == size:
+                    try:
+                        add_row(entry[0](page, pos, rowid))
+                    except UnicodeDecodeError as err:
+                        raise FormatError(f"record in cell at {offset}: text is not valid "
+                                          f"{projector.encoding}: {err}", offset=pos) from None
+                else:
+                    add_row(project(local, rowid))
         else:
             end = pos + local_payload_size(size, usable, table_leaf=True)
             if end + 4 > limit:
                 raise _past_usable(offset, end + 4, usable, len(page))
             spills.append((len(local_parts), size, _unpack_u32(page, end)[0]))
             add_local(page[pos:end])
+            if rows is not None:
+                add_row(None)
             end += 4
         add_key(rowid)
         add_end(end)
-    return LeafLayout(pointers, keys, local_parts, ends, spills)
+    return LeafLayout(pointers, keys, local_parts, ends, spills, rows)
 
 
 def index_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
@@ -1094,4 +1123,4 @@ def index_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
             continue
         add_local(page[pos:end])
         add_end(end)
-    return LeafLayout(pointers, None, local_parts, ends, spills)
+    return LeafLayout(pointers, None, local_parts, ends, spills, None)

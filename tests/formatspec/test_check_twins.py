@@ -13,10 +13,12 @@ overwritten) both give the same values, or both refuse with FormatError.
 
 from __future__ import annotations
 
+import struct
+
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from formatspec import FormatError, encode_record, hdr_offset_for, local_payload_size
+from formatspec import FormatError, Record, encode_record, hdr_offset_for, local_payload_size
 from formatspec.btree import (
     INDEX_LEAF,
     TABLE_LEAF,
@@ -32,6 +34,7 @@ from formatspec.btree import (
     table_leaf_layout,
 )
 from formatspec.derived import MAX_PAGE_SIZE, MIN_USABLE_SIZE
+from formatspec.record import ROWID, RecordProjector
 from formatspec.varint import encode_varint
 
 USABLE = st.sampled_from([480, 512, 1000, 1024, 4064, 4096, 65504, 65536])
@@ -246,9 +249,15 @@ def check_leaf_layout(page, pgno, usable, table):
     twin = outcome(table_leaf_layout if table else index_leaf_layout, page, hdr, usable)
     assert schema[0] == twin[0], (pgno, usable, table, schema, twin)
     if schema[0] == "ok":
-        assert tuple(twin[1]) == schema[1]
+        assert tuple(twin[1])[:5] == schema[1]
+        assert twin[1].rows is None  # no projector
         assert all(type(b) is bytes for b in twin[1].locals)
     return twin
+
+
+RECORD_VALUE = st.one_of(st.none(), st.sampled_from([0, 1]), st.integers(-2**63, 2**63 - 1),
+                         st.floats(), st.text(max_size=12), st.binary(max_size=12),
+                         st.text(min_size=70, max_size=90), st.binary(min_size=600, max_size=2500))
 
 
 def padded_varint(value: int, pad: int, signed: bool = False) -> bytes:
@@ -263,9 +272,10 @@ def padded_varint(value: int, pad: int, signed: bool = False) -> bytes:
 
 
 @st.composite
-def raw_leaf_page(draw, table: bool):
+def raw_leaf_page(draw, table: bool, codec: str | None = None):
     """A leaf page laid out byte by byte: cells with short, long and padded varints, some
-    spilling, gaps (freeblocks or fragments) between them, on page 1 or another page."""
+    spilling, gaps (freeblocks or fragments) between them, on page 1 or another page.
+    With ``codec``, the payloads are records of values in that text encoding."""
     usable = draw(USABLE)
     reserved = draw(st.sampled_from([0, 0, 32]))
     pgno = draw(st.sampled_from([1, 2, 9]))
@@ -273,10 +283,14 @@ def raw_leaf_page(draw, table: bool):
     count = draw(st.integers(0, 10))
     images, expected = [], []
     for i in range(count):
-        size = draw(st.one_of(st.integers(0, 130), st.integers(131, 20000)))
-        payload = draw(st.binary(min_size=min(size, 40), max_size=min(size, 40)))
-        payload = (payload * (size // max(len(payload), 1) + 1))[:size] if payload else \
-            bytes(size)
+        if codec is not None:
+            payload = encode_record(draw(st.lists(RECORD_VALUE, max_size=6)), codec)
+            size = len(payload)
+        else:
+            size = draw(st.one_of(st.integers(0, 130), st.integers(131, 20000)))
+            payload = draw(st.binary(min_size=min(size, 40), max_size=min(size, 40)))
+            payload = (payload * (size // max(len(payload), 1) + 1))[:size] if payload else \
+                bytes(size)
         pad = draw(st.sampled_from([0, 0, 0, 1, 2]))
         image = padded_varint(size, pad)
         rowid = None
@@ -352,3 +366,86 @@ def test_leaf_layout_twins_on_garbage(data, pgno, usable, table):
     if len(page) > hdr_offset_for(pgno):
         page[hdr_offset_for(pgno)] = TABLE_LEAF if table else INDEX_LEAF
     check_leaf_layout(bytes(page), pgno, usable, table)
+
+
+# --------------------------------------------------------------------------- projected rows
+#
+# table_leaf_layout with a RecordProjector: the rows of the local cells against
+# Record.parse followed by a plain projection.
+
+
+def projected(values, rowid, sources, missing):
+    """The projection of a fully decoded record, spelled plainly."""
+    out = []
+    for k, source in enumerate(sources):
+        if source is None:
+            out.append(None)
+        elif source == ROWID:
+            out.append(rowid)
+        else:
+            out.append(values[source] if source < len(values) else missing[k])
+    return tuple(out)
+
+
+def typed(row):
+    """A row compared with types: 0.0 vs -0.0 and 1 vs 1.0 told apart."""
+    if row is None:
+        return None
+    return [(type(v), struct.pack(">d", v) if isinstance(v, float) else v) for v in row]
+
+
+def schema_projected_layout(page, hdr, usable, codec, sources, missing):
+    pointers, keys, local_parts, ends, spills = schema_leaf_layout(page, hdr, usable, True)
+    spilled = {i for i, _size, _first in spills}
+    rows = []
+    for i, (local, rowid) in enumerate(zip(local_parts, keys)):
+        if i in spilled:
+            rows.append(None)
+        else:
+            values = list(Record.parse(local, encoding=codec, text_errors="replace").values)
+            rows.append(projected(values, rowid, sources, missing))
+    return pointers, keys, local_parts, ends, spills, rows
+
+
+def check_projected_layout(page, pgno, usable, codec, sources, missing):
+    hdr = hdr_offset_for(pgno)
+    want = outcome(schema_projected_layout, page, hdr, usable, codec, sources, missing)
+    projector = RecordProjector(sources, codec, missing=missing)
+    for _ in range(2):  # first sight of each record header, then through the cache
+        got = outcome(table_leaf_layout, page, hdr, usable, projector)
+        assert got[0] == want[0], (pgno, usable, want, got)
+        if got[0] == "ok":
+            assert tuple(got[1])[:5] == want[1][:5]
+            assert [typed(r) for r in got[1].rows] == [typed(r) for r in want[1][5]]
+    return want[0]
+
+
+PROJECTION = st.integers(0, 6).flatmap(lambda n: st.tuples(
+    st.lists(st.one_of(st.none(), st.just(ROWID), st.integers(0, 7)), min_size=n, max_size=n),
+    st.lists(st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=3)), min_size=n,
+             max_size=n)))
+CODECS = st.sampled_from(["utf-8", "utf-16-le", "utf-16-be"])
+
+
+@given(st.data(), CODECS, PROJECTION)
+def test_projected_leaf_layout_on_valid_pages(data, codec, projection):
+    page, pgno, usable, _pointers, _images, _expected = data.draw(raw_leaf_page(True, codec))
+    assert check_projected_layout(page, pgno, usable, codec, *projection) == "ok"
+
+
+@given(st.data(), CODECS, PROJECTION, EDITS)
+def test_projected_leaf_layout_on_mutated_pages(data, codec, projection, edits):
+    page, pgno, usable, pointers, _images, _expected = data.draw(raw_leaf_page(True, codec))
+    hdr = hdr_offset_for(pgno)
+    low = min(pointers, default=usable - 1)
+    targets = [(hdr + p % (8 + 2 * len(pointers)) if i % 3 == 0 else
+                low + p % max(1, usable - low), v) for i, (p, v) in enumerate(edits)]
+    check_projected_layout(mutate(page, targets), pgno, usable, codec, *projection)
+
+
+@given(st.binary(max_size=700), st.sampled_from([1, 2]), USABLE, PROJECTION)
+def test_projected_leaf_layout_on_garbage(data, pgno, usable, projection):
+    page = bytearray(data)
+    if len(page) > hdr_offset_for(pgno):
+        page[hdr_offset_for(pgno)] = TABLE_LEAF
+    check_projected_layout(bytes(page), pgno, usable, "utf-8", *projection)
