@@ -588,13 +588,15 @@ class _Checker:
                 last = key if last is None or key > last else last
         return last
 
-    def _btree_page(self, name, pgno, page, *, table: bool, root: bool, projector=None):
+    def _btree_page(self, name, pgno, page, *, table: bool, root: bool, projector=None,
+                    decoder=None):
         """Structural checks of one b-tree page; None (and a problem) when it fails them.
 
         Returns ``(header, cell offsets, cells)``: on a leaf the cells are a
         :class:`formatspec.btree.LeafLayout` (columns, from one formatspec call; on
-        a table leaf with the rows projected by ``projector`` when it is given and
-        every record is well formed), on an interior page a list of :class:`Cell`.
+        a table leaf with the rows projected by ``projector``, on an index leaf with
+        the records decoded by ``decoder``, when it is given and every record is well
+        formed), on an interior page a list of :class:`Cell`.
         The header is formatspec's :class:`~formatspec.btree.PageHeader`.
         """
         usable = self.usable
@@ -638,9 +640,13 @@ class _Checker:
                         pass  # cell by cell below, to report the bad one
         elif ptype == 10:
             try:
-                lay = index_leaf_layout(page, hoff, usable)
+                lay = index_leaf_layout(page, hoff, usable, decoder)
             except FormatError:
-                pass  # cell by cell below, to report the bad one
+                if decoder is not None:  # a bad cell, or only a bad record?
+                    try:
+                        lay = index_leaf_layout(page, hoff, usable)
+                    except FormatError:
+                        pass  # cell by cell below, to report the bad one
         if lay is not None:
             ptrs = lay.pointers
         else:
@@ -812,6 +818,9 @@ class _Checker:
         state = {"prev": None, "count": 0, "leaf_depth": None, "bad_order": False,
                  "on_record": on_record,
                  "enc": self.src.encoding.replace("-le", "le").replace("-be", "be")}
+        # formatspec's leaf scan decodes the records when they are needed
+        state["decoder"] = record_decoder(self.src.encoding) if (
+            keyinfo is not None or actual is not None or on_record is not None) else None
         state["plain"] = bool(keyinfo) and state["enc"] == "utf-8" and all(
             coll == "BINARY" and not desc for coll, desc in keyinfo)
         # ascending BINARY/NOCASE columns in UTF-8: ASCII text of the NOCASE columns folded
@@ -828,7 +837,8 @@ class _Checker:
         page = self.page(pgno)
         if page is None:
             return
-        info = self._btree_page(name, pgno, page, table=False, root=depth == 1)
+        info = self._btree_page(name, pgno, page, table=False, root=depth == 1,
+                                decoder=state["decoder"])
         if info is None:
             return
         hdr, ptrs, lay = info
@@ -843,14 +853,26 @@ class _Checker:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
             return
         if leaf:
+            values_list = lay.rows  # decoded by formatspec's scan, or None
             if lay.spills:
                 payloads = self._assemble(name, pgno, ptrs, lay)
+                if values_list is not None:
+                    values_list = list(values_list)
+                    try:
+                        for i, _size, _first in lay.spills:
+                            if payloads[i] is not None:
+                                values_list[i] = state["decoder"](payloads[i])
+                    except FormatError:
+                        values_list = None  # one by one, for the report
                 items = [item for item in zip(payloads, ptrs) if item[0] is not None]
+                if values_list is not None and len(items) < len(ptrs):
+                    values_list = [v for v, p in zip(values_list, payloads) if p is not None]
                 state["count"] += len(ptrs) - len(items)
-                self._index_entries(name, pgno, items, len(items), keyinfo, actual, state)
+                self._index_entries(name, pgno, items, len(items), keyinfo, actual, state,
+                                    values_list)
             else:  # all local: the same pairs, built in C
                 self._index_entries(name, pgno, zip(lay.locals, ptrs), len(ptrs),
-                                    keyinfo, actual, state)
+                                    keyinfo, actual, state, values_list)
             return
         for cell in lay:
             if self.use(cell.left_child, U_BTREE, pgno, f"{name}: child of page {pgno}"):
@@ -870,9 +892,11 @@ class _Checker:
             self.expect_ptrmap(hdr.right_child, PTRMAP_BTREE, pgno)
             self._index_page(name, hdr.right_child, depth + 1, keyinfo, actual, state)
 
-    def _index_entries(self, name, pgno, items, count, keyinfo, actual, state) -> None:
-        """Decode the ``count`` index records ``items`` (payload, cell offset) in key order:
-        digest them, feed them on, check their order."""
+    def _index_entries(self, name, pgno, items, count, keyinfo, actual, state,
+                       values_list=None) -> None:
+        """Decode the ``count`` index records ``items`` (payload, cell offset) in key order
+        (or take them decoded: ``values_list``): digest them, feed them on, check their
+        order."""
         state["count"] += count
         on_record = state["on_record"]
         if keyinfo is None and actual is None and on_record is None:
@@ -889,15 +913,19 @@ class _Checker:
         total = 0
         n = 0
         decoded = None
-        if on_record is None:
+        if on_record is not None:
+            if values_list is not None:
+                decoded = iter(values_list)
+        else:
             # a page at a time: decode all, digest all; then the order, in one pass when
             # Python's tuple order already proves it
             if type(items) is not list:
                 items = list(items)
-            try:
-                values_list = list(map(decode, map(_PAYLOAD, items)))
-            except (FormatError, CorruptError):
-                values_list = None  # one by one below, to report the bad record
+            if values_list is None:
+                try:
+                    values_list = list(map(decode, map(_PAYLOAD, items)))
+                except (FormatError, CorruptError):
+                    values_list = None  # one by one below, to report the bad record
             if values_list is not None:
                 if actual is not None:
                     actual.add_many(len(values_list), _digest_sum(values_list))

@@ -1067,12 +1067,15 @@ def table_leaf_layout(page, hdr_offset: int, usable: int, projector=None) -> Lea
     return LeafLayout(pointers, keys, local_parts, ends, spills, rows)
 
 
-def index_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
+def index_leaf_layout(page, hdr_offset: int, usable: int, decode=None) -> LeafLayout:
     """Fast twin of an index leaf page for checkers: header, pointers and every cell in one call.
 
     The cells as :data:`IndexLeafCell` reads them (same checks and errors as
     :func:`index_leaf_cells`), in columns (:class:`LeafLayout`, ``keys`` None), with
-    where each cell ends. Only a type-10 header is accepted.
+    where each cell ends. Only a type-10 header is accepted. With a record decoder
+    (:func:`formatspec.record.record_decoder`), ``rows[i]`` is ``decode(locals[i])``
+    for each local cell (None for a spilled one); a malformed record raises
+    FormatError as ``decode`` does.
     """
     if type(page) is not bytes:
         page = bytes(page)
@@ -1091,6 +1094,11 @@ def index_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
     ends = []
     add_end = ends.append
     spills = []
+    rows = None
+    if decode is not None:
+        rows = []
+        add_row = rows.append
+        get = decode.cache.get  # record header bytes -> the decoder of such records
     for offset in pointers:
         try:
             size = page[offset]
@@ -1101,26 +1109,38 @@ def index_leaf_layout(page, hdr_offset: int, usable: int) -> LeafLayout:
             end = offset + 1 + size
             if end > limit:
                 raise _past_usable(offset, end, usable, len(page))
-            add_local(page[offset + 1:end])
-            add_end(end)
-            continue
-        try:
-            size, pos = read_varint(page, offset)
-        except FormatError:
-            raise FormatError(f"cell at {offset} runs past the end of the page",
-                              offset=offset) from None
-        local_size = local_payload_size(size, usable, table_leaf=False)
-        end = pos + local_size
-        if local_size == size:
+            local = page[offset + 1:end]
+        else:
+            try:
+                size, pos = read_varint(page, offset)
+            except FormatError:
+                raise FormatError(f"cell at {offset} runs past the end of the page",
+                                  offset=offset) from None
+            local_size = local_payload_size(size, usable, table_leaf=False)
+            end = pos + local_size
+            if local_size != size:
+                if end + 4 > limit:
+                    raise _past_usable(offset, end + 4, usable, len(page))
+                spills.append((len(local_parts), size, _unpack_u32(page, end)[0]))
+                add_local(page[pos:end])
+                add_end(end + 4)
+                if rows is not None:
+                    add_row(None)
+                continue
             if end > limit:
                 raise _past_usable(offset, end, usable, len(page))
-        else:
-            if end + 4 > limit:
-                raise _past_usable(offset, end + 4, usable, len(page))
-            spills.append((len(local_parts), size, _unpack_u32(page, end)[0]))
-            add_local(page[pos:end])
-            add_end(end + 4)
-            continue
-        add_local(page[pos:end])
+            local = page[pos:end]
+        add_local(local)
         add_end(end)
-    return LeafLayout(pointers, None, local_parts, ends, spills, None)
+        if rows is not None:
+            # decode(local) with its cache looked up here (one-byte record header size);
+            # anything else, and every failure, through decode itself
+            fn = get(local[:local[0]]) if size and local[0] < 0x80 else None
+            if fn is not None:
+                try:
+                    add_row(fn(local))
+                    continue
+                except (struct.error, UnicodeDecodeError):
+                    pass
+            add_row(decode(local))
+    return LeafLayout(pointers, None, local_parts, ends, spills, rows)

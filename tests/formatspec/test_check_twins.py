@@ -34,7 +34,7 @@ from formatspec.btree import (
     table_leaf_layout,
 )
 from formatspec.derived import MAX_PAGE_SIZE, MIN_USABLE_SIZE
-from formatspec.record import ROWID, RecordProjector
+from formatspec.record import ROWID, RecordProjector, record_decoder
 from formatspec.varint import encode_varint
 
 USABLE = st.sampled_from([480, 512, 1000, 1024, 4064, 4096, 65504, 65536])
@@ -449,3 +449,55 @@ def test_projected_leaf_layout_on_garbage(data, pgno, usable, projection):
     if len(page) > hdr_offset_for(pgno):
         page[hdr_offset_for(pgno)] = TABLE_LEAF
     check_projected_layout(bytes(page), pgno, usable, "utf-8", *projection)
+
+
+# --------------------------------------------------------------------------- decoded index rows
+#
+# index_leaf_layout with a record decoder: the records of the local cells against
+# Record.parse.
+
+
+def schema_decoded_index_layout(page, hdr, usable, codec):
+    pointers, _keys, local_parts, ends, spills = schema_leaf_layout(page, hdr, usable, False)
+    spilled = {i for i, _size, _first in spills}
+    rows = [None if i in spilled else
+            tuple(Record.parse(local, encoding=codec, text_errors="replace").values)
+            for i, local in enumerate(local_parts)]
+    return pointers, None, local_parts, ends, spills, rows
+
+
+def check_decoded_index_layout(page, pgno, usable, codec):
+    hdr = hdr_offset_for(pgno)
+    want = outcome(schema_decoded_index_layout, page, hdr, usable, codec)
+    decode = record_decoder(codec)
+    for _ in range(2):  # first sight of each record header, then through the cache
+        got = outcome(index_leaf_layout, page, hdr, usable, decode)
+        assert got[0] == want[0], (pgno, usable, want, got)
+        if got[0] == "ok":
+            assert tuple(got[1])[:5] == want[1][:5]
+            assert [typed(r) for r in got[1].rows] == [typed(r) for r in want[1][5]]
+    return want[0]
+
+
+@given(st.data(), CODECS)
+def test_decoded_index_leaf_layout_on_valid_pages(data, codec):
+    page, pgno, usable, _pointers, _images, _expected = data.draw(raw_leaf_page(False, codec))
+    assert check_decoded_index_layout(page, pgno, usable, codec) == "ok"
+
+
+@given(st.data(), CODECS, EDITS)
+def test_decoded_index_leaf_layout_on_mutated_pages(data, codec, edits):
+    page, pgno, usable, pointers, _images, _expected = data.draw(raw_leaf_page(False, codec))
+    hdr = hdr_offset_for(pgno)
+    low = min(pointers, default=usable - 1)
+    targets = [(hdr + p % (8 + 2 * len(pointers)) if i % 3 == 0 else
+                low + p % max(1, usable - low), v) for i, (p, v) in enumerate(edits)]
+    check_decoded_index_layout(mutate(page, targets), pgno, usable, codec)
+
+
+@given(st.binary(max_size=700), st.sampled_from([1, 2]), USABLE, CODECS)
+def test_decoded_index_leaf_layout_on_garbage(data, pgno, usable, codec):
+    page = bytearray(data)
+    if len(page) > hdr_offset_for(pgno):
+        page[hdr_offset_for(pgno)] = INDEX_LEAF
+    check_decoded_index_layout(bytes(page), pgno, usable, codec)
