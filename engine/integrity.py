@@ -374,6 +374,12 @@ class _Checker:
         enc = self.src.encoding
 
         active = [(expected[k], g[0], g[1], g[2]) for k, g in enumerate(getters) if g]
+        # text the index's collation compares loosely (NOCASE, RTRIM) is digested folded,
+        # on this side and the index's: a row whose text differs from its entry only by
+        # what the collation ignores is found in the index by sqlite3 too
+        schema_format = self.src.header.schema_format
+        active_folds = [_collation_folds(_keyinfo(idef, tdef, schema_format))
+                        for idef, _r, plan in want if plan is not None]
         # the rowid alias column is stored as NULL: only indexes on it need the rowid there
         alias_used = alias is not None and any(
             alias in plan[0] + ([] if plan[1] else plan[2])
@@ -386,16 +392,18 @@ class _Checker:
                 values = list(values)
                 values[alias] = key
             n = len(values)
-            for multiset, get, suffix_rowid, top in active:
+            for (multiset, get, suffix_rowid, top), folds in zip(active, active_folds):
                 if top >= n:
                     continue
                 entry = get(values)
                 if suffix_rowid:
                     entry += (key,)
+                if folds:
+                    entry = _collated_one(entry, folds)
                 multiset.add(_digest(entry))
 
         # the index entries of a page's rows are digested into per-index sums, added once
-        plans = [(j, get, suffix_rowid, top)
+        plans = [(j, get, suffix_rowid, top, active_folds[j])
                  for j, (_m, get, suffix_rowid, top) in enumerate(active)]
         nactive = len(active)
         digest = _digest
@@ -426,8 +434,11 @@ class _Checker:
             if projected is not None and not any(
                     None in map(get, projected) for get in not_null_getters):
                 # every record well formed, no NULL where NOT NULL: a page at a time
-                for (multiset, _g, _s, _t), get in zip(active, entry_getters):
+                for (multiset, _g, _s, _t), get, folds in zip(active, entry_getters,
+                                                              active_folds):
                     entries = list(map(get, projected))
+                    if folds:
+                        entries = _collated(entries, folds)
                     multiset.add_many(len(entries), _digest_sum(entries))
                 return
             sums = [0] * nactive
@@ -452,12 +463,14 @@ class _Checker:
                         values = list(values)
                         values[alias] = key
                     n = len(values)
-                    for j, get, suffix_rowid, top in plans:
+                    for j, get, suffix_rowid, top, folds in plans:
                         if top >= n:
                             continue
                         entry = get(values)
                         if suffix_rowid:
                             entry += (key,)
+                        if folds:
+                            entry = _collated_one(entry, folds)
                         # _digest, inlined
                         sums[j] += hash(entry) if bytes not in map(type, entry) else \
                             digest(entry)
@@ -818,6 +831,7 @@ class _Checker:
         state = {"prev": None, "count": 0, "leaf_depth": None, "bad_order": False,
                  "on_record": on_record,
                  "enc": self.src.encoding.replace("-le", "le").replace("-be", "be")}
+        state["digest_folds"] = _collation_folds(keyinfo) if actual is not None else []
         # formatspec's leaf scan decodes the records when they are needed
         state["decoder"] = record_decoder(self.src.encoding) if (
             keyinfo is not None or actual is not None or on_record is not None) else None
@@ -928,7 +942,9 @@ class _Checker:
                     values_list = None  # one by one below, to report the bad record
             if values_list is not None:
                 if actual is not None:
-                    actual.add_many(len(values_list), _digest_sum(values_list))
+                    folds = state["digest_folds"]
+                    actual.add_many(len(values_list), _digest_sum(
+                        _collated(values_list, folds) if folds else values_list))
                     actual = None
                 if not check_order or not values_list:
                     return
@@ -966,7 +982,10 @@ class _Checker:
                     continue
             if actual is not None:
                 # _digest, inlined
-                total += hash(values) if bytes not in map(type, values) else digest(values)
+                key_values = _collated_one(values, state["digest_folds"]) \
+                    if state["digest_folds"] else values
+                total += hash(key_values) if bytes not in map(type, key_values) else \
+                    digest(key_values)
                 n += 1
             if on_record is not None:
                 on_record(list(values), pgno, offset)
@@ -1136,6 +1155,61 @@ def _fold_keys(values_list: list, fold: list[int]) -> list:
             cols[i] = map(str.lower, col)
             changed = True
     return list(zip(*cols)) if changed else values_list
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _collation_folds(keyinfo) -> list[tuple[int, str]]:
+    """The key positions whose collation ignores something of the text: [(position, name)]
+    for NOCASE (the case of ASCII letters) and RTRIM (trailing spaces)."""
+    if not keyinfo:
+        return []
+    return [(i, coll) for i, (coll, _desc) in enumerate(keyinfo) if coll in ("NOCASE", "RTRIM")]
+
+
+def _fold_text(value, collation: str):
+    """``value`` as the collation compares it: text equal under it folds equal."""
+    if type(value) is not str:
+        return value
+    if collation == "NOCASE":  # sqlite3's NOCASE folds the 26 ASCII letters, nothing else
+        return value.lower() if value.isascii() else value.translate(_ASCII_LOWER)
+    return value.rstrip(" ")
+
+
+def _collated_one(values: tuple, folds) -> tuple:
+    """One key with its text folded at the ``folds`` positions (:func:`_collation_folds`)."""
+    out = list(values)
+    n = len(out)
+    for i, coll in folds:
+        if i < n:
+            out[i] = _fold_text(out[i], coll)
+    return tuple(out)
+
+
+def _collated(keys: list, folds) -> list:
+    """``[_collated_one(k, folds) for k in keys]``, a column at a time in C where the keys
+    are of one width and a folded column is all text."""
+    if not keys or len(set(map(len, keys))) != 1:
+        return [_collated_one(k, folds) for k in keys]
+    cols = list(zip(*keys))
+    changed = False
+    for i, coll in folds:
+        if i < len(cols):
+            col = cols[i]
+            types = set(map(type, col))
+            if str not in types:
+                continue
+            if len(types) != 1:
+                cols[i] = [_fold_text(v, coll) for v in col]
+            elif coll != "NOCASE":
+                cols[i] = [v.rstrip(" ") for v in col]
+            elif "".join(col).isascii():
+                cols[i] = map(str.lower, col)
+            else:
+                cols[i] = [v.translate(_ASCII_LOWER) for v in col]
+            changed = True
+    return list(zip(*cols)) if changed else [tuple(k) for k in keys]
 
 
 def _digest_sum(keys: list) -> int:

@@ -298,6 +298,57 @@ def test_fold_keys_of_a_page_equal_the_keys_folded_one_by_one(rows, fold):
     assert _fold_keys(rows, fold) == [_fold_key(v, fold) for v in rows]
 
 
+@pytest.mark.parametrize("collation,text,old,new,intact", [
+    ("NOCASE", "keyC23", b"C", b"c", True),  # ASCII case: NOCASE finds the entry
+    ("NOCASE", "key\u00c9", b"\xc3\x89", b"\xc3\xa9", False),  # É -> é: NOCASE does not
+    ("BINARY", "keyC23", b"C", b"c", False),
+    ("RTRIM", "keyC23", b"C", b"c", False),
+])
+def test_row_and_index_entry_equal_under_the_collation_created_by_sqlite3(
+        tmp_path, collation, text, old, new, intact):
+    """A row whose text differs from its index entry only by what the index's collation
+    ignores is found in the index (sqlite3 says ok); any other difference is a problem."""
+    path = tmp_path / "c.db"
+    con = sqlite3.connect(path)
+    con.executescript(f"CREATE TABLE t(a INTEGER PRIMARY KEY, c TEXT COLLATE {collation} "
+                      "UNIQUE, d TEXT);")
+    con.executemany("INSERT INTO t VALUES(?,?,?)",
+                    [(i, f"{text}{i:03}", "pad") for i in range(20)])
+    con.commit()
+    root = con.execute("SELECT rootpage FROM sqlite_schema WHERE name = 't'").fetchone()[0]
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    data = bytearray(path.read_bytes())
+    base = (root - 1) * page_size
+    page = bytes(data[base:base + page_size])
+    at = page.index(f"{text}007".encode())  # the row's text, in the table's page only
+    at += f"{text}007".encode().index(old)
+    data[base + at:base + at + len(old)] = new
+    path.write_bytes(bytes(data))
+    assert sqlite3_ok(path) is intact
+    assert ours_ok(path) is intact
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.one_of(
+           st.lists(st.lists(_KEY_VALUE, max_size=4).map(tuple), max_size=6),
+           st.tuples(st.integers(1, 3), st.integers(0, 6), st.data()).map(
+               lambda t: [tuple(t[2].draw(st.text("aAzZ \u00e9\u00c9", max_size=4))
+                                for _j in range(t[0])) for _ in range(t[1])])),
+       folds=st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["NOCASE", "RTRIM"])),
+                      max_size=3, unique_by=lambda f: f[0]))
+def test_collated_keys_of_a_page_equal_the_keys_collated_one_by_one(keys, folds):
+    from engine.integrity import _collated, _collated_one, _fold_text
+
+    assert _collated(keys, folds) == [_collated_one(k, folds) for k in keys]
+    for k in keys:
+        for v in k:
+            if type(v) is str:  # NOCASE folds A-Z only; RTRIM drops trailing spaces only
+                assert _fold_text(v, "NOCASE") == "".join(
+                    c.lower() if "A" <= c <= "Z" else c for c in v)
+                assert _fold_text(v, "RTRIM") == v.rstrip(" ")
+
+
 @pytest.mark.parametrize("declared", ["b COLLATE NOCASE", "b"])
 def test_index_order_under_nocase_is_judged(tmp_path, declared):
     """An index written in BINARY order ('B' < 'a') but declared NOCASE is out of order."""
