@@ -1072,13 +1072,27 @@ class _QueryCompiler:
         unqualified name must be unique among them, the alias names the deduplicated
         columns (``x:1``), and ``alias.*`` is "no such table" (its ``*`` names only the
         inner tables)."""
+        import dataclasses
+
         from ..sql import ast as A
 
         inner = node.join
         if not inner.joins:
-            import dataclasses
-
+            # "(item) [AS alias]": the item under the outer alias (its own alias is lost)
             return self._source(dataclasses.replace(inner.first, alias=node.alias), scope)
+        # a subquery without an alias gets a name no query can spell, so its columns can
+        # be selected (only unqualified names reach them, as in SQLite)
+        k = 0
+
+        def named(item):
+            nonlocal k
+            if type(item).__name__ == "SubqueryRef" and item.alias is None:
+                k += 1
+                return dataclasses.replace(item, alias=f"\x00subquery-{k}")
+            return item
+        inner = A.JoinClause(first=named(inner.first),
+                             joins=[dataclasses.replace(j, source=named(j.source))
+                                    for j in inner.joins])
         # the inner items, compiled once to learn their columns (their plan lines dropped)
         probe = Scope(scope.parent, self.state.session)
         probe.ctes = scope.ctes
@@ -1089,27 +1103,44 @@ class _QueryCompiler:
             self._from(inner, probe)
         finally:
             st.eqp, st.subquery_number = saved_eqp, saved_number
-        columns = []
-        nested = []
+        # USING/NATURAL inside: the columns each item shares with the items before it
+        shared: list[list[str]] = []
+        seen: set = set()
         for s in probe.sources:
-            if s.using or s.natural:
-                raise NotSupportedError(
-                    "USING or NATURAL inside a parenthesized join is not supported yet")
-            if s.name is None:
-                raise NotSupportedError(
-                    "a subquery without an alias inside a parenthesized join is not "
-                    "supported yet")
+            names = [c.name for c in s.columns if not c.hidden]
+            if s.natural:
+                shared.append([n for n in names if n.lower() in seen])
+            else:
+                shared.append(list(s.using or []))
+            seen.update(n.lower() for n in names)
+        # selectExpander for SF_NestedFrom: before an item whose right neighbour has
+        # USING, that neighbour's USING names (unqualified: the merged column); then every
+        # column of every item, the USING copies included but not expanded by "*"
+        columns = []
+        nested = []  # (table name or None, column name) per column
+        noexpand = []
+        n = len(probe.sources)
+        for i, s in enumerate(probe.sources):
+            after = {u.lower() for u in shared[i + 1]} if i + 1 < n else set()
+            own = {u.lower() for u in shared[i]}
+            for u in shared[i + 1] if i + 1 < n else ():
+                columns.append(A.ResultColumn(expr=A.Column(name=u), alias=u))
+                nested.append((None, u.lower()))
+                noexpand.append(False)
             for c in s.columns:
                 if c.hidden:
                     continue
                 columns.append(A.ResultColumn(expr=A.Column(name=c.name, table=s.name),
                                               alias=c.name))
                 nested.append((s.lname, c.name.lower()))
+                noexpand.append(c.name.lower() in after or c.name.lower() in own)
         select = A.Select(body=A.SelectCore(columns=columns, from_=inner))
         unit = self.query(select, scope.parent)
         if unit.correlated:
             scope.correlated = True
         src = self._subquery_source(node.alias, unit)
+        for col, hide in zip(src.columns, noexpand):
+            col.hidden = hide  # not in "*", not found by an unqualified name
         src.nested = nested
         src.flat_ok = True
         return src
@@ -1596,7 +1627,8 @@ class _Resolver:
                 # a parenthesized join: its columns answer to their own tables' names
                 low = name.lower()
                 hits.extend((s, j) for j, (tn, cn) in enumerate(nested)
-                            if cn == low and (low_t is None or tn == low_t))
+                            if cn == low and (tn == low_t if low_t is not None else not (
+                                s.columns[j].hidden or j in s.using_hidden)))
                 continue
             if low_t is not None and s.lname != low_t:
                 continue
@@ -1610,7 +1642,8 @@ class _Resolver:
             if j >= 0 and s.columns[j].hidden and low_t is None and False:
                 continue
             hits.append((s, j))
-        if low_t is None and len(scope.sources) > 1:
+        if low_t is None and sum(getattr(s, "nested", None) is None
+                                 for s in scope.sources) > 1:
             # an unqualified rowid names a row only when FROM has a single item
             hits = [h for h in hits if h[1] != -1]
             pseudo = []

@@ -696,7 +696,10 @@ class Parser:
                 self.leave(1)
                 self.expect("RP")
                 alias = self.alias_opt()
-                if not inner.joins and alias is None:
+                # "(item)" is the item itself, unless the item has an alias: SQLite keeps
+                # that alias only where the parentheses open FROM (seltablist in parse.y)
+                if not inner.joins and alias is None and getattr(
+                        inner.first, "alias", None) is None:
                     source = inner.first
                 else:
                     source = A.ParenJoin(inner, alias)
