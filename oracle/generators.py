@@ -218,6 +218,10 @@ FEATURES = (
 )
 
 
+# table-valued functions in FROM (engine/exec/tvf.py)
+FEATURES += ("from.json_each", "from.json_tree", "from.pragma", "from.tvf_correlated")
+
+
 def missing_features(tags) -> list[str]:
     """The :data:`FEATURES` that none of ``tags`` (a coverage table's keys) exercises."""
     tags = set(tags)
@@ -782,6 +786,9 @@ class Generator:
 
     def table_ref(self, depth, alias, outer) -> tuple[Node, list]:
         c = self.c
+        tvf = self.table_function_ref(alias, outer)  # table-valued functions (their block)
+        if tvf is not None:
+            return tvf
         if depth >= 2 and c.chance(0.12):
             sub = self.select(depth - 1, outer=(), columns=c.integer(1, 3), allow_limit=True,
                               named=True)
@@ -802,6 +809,73 @@ class Generator:
                      "from.view" if t.name.startswith("v") else "from.table"),
                 [(alias, col.name, col.collation, col.affinity) for col in t.columns])
 
+    # -- begin: table-valued functions in FROM (json_each, json_tree, pragma_*) -------------
+    TVF_DOCS = ["'[1,2,3]'", "'{\"a\":1,\"b\":[2,3],\"c\":{\"d\":null}}'", "'[]'", "'{}'",
+                "'[1,[2,[3,\"x\"]],{\"k\":1.5,\"a b\":true}]'", "'\"s\"'", "'42'",
+                "'null'", "'[{\"a\":[]},{\"a\":[1,{}]}]'"]
+    TVF_PATHS = ["'$'", "'$[1]'", "'$.b'", "'$.c'", "'$[#-1]'", "'$.zz'", "'$[0]'"]
+    JSON_TVF_COLUMNS = ("key", "value", "type", "atom", "id", "parent", "fullkey", "path")
+    PRAGMA_TVFS = {
+        "table_info": ("cid", "name", "type", "notnull", "dflt_value", "pk"),
+        "table_xinfo": ("cid", "name", "type", "notnull", "dflt_value", "pk", "hidden"),
+        "index_list": ("seq", "name", "unique", "origin", "partial"),
+    }
+
+    def table_function_ref(self, alias, outer) -> tuple[Node, list] | None:
+        """Sometimes a table-valued function as a FROM item: json_each/json_tree over a
+        literal document or over a JSON value built from columns of the items before it or
+        of the enclosing query (so its rows are made per outer row), with or without a root
+        path, or a pragma_* table of a schema table (its name literal or read from an
+        earlier item). ``None`` otherwise."""
+        c = self.c
+        left = self.__dict__.pop("tvf_left", [])
+        rng = getattr(c, "rng", None)
+        if rng is not None:
+            # decided by a generator of its own, seeded from the campaign's current state,
+            # so that a query without a table-valued function is the one it was before they
+            # were generated (campaign seeds keep their cases)
+            if not RandomChoices(hash(rng.getstate())).chance(0.07):
+                return None
+        elif not c.chance(0.07):
+            return None
+        pool = list(left) + list(outer)
+        if c.chance(0.75):
+            name = c.choice(["json_each", "json_tree"])
+            if pool and c.chance(0.6):
+                args = []
+                for _ in range(c.integer(1, 3)):
+                    col = self.column(pool)
+                    # a BLOB cannot go into JSON: its hex text does
+                    args.append(E(["iif(typeof(", col, ") = 'blob', hex(", col.copy(), "), ",
+                                   col.copy(), ")"]))
+                maker = c.choice(["json_array", "json_object"])
+                if maker == "json_object":
+                    pairs: list = []
+                    for i, a in enumerate(args):
+                        pairs += [E([sql_literal("k" + str(i))], "expr.literal"), a]
+                    args = pairs
+                doc = self._call(maker, args, "from.tvf_correlated")
+            else:
+                doc = E([c.choice(self.TVF_DOCS)], "expr.literal")
+            parts: list = [f"{name}(", doc]
+            if c.chance(0.3):
+                parts += [", ", E([c.choice(self.TVF_PATHS)], "expr.literal")]
+            parts.append(f") AS {alias}")
+            cols = [(alias, col, None, "blob") for col in self.JSON_TVF_COLUMNS]
+            if c.chance(0.2):
+                cols.append((alias, "json", None, "blob"))  # a hidden column, by name
+            return Node("from", parts, f"from.{name}"), cols
+        pragma = c.choice(sorted(self.PRAGMA_TVFS))
+        texts = [e for e in pool if len(e) > 3 and e[3] == "text"]
+        if texts and c.chance(0.3):
+            arg = self.column(texts)
+            arg.tag = "from.tvf_correlated"
+        else:
+            arg = E([sql_literal(c.choice(self.schema_.tables).name)], "expr.literal")
+        cols = [(alias, col, None, "blob") for col in self.PRAGMA_TVFS[pragma]]
+        return Node("from", [f"pragma_{pragma}(", arg, f") AS {alias}"], "from.pragma"), cols
+    # -- end: table-valued functions in FROM ------------------------------------------------
+
     JOINS = ["JOIN", "LEFT JOIN", "CROSS JOIN", ",", "INNER JOIN", "RIGHT JOIN",
              "FULL OUTER JOIN", "FULL JOIN", "LEFT OUTER JOIN", "NATURAL JOIN",
              "NATURAL LEFT JOIN", "USING", "USING"]
@@ -813,6 +887,7 @@ class Generator:
         parts: list = [first]
         for _ in range(c.choice([0, 0, 0, 1, 1, 2])):
             self.alias_counter += 1
+            self.tvf_left = scope  # the items a table-valued function's arguments may read
             ref, more = self.table_ref(depth, f"a{self.alias_counter}", outer)
             join = c.choice(self.JOINS)
             before = scope

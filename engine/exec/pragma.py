@@ -686,10 +686,10 @@ def _table_list(session, temp, schema, arg):
         for typ, name, _tbl, _root, _sql in (storage.schema if storage is not None else []):
             if typ in ("table", "view") and isinstance(name, str):
                 entries.append((typ, name))
-        if arg is None and len(entries) + 1 >= 10:
-            raise NotSupportedError("PRAGMA table_list of a schema of ten or more tables "
-                                    "(SQLite's hash order)")
-        for typ, name in reversed(entries):
+        ordered = _hash_order(["sqlite_master"] + [name for _typ, name in entries])
+        kinds = {fold(name): typ for typ, name in entries}
+        entries = [(kinds[fold(name)], name) for name in ordered if name != "sqlite_master"]
+        for typ, name in entries:
             if arg is not None and fold(arg) != fold(name):
                 continue
             if typ == "view":
@@ -703,12 +703,67 @@ def _table_list(session, temp, schema, arg):
                 raise NotSupportedError("PRAGMA table_list with a virtual table")
             out.append(("main", name, "table", len(t.columns), 1 if t.without_rowid else 0,
                         1 if t.strict else 0))
-        if arg is None or fold(arg) in ("sqlite_schema", "sqlite_master"):
-            out.append(("main", "sqlite_schema", "table", 5, 0, 0))
+        if arg is None or fold(arg) == "sqlite_master":  # the name it has in the hash
+            # sqlite_schema's place: the first entry made
+            pos = ordered.index("sqlite_master")
+            out.insert(len([n for n in ordered[:pos] if arg is None or fold(arg) == fold(n)]),
+                       ("main", "sqlite_schema", "table", 5, 0, 0))
     if schema is None or temp:
-        if arg is None or fold(arg) in ("sqlite_temp_schema", "sqlite_temp_master"):
+        if arg is None or fold(arg) == "sqlite_temp_master":
             out.append(("temp", "sqlite_temp_schema", "table", 5, 0, 0))
     return out
+
+
+_MALLOC_SOFT_LIMIT = 1024  # SQLITE_MALLOC_SOFT_LIMIT: at most 64 buckets of 16 bytes
+
+
+def _str_hash(name: str) -> int:
+    """hash.c's strHash: over the UTF-8 bytes, ASCII letters folded to lower case."""
+    h = 0
+    for b in name.encode("utf-8", "surrogateescape"):
+        if 65 <= b <= 90:
+            b += 32
+        h = ((h + b) * 0x9E3779B1) & 0xFFFFFFFF
+    return h
+
+
+def _hash_order(names: list[str]) -> list[str]:
+    """The order sqliteHashFirst/Next visits the keys of a schema's table hash after they
+    were inserted in this order (hash.c: a new element goes before the others of its
+    bucket, or first in the list; at ten elements and whenever there are more than twice
+    as many as buckets the table grows to twice the count, up to 64 buckets)."""
+    order: list[str] = []  # the list, first to last
+    buckets: list | None = None  # per bucket: [count, head element]
+    seen: set[str] = set()
+
+    def insert(name, bucket):
+        head = None
+        if bucket is not None:
+            head = bucket[1] if bucket[0] else None
+            bucket[0] += 1
+            bucket[1] = name
+        if head is not None:
+            order.insert(order.index(head), name)
+        else:
+            order.insert(0, name)
+
+    for name in names:
+        key = fold(name)
+        if key in seen:
+            raise NotSupportedError("PRAGMA table_list: two schema entries of one name")
+        seen.add(key)
+        count = len(order) + 1
+        size = len(buckets) if buckets is not None else 0
+        if count >= 10 and count > 2 * size:
+            new_size = min(count * 2, _MALLOC_SOFT_LIMIT // 16)
+            if new_size != size:
+                old = list(order)
+                order.clear()
+                buckets = [[0, None] for _ in range(new_size)]
+                for elem in old:
+                    insert(elem, buckets[_str_hash(elem) % new_size])
+        insert(name, buckets[_str_hash(name) % len(buckets)] if buckets else None)
+    return order
 
 
 def _view_columns(session, view):
