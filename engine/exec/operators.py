@@ -16,6 +16,7 @@ from .. import values as V
 __all__ = [
     "distinct_key",
     "limit_offset",
+    "row_order_key",
     "sort_rows",
     "value_key",
 ]
@@ -79,6 +80,32 @@ def sort_rows(rows: list, terms) -> list:
 
             rows.sort(key=key, reverse=descending)
     return rows
+
+
+def row_order_key(terms):
+    """A function row -> comparable key that orders rows as :func:`sort_rows` with the
+    same ``terms`` does (for a priority queue, where rows arrive one at a time)."""
+    from functools import cmp_to_key
+
+    prepared = [(getter, value_key(collation), descending, nulls_first)
+                for getter, collation, descending, nulls_first in terms]
+
+    def compare(a, b):
+        for getter, keyf, descending, nulls_first in prepared:
+            va = getter(a)
+            vb = getter(b)
+            if (nulls_first is not None and nulls_first != (not descending)
+                    and (va is None) != (vb is None)):
+                # NULLS FIRST/LAST against the default placement
+                return -1 if (va is None) == nulls_first else 1
+            ka = keyf(va)
+            kb = keyf(vb)
+            if ka == kb:
+                continue
+            r = -1 if ka < kb else 1
+            return -r if descending else r
+        return 0
+    return cmp_to_key(compare)
 
 
 def limit_offset(rows, limit, offset):

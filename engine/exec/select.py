@@ -1319,7 +1319,14 @@ class _RecursiveRef(Exception):
 
 
 def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Unit:
-    """WITH RECURSIVE: the initial arms, then the recursive arms run once per queued row."""
+    """WITH RECURSIVE (lang_with.html, select.c's generateWithRecursiveQuery): the initial
+    arms fill a queue; each row taken from it is output and then the recursive arms run
+    with it as the CTE's one row, adding theirs to the queue.  Without ORDER BY the
+    queue is FIFO; with it, a priority queue in ORDER BY order (equal keys FIFO).  OFFSET
+    skips the output of the first rows taken (their recursive step still runs); LIMIT
+    counts rows output and stops right after the last one, before its recursive step;
+    LIMIT 0 runs nothing.  UNION keeps a row out of the queue when an equal one was ever
+    queued."""
     compound = body.body
     selects = compound.terms()
     ops = []
@@ -1335,9 +1342,6 @@ def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Un
         k += 1
     if k == 0:
         raise OperationalError(f"recursive reference in a subquery: {name}")
-    if body.order_by:
-        raise NotSupportedError(
-            "ORDER BY in a recursive common table expression is not supported yet")
     if body.with_ is not None:
         raise NotSupportedError("WITH inside a recursive common table expression")
     init_units = [qc.arm(s, cparent, 0) for s in selects[:k]]
@@ -1363,12 +1367,15 @@ def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Un
         raise NotSupportedError("recursive CTE with INTERSECT/EXCEPT not supported yet")
     keyf = distinct_key(init_units[0].colls)
     limit_fn, offset_fn = qc._limit(body, cparent)
+    order_key = (_recursive_order_key(body, init_units + rec_units, selects)
+                 if body.order_by else None)
 
     def run():
         limit = limit_fn()
         offset = offset_fn() or 0
+        if limit is not None and limit == 0:
+            return
         seen = set()
-        queue = []
         produced = 0
         skipped = 0
 
@@ -1379,29 +1386,93 @@ def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Un
                     return False
                 seen.add(key)
             return True
+        import heapq
         from collections import deque
-        queue = deque()
+        from itertools import count
+
+        if order_key is None:
+            fifo = deque()
+            push = fifo.append
+            pop = fifo.popleft
+        else:
+            heap = []
+            sequence = count()
+
+            def push(row):
+                heapq.heappush(heap, (order_key(row), next(sequence), row))
+
+            def pop():
+                return heapq.heappop(heap)[2]
+            fifo = heap
         for u in init_units:
             for row in u.rows():
                 if accept(row):
-                    queue.append(row)
-        while queue:
-            row = queue.popleft()
+                    push(row)
+        while fifo:
+            row = pop()
             if skipped < offset:
                 skipped += 1
             else:
-                if limit is not None and limit >= 0 and produced >= limit:
-                    return
                 produced += 1
                 yield row
+                if limit is not None and limit >= 0 and produced >= limit:
+                    return
             queue_row[0] = row
             for u in rec_units:
                 for new in list(u.rows()):
                     if accept(new):
-                        queue.append(new)
+                        push(new)
             queue_row[0] = None
     return Unit(names, init_units[0].affs, init_units[0].colls, run,
                 correlated=any(u.correlated for u in init_units))
+
+
+def _recursive_order_key(body, arms, selects):
+    """The queue order of a recursive CTE's ORDER BY: each term a result column, by
+    number, by a name of an arm's result column or as the same expression as one (the
+    leftmost arm first, as resolveCompoundOrderBy tries them), under its COLLATE or else
+    the column's collating sequence of the leftmost arm that has one
+    (multiSelectCollSeq)."""
+    from .operators import row_order_key
+
+    width = len(arms[0].names)
+    terms = []
+    for i, term in enumerate(body.order_by):
+        base = term.expr
+        coll = None
+        if type(base).__name__ == "Collate":
+            coll = base.collation.upper()
+            base = base.operand
+        pos = None
+        lit = _int_literal(base)
+        if lit is not None:
+            if not 1 <= lit <= width:
+                raise OperationalError(
+                    f"{_ordinal(i + 1)} ORDER BY term out of range - should be between 1 "
+                    f"and {width}")
+            pos = lit - 1
+        elif type(base).__name__ == "Column" and not getattr(base, "table", None):
+            low = base.name.lower()
+            for arm in arms:
+                pos = next((k for k, nm in enumerate(arm.names) if nm.lower() == low), None)
+                if pos is not None:
+                    break
+        if pos is None and lit is None:
+            text = base.to_sql().lower()
+            for sel in selects:
+                cols = getattr(sel, "columns", None) or []
+                pos = next((k for k, rc in enumerate(cols) if getattr(rc, "expr", None)
+                            is not None and rc.expr.to_sql().lower() == text), None)
+                if pos is not None:
+                    break
+        if pos is None:
+            raise OperationalError(
+                f"{_ordinal(i + 1)} ORDER BY term does not match any column in the "
+                "result set")
+        if coll is None:
+            coll = next((a.colls[pos] for a in arms if a.colls[pos]), None)
+        terms.append((lambda r, k=pos: r[k], coll, _desc(term), _nulls_first(term)))
+    return row_order_key(terms)
 
 
 class _FixedCTE:
