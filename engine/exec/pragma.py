@@ -15,15 +15,21 @@ same file is answered; everything else raises NotSupportedError:
   ``application_id`` (offset 68), ``journal_mode`` ('wal' when the read and
   write versions at offsets 18/19 are 2, else 'delete');
 * from the schema: ``table_info``, ``table_xinfo``, ``index_list``,
-  ``index_info``, ``index_xinfo``, ``foreign_key_list``, ``table_list`` (when
-  SQLite's own hash order is known: fewer than ten tables and views);
-* from the connection: ``database_list``, ``collation_list`` and the
+  ``index_info``, ``index_xinfo``, ``foreign_key_list``, ``table_list`` (in
+  the order SQLite's schema hash table visits them, hash.c reproduced: the
+  hash of each name, the bucket a new entry joins, the growth of the table;
+  with the system allocator's block size for the buckets, as on glibc);
+* from the connection: ``database_list``, ``collation_list``, ``pragma_list``
+  (the pragmas this build of SQLite has, which are the ones named here) and the
   settings a fresh sqlite3 connection has and this engine never changes
   (``foreign_keys`` 0, ``automatic_index`` 1, ``synchronous`` 2,
   ``locking_mode`` 'normal', ...).
 
 Setting a pragma (``PRAGMA x = v`` or ``PRAGMA x(v)`` on a pragma that does
-not take an argument) would change state: NotSupportedError.  An unknown
+not take an argument) would change state: NotSupportedError.  So is every
+``PRAGMA temp.x`` (sqlite3 opens its temp database for it, which later shows
+in database_list), and a view's table_info when its column types need more
+than select.c's columnType of plain columns and scalar subqueries.  An unknown
 pragma returns no rows and no columns, as in SQLite; an unknown schema prefix
 is "unknown database X".
 
@@ -310,6 +316,10 @@ def _database_list(session, temp, schema, arg):
 
 def _collation_list(session, temp, schema, arg):
     return [(0, "RTRIM"), (1, "NOCASE"), (2, "BINARY")]
+
+
+def _pragma_list(session, temp, schema, arg):
+    return [(name,) for name in sorted(PRAGMAS)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -867,6 +877,7 @@ _HANDLERS = {
     "journal_mode": _journal_mode,
     "database_list": _database_list,
     "collation_list": _collation_list,
+    "pragma_list": _pragma_list,
     "table_info": _table_info(False),
     "table_xinfo": _table_info(True),
     "index_list": _index_list,

@@ -40,13 +40,13 @@ def _outcome(connect, path, sql, params=()):
 
 
 def _outcome_on(con, sql, params=()):
-    """("rows", names, typed rows) or ("error", class name, message); rows sorted unless
-    the statement orders them."""
+    """("rows", names, typed rows) or ("error", class name, message); the rows of a
+    SELECT without ORDER BY sorted, a PRAGMA's in the order it gives them."""
     try:
         cur = con.execute(sql, params)
         rows = typed_rows(cur.fetchall())
         names = [d[0] for d in cur.description] if cur.description else None
-        if not ordered(sql):
+        if not ordered(sql) and not sql.lstrip().upper().startswith("PRAGMA"):
             rows = sorted(rows, key=repr)
         return ("rows", names, rows)
     except Exception as exc:  # noqa: BLE001 - compared by class name
@@ -195,6 +195,7 @@ FIXED = [
     "WHERE p.\"table\" = 'p'",
     "SELECT * FROM pragma_table_info WHERE arg = 'p'",
     "SELECT * FROM pragma_collation_list", "SELECT * FROM pragma_table_list('p')",
+    "PRAGMA pragma_list", "SELECT count(*) FROM pragma_pragma_list",
 ]
 
 
@@ -209,7 +210,12 @@ def schema_db(tmp_path_factory):
 
 @pytest.mark.parametrize("sql", FIXED)
 def test_pragma_matches_sqlite3(schema_db, sql):
-    compare(schema_db, sql)
+    if sql.upper().startswith("PRAGMA"):
+        # a pragma's rows come in the order SQLite defines: compared as lists
+        want = _outcome(sqlite3.connect, schema_db, sql)
+        assert _outcome(engine.connect, schema_db, sql) == want
+    else:
+        compare(schema_db, sql)
 
 
 @pytest.mark.parametrize("sql", ["PRAGMA user_version = 3", "PRAGMA user_version(3)",
@@ -329,3 +335,26 @@ def test_generated_schemas_match_sqlite3(tmp_path_factory, stmts):
         assert got == want, f"{stmts}\n{sql}\nsqlite3: {want}\nengine:  {got}"
         compared += 1
     assert compared >= len(queries) // 2
+
+
+_NAMES = st.text(st.sampled_from("abcXYZ_09é日"), min_size=1, max_size=6).map(lambda s: "t" + s)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(names=st.lists(_NAMES, min_size=1, max_size=90, unique_by=lambda n: n.lower()),
+       views=st.integers(0, 5))
+def test_table_list_order_is_sqlites_hash_order(tmp_path_factory, names, views):
+    """table_list visits the schema's hash table: SQLite's bucket order for any number of
+    tables and views (the table grows at 10 entries, then past twice its size, to 64)."""
+    path = tmp_path_factory.mktemp("hash") / "h.db"
+    con = sqlite3.connect(path)
+    for k, name in enumerate(names):
+        if k < views:
+            con.execute(f"CREATE VIEW {_quote(name)} AS SELECT {k} AS a, 2 AS b")
+        else:
+            con.execute(f"CREATE TABLE {_quote(name)}(a, b, c)")
+    con.close()
+    want = _outcomes(sqlite3.connect, path, ["PRAGMA table_list"])
+    got = _outcomes(engine.connect, path, ["PRAGMA table_list"])
+    assert got == want
