@@ -1995,7 +1995,7 @@ class _Resolver:
             ofns.append((c.fn, coll or c.coll, _desc(t), _nulls_first(t)))
         fs = None
         if frame is not None:
-            fs = self._frame(frame, ec, bool(ofns))
+            fs = self._frame(frame, ec, len(ofns) == 1)  # RANGE offsets need exactly one
         elif not ofns:
             fs = FrameSpec("ROWS", ("UNBOUNDED_PRECEDING", None), ("UNBOUNDED_FOLLOWING", None))
         spec = WindowSpec(pfns, ofns, fs)

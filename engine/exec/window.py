@@ -4,8 +4,8 @@ For each window definition the rows of the query level are sorted by PARTITION
 BY then ORDER BY (stably), cut into partitions and peer groups, and every
 window function using that definition is computed for the whole partition:
 built-in window functions through ``engine.functions.window``, aggregate
-functions over each row's frame.  Frames: ROWS, RANGE (with a numeric
-offset only on a single ORDER BY term) and GROUPS, bounded by UNBOUNDED
+functions over each row's frame.  Frames: ROWS, RANGE (an offset needs a single
+ORDER BY term; TEXT and BLOB values take no offset) and GROUPS, bounded by UNBOUNDED
 PRECEDING, <expr> PRECEDING, CURRENT ROW, <expr> FOLLOWING, UNBOUNDED
 FOLLOWING, with EXCLUDE NO OTHERS / CURRENT ROW / GROUP / TIES.  Aggregates
 over a frame whose start moves use the function's inverse (as SQLite does,
@@ -15,7 +15,7 @@ excluded; otherwise the frame is recomputed.
 
 from __future__ import annotations
 
-from ..errors import NotSupportedError, OperationalError
+from ..errors import OperationalError
 from .operators import sort_rows, value_key
 
 __all__ = ["FrameSpec", "WindowCall", "WindowSpec", "apply_windows"]
@@ -119,10 +119,16 @@ def _frame_bounds(frame: FrameSpec, part_rows, peer_start, peer_end, group, orde
 
 
 def _range_offset(rows, i, order, delta, is_start):
+    """The frame boundary of row ``i`` for RANGE ``off`` PRECEDING/FOLLOWING (``delta``
+    is -off or +off), as window.c's windowCodeRangeTest: the boundary value is the
+    row's ORDER BY value plus ``delta`` (minus, for DESC), except that a TEXT or BLOB
+    value is used as it is (the arithmetic is skipped for values >= ''); rows are then
+    compared with it in the ORDER BY's collating sequence, in SQLite's order of types
+    (NULL, numbers, TEXT, BLOB)."""
     if len(order) != 1:
         raise OperationalError(
-            "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY term")
-    fn, _coll, desc, nulls_first = order[0]
+            "RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression")
+    fn, coll, desc, nulls_first = order[0]
     # where the NULL peers sort: first ascending and last descending unless NULLS says
     nulls_start = (not desc) if nulls_first is None else bool(nulls_first)
     v = fn(rows[i])
@@ -137,11 +143,13 @@ def _range_offset(rows, i, order, delta, is_start):
         while j < n and fn(rows[j]) is None:
             j += 1
         return j
-    if type(v) not in (int, float):
-        raise NotSupportedError("RANGE offset frames over non-numeric values not supported yet")
-    target = v - delta if desc else v + delta
-    # rows are sorted by fn (asc or desc): NULLs at one end, numbers, then text/blobs
-    # (after the numbers ascending, before them descending); find the boundary
+    if type(v) in (int, float):
+        target = v - delta if desc else v + delta
+    else:
+        target = v  # TEXT and BLOB: no arithmetic
+    key = value_key(coll)
+    kt = key(target)
+    # rows are sorted by fn (asc or desc) with the NULLs at one end; find the boundary
     if is_start:
         j = 0
         while j < n:
@@ -149,11 +157,10 @@ def _range_offset(rows, i, order, delta, is_start):
             if w is None:
                 if not nulls_start:
                     return j
-            elif type(w) in (int, float):
-                if (w <= target) if desc else (w >= target):
+            else:
+                kw = key(w)
+                if (kw <= kt) if desc else (kw >= kt):
                     return j
-            elif not desc:
-                return j
             j += 1
         return n
     j = n
@@ -162,11 +169,10 @@ def _range_offset(rows, i, order, delta, is_start):
         if w is None:
             if nulls_start:
                 return j
-        elif type(w) in (int, float):
-            if (w >= target) if desc else (w <= target):
+        else:
+            kw = key(w)
+            if (kw >= kt) if desc else (kw <= kt):
                 return j
-        elif desc:
-            return j
         j -= 1
     return 0
 
