@@ -112,6 +112,10 @@ QUERIES = [
     "SELECT * FROM good g RIGHT JOIN json_each(g.j) e ON e.value = g.id",
     "SELECT * FROM good RIGHT JOIN json_each(good.j)",
     "SELECT * FROM json_each('[0,1]') a FULL JOIN pragma_table_info('good') p ON p.cid = a.key",
+    # FULL JOIN with arguments reading the left side: unmatched rows matched by rowid across
+    # outer rows in SQLite 3.40
+    "SELECT * FROM good g FULL JOIN json_each(json_array(g.id, 2)) e ON e.value = g.id",
+    "SELECT * FROM good g FULL JOIN json_each(g.j) e ON e.key = 0",
 ])
 def test_right_operand_of_right_join_is_not_supported(jdb, sql):
     con = engine.connect(jdb)
