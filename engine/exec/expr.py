@@ -438,6 +438,10 @@ class ExprCompiler:
             folded = _negated_integer_literal(node.operand.text)
             if folded is not None:
                 return constant(folded)
+            lit = self.compile(node.operand)
+            if type(lit.value) is float:
+                # a real literal is coded negated (codeReal): -0.0 stays -0.0
+                return constant(-lit.value)
         a = self.compile(node.operand)
         fa = a.fn
         if op == "+":

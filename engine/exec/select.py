@@ -140,8 +140,12 @@ class Unit:
         self.eqp = eqp or []
         # a simple SELECT SQLite could flatten into the query reading it: what the
         # flattening rules ask of it, and the mask of its unread columns (set by that
-        # query when it would be flattened: SQLite never computes them then)
-        self.flat = None
+        # query when it would be flattened: SQLite never computes them then).  A unit
+        # wrapping another's rows (a view or CTE with a column list) shares them.
+        self.flat = getattr(rows_fn, "unit_flat", None)
+        # terms of the query reading it pushed down into it (pushDownWhereTerms), or
+        # None when it takes none
+        self.push = getattr(rows_fn, "unit_push", None)
 
 
 class _State:
@@ -601,6 +605,7 @@ class _QueryCompiler:
             off += s.width
         scope.width = off
         self._mark_using(scope)
+        self._simplify_left_joins(core, scope)
         resolver = _Resolver(self, scope)
         scope.resolver = resolver
         ec = ExprCompiler(resolver)
@@ -632,6 +637,7 @@ class _QueryCompiler:
 
         # WHERE terms (no aggregates)
         terms: list[P.Term] = [P.Term(c, (), c.cmps) for c in hoisted]
+        pushable: list = []  # (Term, AST, the LEFT JOIN item whose ON has it, or None)
         resolver.aggregate_ok = False
         if core.where is not None:
             scope.alias_ok = True
@@ -640,12 +646,14 @@ class _QueryCompiler:
                 c = ec.compile(t)
                 terms.append(P.Term(c, scope.used, c.cmps))
                 terms[-1].hoist = _sqlite_deterministic(t)
+                pushable.append((terms[-1], t, None))
         scope.alias_ok = False
         # HAVING terms that read only GROUP BY terms and constants also filter the rows
         # before grouping (select.c's havingToWhere): their errors never happen for rows
         # they remove; they stay in HAVING too, where they hold for the same groups
         # ON / USING: inner joins join the WHERE terms; outer joins keep theirs
         join_terms: dict[int, list] = {}
+        ltorj = any(s.join in ("RIGHT", "FULL") for s in scope.sources)
         for s in scope.sources:
             own = []
             if s.on is not None:
@@ -659,7 +667,15 @@ class _QueryCompiler:
                         own.append(P.Term(c, (), c.cmps))
                         own[-1].hoist = _sqlite_deterministic(t)
                         continue
-                    own.append(P.Term(c, scope.used | {s.index}, c.cmps))
+                    # an inner join's ON term is a WHERE term, tested once what it reads
+                    # is there; an outer join's waits for its item (as does every ON term
+                    # of a FROM with a RIGHT/FULL JOIN: "an ON clause that is not ripe")
+                    if s.join == "INNER" and not ltorj:
+                        own.append(P.Term(c, scope.used, c.cmps))
+                    else:
+                        own.append(P.Term(c, scope.used | {s.index}, c.cmps))
+                    if s.join in ("INNER", "LEFT"):
+                        pushable.append((own[-1], t, s.index if s.join == "LEFT" else None))
             if s.using or s.natural:
                 own.extend(self._using_terms(s, scope))
             if s.join in ("LEFT", "RIGHT", "FULL"):
@@ -669,6 +685,7 @@ class _QueryCompiler:
                     term.from_on = True  # not held back by a later RIGHT JOIN
                 terms.extend(own)
         scope.used = set()
+        self._push_down(scope, pushable)
 
         # GROUP BY
         agg_specs: list[AggSpec] = []
@@ -751,6 +768,9 @@ class _QueryCompiler:
             order_terms.append((fn, coll, desc, nf))
             order_cols.append((col, coll, desc, nf))
             order_consts.append(_sqlite_constant(ast))
+        if exists:
+            # IgnorableOrderby(SRT_Exists): resolved, then dropped
+            order_terms, order_cols, order_consts = [], [], []
         scope.alias_ok = False
         scope.hide_parent = False
         resolver.win_base = scope.width + len(agg_specs)
@@ -829,6 +849,13 @@ class _QueryCompiler:
         else:
             flat = None
         plain_project = project
+        # terms pushed down by the query reading this one: tested after WHERE (after
+        # HAVING for an aggregate query) on the result row, computing only the result
+        # columns they read; none into a query with LIMIT or window functions
+        push = None
+        if not (outer is not None and outer.limit is not None) and not win_calls \
+                and not exists:
+            push = []
 
         def masked_project(r, skip=mask):
             m = skip[0]
@@ -864,6 +891,8 @@ class _QueryCompiler:
                 rows = group(rows, group_fns, group_colls, agg_list, width)
                 if having_fn is not None:
                     rows = filter(having_fn, rows)
+            if push:
+                rows = _pushed(rows, push, out_fns)
             if loop_order not in (None, "fwd") and not mask[1]:
                 # a backward scan, or a pass for the NULLs: the same order as sorting the
                 # rows (not their result columns) on the ORDER BY's columns
@@ -888,8 +917,9 @@ class _QueryCompiler:
                 # result columns are computed)
                 return map(project, limit_offset(rows, limit, offset))
             return limit_offset(out, limit, offset)
+        run.unit_flat = flat
+        run.unit_push = push
         unit = Unit(names, affs, colls, run, correlated=scope.correlated)
-        unit.flat = flat
         return unit
 
     @staticmethod
@@ -933,6 +963,122 @@ class _QueryCompiler:
                 s.const_cols = f["const"]
                 hoisted.extend(f["where_const"])
         return hoisted
+
+    @staticmethod
+    def _simplify_left_joins(core, scope):
+        """select.c's SimplifyJoin: a LEFT JOIN whose right item the WHERE clause (with the
+        inner joins' ON clauses after it) cannot accept as a NULL row
+        (sqlite3ExprImpliesNonNullRow) is an inner join; its ON terms join the WHERE's.
+        Not done here when the FROM has a RIGHT or FULL JOIN."""
+        sources = scope.sources
+        if not any(s.join == "LEFT" for s in sources) or any(
+                s.join in ("RIGHT", "FULL") for s in sources):
+            return
+        conjs = list(_conjuncts(core.where)) if core.where is not None else []
+        for s in sources:
+            if s.join not in ("LEFT", "RIGHT", "FULL") and s.on is not None:
+                conjs.extend(_conjuncts(s.on))
+        if not conjs:
+            return
+        resolver = _Resolver(None, scope)
+
+        def reads(node, target):
+            if type(node).__name__ != "Column":
+                return False
+            try:
+                hit = resolver._find(scope, node.name, node.table)
+            except OperationalError:
+                return False
+            return hit is not None and hit[0] is target
+
+        def walk(node, target):
+            # impliesNotNullRow: does ``node`` being true need a column of target?
+            stack = [node]
+            while stack:
+                n = stack.pop()
+                if n is None or isinstance(n, _ColumnNode):
+                    continue
+                kind = type(n).__name__
+                if kind == "Column":
+                    if reads(n, target):
+                        return True
+                    continue
+                if kind in ("IsNull", "Case", "In", "Function", "Tuple") or \
+                        kind in _SUBQUERY_NODES:
+                    continue
+                if kind == "Binary" and n.op.upper() in ("OR", "IS", "IS NOT"):
+                    continue
+                if kind == "Binary" and n.op.upper() == "AND":
+                    if walk(n.left, target) and walk(n.right, target):
+                        return True
+                    continue
+                if kind == "Between":
+                    stack.append(n.operand)
+                    continue
+                if kind in ("Like", "Raise"):
+                    continue  # LIKE/GLOB/REGEXP/MATCH are function calls
+                stack.extend(n.children())
+            return False
+
+        def implies(node, target, top):
+            while type(node).__name__ == "Collate" or (
+                    type(node).__name__ == "Function" and node.name.lower() in (
+                        "likely", "unlikely", "likelihood") and node.args):
+                node = node.operand if type(node).__name__ == "Collate" else node.args[0]
+            if top and type(node).__name__ == "IsNull" and getattr(node, "negated", False):
+                node = node.operand
+            return walk(node, target)
+
+        for s in sources:
+            if s.join != "LEFT":
+                continue
+            # sqlite3ExprImpliesNonNullRow on the AND tree: every conjunct but the last
+            # whole (x NOTNULL counts), the last through the walker only
+            hit = any(implies(c, s, True) for c in conjs[:-1]) or implies(
+                conjs[-1], s, len(conjs) == 1)
+            if hit:
+                s.join = "INNER"
+
+    @staticmethod
+    def _push_down(scope, pushable):
+        """pushDownWhereTerms (select.c): a WHERE or inner ON term reading only the
+        columns of one FROM subquery that is not flattened (nor a materialized CTE, nor
+        beside a RIGHT/FULL JOIN) is also tested inside it, on its rows; a LEFT JOIN's
+        subquery takes only the terms of its own ON clause.  Only deterministic terms
+        without subqueries qualify (sqlite3ExprIsTableConstant)."""
+        sources = scope.sources
+        if not pushable or any(s.join in ("RIGHT", "FULL") for s in sources):
+            return
+        resolver = _Resolver(None, scope)
+        # SQLite walks the AND tree from the right: the last term is pushed first
+        for term, ast, left_of in reversed(pushable):
+            if not _sqlite_deterministic(ast):
+                continue
+            target = None
+            ok = True
+            for n in _walk_expr(ast):
+                if isinstance(n, _ColumnNode):
+                    ok = False
+                    break
+                if type(n).__name__ != "Column":
+                    continue
+                try:
+                    hit = resolver._find(scope, n.name, n.table)
+                except OperationalError:
+                    hit = None
+                if hit is None or (target is not None and hit[0] is not target):
+                    ok = False
+                    break
+                target = hit[0]
+            if not ok or target is None:
+                continue
+            s = target
+            unit = s.unit
+            if (unit is None or s.flattened or not s.flat_ok or unit.push is None
+                    or (s.join == "LEFT") != (left_of == s.index)):
+                continue
+            pred, off = term.pred, s.offset
+            unit.push.append(lambda row, pred=pred, off=off: pred(_PushView(row, off)))
 
     @staticmethod
     def _mask_flattened(scope, ordered):
@@ -1307,9 +1453,7 @@ class _CTE:
                 raise OperationalError(
                     f"table {node.name} has {len(unit.names)} values for "
                     f"{len(colnames)} columns")
-            flat = unit.flat
             unit = Unit(list(colnames), unit.affs, unit.colls, unit.rows, unit.correlated)
-            unit.flat = flat
         return unit
 
 
@@ -1577,6 +1721,29 @@ def _substituted(s: Source, j: int) -> CExpr:
     c = s.columns[j]
     fn = s.col_fns[j]
     return CExpr(lambda r: fn(None), aff=c.aff, coll=c.coll, uses_row=False)
+
+
+class _PushView:
+    """A subquery's result row seen at its place in the reading query's row, for a term
+    pushed down into it: reading a column computes it."""
+
+    __slots__ = ("row", "off")
+
+    def __init__(self, row, off):
+        self.row = row
+        self.off = off
+
+    def __getitem__(self, i):
+        v = self.row[i - self.off]
+        return v.fn(v.row) if type(v) is _Lazy else v
+
+
+def _pushed(rows, filters, fns):
+    """The rows passing every pushed-down term (each sees the result row lazily)."""
+    for r in rows:
+        lazy = tuple([_Lazy(f, r) for f in fns])
+        if all(p(lazy) for p in filters):
+            yield r
 
 
 class _Lazy:
@@ -1995,7 +2162,7 @@ class _Resolver:
             ofns.append((c.fn, coll or c.coll, _desc(t), _nulls_first(t)))
         fs = None
         if frame is not None:
-            fs = self._frame(frame, ec, len(ofns) == 1)  # RANGE offsets need exactly one
+            fs = self._frame(frame, ec, bool(ofns))
         elif not ofns:
             fs = FrameSpec("ROWS", ("UNBOUNDED_PRECEDING", None), ("UNBOUNDED_FOLLOWING", None))
         spec = WindowSpec(pfns, ofns, fs)

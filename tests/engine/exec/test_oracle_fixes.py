@@ -404,6 +404,10 @@ CREATE INDEX frb ON fr(b);
 CREATE UNIQUE INDEX frc ON fr(c);
 CREATE TABLE fk(a, b, c, PRIMARY KEY (a DESC, b)) WITHOUT ROWID;
 INSERT INTO fk VALUES(1, 2, 3), (1, 3, 4), (2, 1, 5);
+CREATE TABLE fl(a, b);
+INSERT INTO fl VALUES(1, X'41'), (2, 'x');
+CREATE TABLE fm(a, b);
+INSERT INTO fm VALUES(1, 5);
 """
 
 
@@ -519,6 +523,55 @@ RIGHT_JOIN_CONST_TERMS = [
     "SELECT a FROM fr WHERE a = json_patch('[1,2.5]', '2')",
 ]
 
+# 98aa67d12d, ed2575af92: a WHERE/ON term reading only one FROM subquery that is not
+# flattened is pushed down into it (pushDownWhereTerms): its rows failing the term (its
+# groups, under HAVING, for an aggregate) never compute their other result columns; a
+# LEFT JOIN's subquery takes its own ON terms only; a real literal is negated as written
+PUSH_DOWN = [
+    "SELECT a1.r0 FROM (SELECT a2.a AS r0, json_array_length(json_group_array(a2.a)) "
+    "AS r1 FROM fb AS a2) AS a1 WHERE a1.r0 <= -0.0",
+    "SELECT -0.0 FROM fu AS a1 LEFT OUTER JOIN (SELECT DISTINCT NULL AS r1, "
+    "json_remove('not json', '$[1]') AS r2 FROM fu AS a3) AS a2 ON a2.r1",
+    "SELECT s.a FROM (SELECT DISTINCT a, json_array(a) AS j FROM fb) AS s WHERE s.a = 1",
+    "SELECT s.a FROM (SELECT DISTINCT a, json_array(a) AS j FROM fb) AS s WHERE s.a = -100",
+    "SELECT s.a FROM fu JOIN (SELECT DISTINCT a, json_array(a) AS j FROM fb) AS s "
+    "ON s.a = 5",
+    "SELECT s.a FROM fu LEFT JOIN (SELECT DISTINCT a, json_array(a) AS j FROM fb) AS s "
+    "ON s.a = 5",
+    "SELECT s.n FROM (SELECT b AS n, count(*) AS c, json(a) AS j FROM fb GROUP BY b) AS s "
+    "WHERE s.n > 0",
+    "WITH c(x, y) AS MATERIALIZED (SELECT DISTINCT a, json_array(a) FROM fb) "
+    "SELECT x FROM c WHERE x = 1",
+    "SELECT s.a FROM (SELECT DISTINCT a, json_array(a) AS j FROM fb LIMIT 5) AS s "
+    "WHERE s.a = 1",
+    "SELECT -0.0, -(0.0), - -0.0, -1.5, -1e999, -0, -0.0 + 0",
+]
+
+# 75f28fce5c: a LEFT JOIN whose right item the WHERE cannot take as NULL is an inner
+# join (SimplifyJoin), so its ON terms are WHERE terms tested as soon as what they read
+# is there; an inner join's ON term too; EXISTS drops its ORDER BY (e944534a84)
+LEFT_JOIN_SIMPLIFIED = [
+    "SELECT '{}' FROM (VALUES (1e+308)) AS a1 LEFT OUTER JOIN (SELECT a FROM fl WHERE b "
+    "IS NOT NULL) AS a2 ON json_array(a2.b, a2.b) WHERE a2.b",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE fm.b + 1 = 7",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE fm.b BETWEEN 6 AND 7",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE NOT fm.b",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE likely(fm.b = 7)",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE fm.b IS NULL",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE fm.b IS NOT 5",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE fm.b OR 0",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE abs(fm.b) = 7",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE fl.a = 9 AND fm.b NOTNULL",
+    "SELECT * FROM fl LEFT JOIN fm ON json_array(fl.b) WHERE fm.b NOTNULL AND fl.a = 9",
+    "SELECT * FROM fl LEFT JOIN fm ON fm.a = fl.a WHERE fm.b = 5",
+    "SELECT * FROM fl LEFT JOIN fm ON fm.a = fl.a WHERE fm.b IS NULL",
+    "SELECT * FROM fl JOIN fe ON json_array(fl.b)",
+    "SELECT * FROM fl AS x JOIN fl AS y ON json_array(x.b) AND y.a = x.a",
+    "SELECT EXISTS (SELECT json_array(b) FROM fl ORDER BY 1)",
+    "SELECT EXISTS (SELECT json_array(b) FROM fl ORDER BY 2)",
+    "SELECT 1 WHERE EXISTS (SELECT b FROM fl ORDER BY json_array(b) LIMIT 1)",
+]
+
 # 08ab7538a8: a compound with ORDER BY merges sorted arms; LIMIT 0 runs none of them
 COMPOUND_LIMIT = [
     "SELECT json('x') FROM fu UNION ALL SELECT 1 ORDER BY 1 LIMIT 0",
@@ -532,6 +585,7 @@ COMPOUND_LIMIT = [
 
 @pytest.mark.parametrize("sql", USING_QUALIFIED + SUBQUERY_COLLATION + FLATTENING
                          + LOOP_ORDER + HOISTED_TERMS + COMPOUND_LIMIT
-                         + RIGHT_JOIN_CONST_TERMS)
+                         + RIGHT_JOIN_CONST_TERMS + PUSH_DOWN
+                         + LEFT_JOIN_SIMPLIFIED)
 def test_issue5_agrees_with_sqlite3(db5, sql):
     compare(db5, sql)
