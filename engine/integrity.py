@@ -56,9 +56,11 @@ from itertools import chain, compress, repeat
 from operator import add, gt, itemgetter, lt, sub
 
 from formatspec.btree import (
+    InteriorLayout,
     LeafLayout,
     hdr_offset_for,
     index_leaf_layout,
+    interior_layout,
     read_freeblocks,
     read_page_header,
     table_leaf_layout,
@@ -426,6 +428,10 @@ class _Checker:
                              for picks in picks_list]
             not_null_getters = [itemgetter(position[c]) for c in not_null]
 
+        # digest sums of the rows' index entries, added to the multisets after the walk
+        row_sums = [0] * nactive
+        row_counts = [0] * nactive
+
         def on_page(keys, payloads, offsets, projected, pgno):
             """The rows of one table leaf page: rowids, payloads, cell offsets, and the
             projected rows (None when a record could not be projected)."""
@@ -434,12 +440,12 @@ class _Checker:
             if projected is not None and not any(
                     None in map(get, projected) for get in not_null_getters):
                 # every record well formed, no NULL where NOT NULL: a page at a time
-                for (multiset, _g, _s, _t), get, folds in zip(active, entry_getters,
-                                                              active_folds):
+                for j, get in enumerate(entry_getters):
                     entries = list(map(get, projected))
-                    if folds:
-                        entries = _collated(entries, folds)
-                    multiset.add_many(len(entries), _digest_sum(entries))
+                    if active_folds[j]:
+                        entries = _collated(entries, active_folds[j])
+                    row_sums[j] += _digest_sum(entries)
+                    row_counts[j] += len(entries)
                 return
             sums = [0] * nactive
             counts = [0] * nactive
@@ -477,7 +483,8 @@ class _Checker:
                         counts[j] += 1
             if need_rows:
                 for j in range(nactive):
-                    active[j][0].add_many(counts[j], sums[j])
+                    row_sums[j] += sums[j]
+                    row_counts[j] += counts[j]
 
         if without_rowid:
             order = _storage_order(tdef) if tdef else None
@@ -503,6 +510,8 @@ class _Checker:
             self.walk_index(name, root, keydef, None, tdef, on_record=on_record)
         else:
             self.walk_table(name, root, on_page, projector)
+            for (multiset, _g, _s, _t), count, total in zip(active, row_counts, row_sums):
+                multiset.add_many(count, total)
         for k, (idef, iroot, _plan) in enumerate(want):
             iname = idef.name if idef else f"index at page {iroot}"
             if iroot < 1 or iroot > self.n:
@@ -584,7 +593,7 @@ class _Checker:
         if depth >= MAX_DEPTH:
             self.report(pgno, None, f"{name}: b-tree deeper than {MAX_DEPTH}", "depth")
             return None
-        children = [(c.left_child, c.rowid, c.offset) for c in lay]
+        children = list(zip(lay.children, lay.keys, ptrs))
         children.append((hdr.right_child, hi, None))
         for child, key, off in children:
             if off is not None and ((last is not None and key <= last)
@@ -609,7 +618,7 @@ class _Checker:
         :class:`formatspec.btree.LeafLayout` (columns, from one formatspec call; on
         a table leaf with the rows projected by ``projector``, on an index leaf with
         the records decoded by ``decoder``, when it is given and every record is well
-        formed), on an interior page a list of :class:`Cell`.
+        formed), on an interior page a :class:`formatspec.btree.InteriorLayout`.
         The header is formatspec's :class:`~formatspec.btree.PageHeader`.
         """
         usable = self.usable
@@ -660,6 +669,11 @@ class _Checker:
                         lay = index_leaf_layout(page, hoff, usable)
                     except FormatError:
                         pass  # cell by cell below, to report the bad one
+        else:
+            try:
+                lay = interior_layout(page, hoff, usable)
+            except FormatError:
+                pass  # cell by cell below, to report the bad one
         if lay is not None:
             ptrs = lay.pointers
         else:
@@ -676,7 +690,6 @@ class _Checker:
                                 f"{name}: cell {i} at offset {off} outside {content}..{low}",
                                 "cell-pointer")
                     return None
-        cells = None
         if lay is None:
             try:
                 cells = parse_cells(page, _engine_header(hdr, hoff), ptrs, usable, pgno)
@@ -684,8 +697,8 @@ class _Checker:
                 self.report(pgno, err.offset, f"{name}: {err}", "cell")
                 return None
             ends = list(map(add, ptrs, map(_SIZE, cells)))
-            if ptype == 13 or ptype == 10:
-                lay = _layout_of(cells, ptype == 13)
+            lay = _layout_of(cells, ptype == 13) if ptype == 13 or ptype == 10 else \
+                _interior_of(cells, ptype == 5, hdr.right_child)
         else:
             ends = lay.ends
             # btree.c counts a cell as at least 4 bytes (room for a freeblock head)
@@ -750,10 +763,18 @@ class _Checker:
             starts = ptrs[::-1]
             stops = ends[::-1]
         else:
-            spans = sorted(zip(ptrs, ends)) if not free_spans else \
-                sorted(chain(zip(ptrs, ends), free_spans))
-            starts = list(map(_FIRST, spans))
-            stops = list(map(_SECOND, spans))
+            # sort the start offsets (ints: cheaper than the span tuples); a start taken
+            # twice is an overlap, found by the sort of the spans themselves
+            stop_of = dict(zip(ptrs, ends))
+            if free_spans:
+                stop_of.update(free_spans)
+            if len(stop_of) == len(ptrs) + (len(free_spans) if free_spans else 0):
+                starts = sorted(stop_of)
+                stops = list(map(stop_of.__getitem__, starts))
+            else:
+                spans = sorted(chain(zip(ptrs, ends), free_spans or ()))
+                starts = list(map(_FIRST, spans))
+                stops = list(map(_SECOND, spans))
         if any(map(gt, stops[:-1], starts[1:])):
             spans = list(zip(starts, stops))
             for (_s0, end), (start, _e1) in zip(spans, spans[1:]):
@@ -766,7 +787,7 @@ class _Checker:
         if frag != hdr.fragmented_free_bytes:
             self.report(pgno, hoff + 7, f"{name}: {frag} fragmented bytes "
                         f"found, header says {hdr.fragmented_free_bytes}", "fragmentation")
-        return hdr, ptrs, (lay if lay is not None else cells)
+        return hdr, ptrs, lay
 
     def _assemble(self, name, pgno, ptrs, lay) -> list:
         """The payloads of a leaf's cells (``lay``, a LeafLayout): local ones as they are,
@@ -888,16 +909,16 @@ class _Checker:
                 self._index_entries(name, pgno, zip(lay.locals, ptrs), len(ptrs),
                                     keyinfo, actual, state, values_list)
             return
-        for cell in lay:
-            if self.use(cell.left_child, U_BTREE, pgno, f"{name}: child of page {pgno}"):
-                self.expect_ptrmap(cell.left_child, PTRMAP_BTREE, pgno)
-                self._index_page(name, cell.left_child, depth + 1, keyinfo, actual, state)
-            payload = (self._overflow(name, pgno, cell.offset, cell.payload_size, cell.local,
-                                      cell.first_overflow)
-                       if cell.first_overflow else cell.local)
+        spilled = {i: (size, first) for i, size, first in lay.spills}
+        for i, (child, off, local) in enumerate(zip(lay.children, ptrs, lay.locals)):
+            if self.use(child, U_BTREE, pgno, f"{name}: child of page {pgno}"):
+                self.expect_ptrmap(child, PTRMAP_BTREE, pgno)
+                self._index_page(name, child, depth + 1, keyinfo, actual, state)
+            spill = spilled.get(i)
+            payload = (self._overflow(name, pgno, off, spill[0], local, spill[1])
+                       if spill else local)
             if payload is not None:
-                self._index_entries(name, pgno, [(payload, cell.offset)], 1, keyinfo, actual,
-                                    state)
+                self._index_entries(name, pgno, [(payload, off)], 1, keyinfo, actual, state)
             else:
                 state["count"] += 1
             if self.full():
@@ -941,10 +962,13 @@ class _Checker:
                 except (FormatError, CorruptError):
                     values_list = None  # one by one below, to report the bad record
             if values_list is not None:
+                collated = None
                 if actual is not None:
                     folds = state["digest_folds"]
+                    if folds:
+                        collated = _collated(values_list, folds)
                     actual.add_many(len(values_list), _digest_sum(
-                        _collated(values_list, folds) if folds else values_list))
+                        collated if collated is not None else values_list))
                     actual = None
                 if not check_order or not values_list:
                     return
@@ -958,7 +982,11 @@ class _Checker:
                         state["prev"] = values_list[-1]
                         return
                 elif fold is not None and (prev is None or prev_key is not None):
-                    keys = _fold_keys(values_list, fold)
+                    # NOCASE text with its ASCII letters folded: Python's order is SQLite's
+                    # (the digest's keys when they fold exactly those columns)
+                    keys = collated if collated is not None and [
+                        i for i, _c in state["digest_folds"]] == fold else \
+                        _fold_keys(values_list, fold)
                     if None not in keys:
                         seq = keys if prev is None else [prev_key, *keys]
                         try:
@@ -1085,6 +1113,16 @@ def _engine_header(hdr, hdr_offset: int) -> PageHeader:
     return PageHeader(hdr.page_type, hdr.first_freeblock, hdr.cell_count,
                       hdr.cell_content_start, hdr.fragmented_free_bytes, hdr.right_child,
                       hdr_offset, hdr.header_size)
+
+
+def _interior_of(cells: list[Cell], table: bool, right_child: int) -> InteriorLayout:
+    """The columns of :class:`InteriorLayout` from an interior page's cells read one by one."""
+    return InteriorLayout(tuple(c.offset for c in cells), [c.left_child for c in cells],
+                          [c.rowid for c in cells] if table else None,
+                          None if table else [c.local for c in cells],
+                          [c.offset + c.size for c in cells],
+                          [(i, c.payload_size, c.first_overflow) for i, c in enumerate(cells)
+                           if c.first_overflow], right_child)
 
 
 def _layout_of(cells: list[Cell], table: bool) -> LeafLayout:

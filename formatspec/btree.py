@@ -1144,3 +1144,96 @@ def index_leaf_layout(page, hdr_offset: int, usable: int, decode=None) -> LeafLa
                     pass
             add_row(decode(local))
     return LeafLayout(pointers, None, local_parts, ends, spills, rows)
+
+
+class InteriorLayout(NamedTuple):
+    """What :func:`interior_layout` returns: an interior page's cells as parallel columns,
+    in cell-pointer (key) order.
+
+    ``pointers``: each cell's offset; ``children``: each cell's left child page;
+    ``keys``: each cell's rowid (table interior pages; None on index interior pages);
+    ``locals``: each cell's payload bytes stored on the page (index interior pages; None
+    on table interior pages); ``ends``: the offset just past each cell's last byte
+    (varints counted as stored); ``spills``: ``(i, payload_size, first_overflow_page)``
+    for each cell ``i`` whose payload runs onto overflow pages; ``right_child``: the
+    header's right-most child.
+    """
+
+    pointers: tuple
+    children: list
+    keys: list | None
+    locals: list | None
+    ends: list
+    spills: list
+    right_child: int
+
+
+def interior_layout(page, hdr_offset: int, usable: int) -> InteriorLayout:
+    """Fast twin of an interior page (type 5 or 2) for checkers: every cell in one call.
+
+    Cells as :data:`TableInteriorCell` / :data:`IndexInteriorCell` read them, with the
+    checks of :func:`read_table_interior_cell` / :func:`read_index_interior_cell` (a
+    table interior cell only has to fit in the page: it holds no payload), in columns
+    (:class:`InteriorLayout`), with where each cell ends. Leaf headers are refused.
+    """
+    if type(page) is not bytes:
+        page = bytes(page)
+    if not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
+        _check_usable(usable)
+    header = read_page_header(page, hdr_offset)
+    page_type = header.page_type
+    if page_type != TABLE_INTERIOR and page_type != INDEX_INTERIOR:
+        raise FormatError(f"page type {page_type} is not an interior page", offset=hdr_offset,
+                          path="page_type")
+    pointers = read_cell_pointers(page, hdr_offset, 12, header.cell_count)
+    children = []
+    add_child = children.append
+    ends = []
+    add_end = ends.append
+    spills = []
+    if page_type == TABLE_INTERIOR:
+        keys = []
+        add_key = keys.append
+        for offset in pointers:
+            try:
+                add_child(_unpack_u32(page, offset)[0])
+                pos = offset + 4
+                rowid = page[pos]
+                if rowid < 0x80:
+                    pos += 1
+                else:
+                    rowid, pos = read_signed_varint(page, pos)
+            except (struct.error, IndexError, FormatError):
+                raise FormatError(f"table interior cell at {offset} runs past the end of the "
+                                  "page", offset=offset) from None
+            add_key(rowid)
+            add_end(pos)
+        return InteriorLayout(pointers, children, keys, None, ends, spills, header.right_child)
+    limit = min(len(page), usable)
+    local_parts = []
+    add_local = local_parts.append
+    for offset in pointers:
+        if offset + 4 > limit:
+            raise FormatError(f"index interior cell at {offset} runs past the end of the page",
+                              offset=offset)
+        add_child(_unpack_u32(page, offset)[0])
+        try:
+            size, pos = read_varint(page, offset + 4)
+        except FormatError:
+            raise FormatError(f"cell at {offset} runs past the end of the page",
+                              offset=offset) from None
+        local_size = local_payload_size(size, usable, table_leaf=False)
+        end = pos + local_size
+        if local_size == size:
+            if end > limit:
+                raise _past_usable(offset, end, usable, len(page))
+            add_local(page[pos:end])
+            add_end(end)
+        else:
+            if end + 4 > limit:
+                raise _past_usable(offset, end + 4, usable, len(page))
+            spills.append((len(local_parts), size, _unpack_u32(page, end)[0]))
+            add_local(page[pos:end])
+            add_end(end + 4)
+    return InteriorLayout(pointers, children, None, local_parts, ends, spills,
+                          header.right_child)

@@ -6,7 +6,10 @@
 :data:`CellPointerArray` and :data:`IndexLeafCell`; the columnar leaf scans
 :func:`formatspec.btree.table_leaf_layout` and
 :func:`formatspec.btree.index_leaf_layout` against the same schemas with
-:data:`TableLeafCell` / :data:`IndexLeafCell` (where each cell ends included).
+:data:`TableLeafCell` / :data:`IndexLeafCell` (where each cell ends included), with
+their rows projected or decoded against :data:`Record`; and
+:func:`formatspec.btree.interior_layout` against :data:`TableInteriorCell` /
+:data:`IndexInteriorCell`.
 On generated valid pages and on garbage (random bytes, valid pages with bytes
 overwritten) both give the same values, or both refuse with FormatError.
 """
@@ -20,16 +23,21 @@ from hypothesis import strategies as st
 
 from formatspec import FormatError, Record, encode_record, hdr_offset_for, local_payload_size
 from formatspec.btree import (
+    INDEX_INTERIOR,
     INDEX_LEAF,
+    TABLE_INTERIOR,
     TABLE_LEAF,
     BTreePage,
     BTreePageHeader,
     CellPointerArray,
     Freeblock,
+    IndexInteriorCell,
     IndexLeafCell,
+    TableInteriorCell,
     TableLeafCell,
     index_leaf_cells,
     index_leaf_layout,
+    interior_layout,
     read_freeblocks,
     table_leaf_layout,
 )
@@ -501,3 +509,128 @@ def test_decoded_index_leaf_layout_on_garbage(data, pgno, usable, codec):
     if len(page) > hdr_offset_for(pgno):
         page[hdr_offset_for(pgno)] = INDEX_LEAF
     check_decoded_index_layout(bytes(page), pgno, usable, codec)
+
+
+# --------------------------------------------------------------------------- interior layouts
+#
+# interior_layout against BTreePageHeader, CellPointerArray and TableInteriorCell /
+# IndexInteriorCell (a table interior cell is parsed to the page's end: it holds no
+# payload, so the usable size does not bound it).
+
+
+def schema_interior_layout(page, hdr, usable):
+    if not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
+        raise FormatError("usable size out of range")
+    header = BTreePageHeader.parse(page[hdr:])
+    if header.page_type not in (TABLE_INTERIOR, INDEX_INTERIOR):
+        raise FormatError("not an interior page")
+    table = header.page_type == TABLE_INTERIOR
+    pointers = CellPointerArray.parse(page[hdr + 12:], cell_count=header.cell_count)
+    children, keys, local_parts, ends, spills = [], [], [], [], []
+    for i, off in enumerate(pointers):
+        if table:
+            cell = TableInteriorCell.parse(page[off:])
+            keys.append(cell.rowid)
+        else:
+            cell = IndexInteriorCell.parse(page[off:usable], usable_size=usable)
+            local_parts.append(cell.payload)
+            if cell.overflow_page is not None:
+                spills.append((i, cell.payload_size, cell.overflow_page))
+        children.append(cell.left_child)
+        ends.append(off + cell._io.tell())
+    return (tuple(pointers), children, keys if table else None,
+            None if table else local_parts, ends, spills, header.right_child)
+
+
+def check_interior_layout(page, pgno, usable):
+    hdr = hdr_offset_for(pgno)
+    schema = outcome(schema_interior_layout, page, hdr, usable)
+    twin = outcome(interior_layout, page, hdr, usable)
+    assert schema[0] == twin[0], (pgno, usable, schema, twin)
+    if schema[0] == "ok":
+        assert tuple(twin[1]) == schema[1]
+    return twin
+
+
+@st.composite
+def raw_interior_page(draw, table: bool):
+    """An interior page laid out byte by byte (padded varints, spilling payloads, gaps)."""
+    usable = draw(USABLE)
+    reserved = draw(st.sampled_from([0, 0, 32]))
+    pgno = draw(st.sampled_from([1, 2, 9]))
+    hdr = hdr_offset_for(pgno)
+    count = draw(st.integers(0, 10))
+    images, expected = [], []
+    for i in range(count):
+        child = draw(st.integers(0, 2**32 - 1))
+        image = child.to_bytes(4, "big")
+        if table:
+            rowid = draw(st.one_of(st.integers(0, 300), st.integers(-2**63, 2**63 - 1)))
+            image += padded_varint(rowid, draw(st.sampled_from([0, 0, 1, 3])), signed=True)
+            expected.append((child, rowid, None, None))
+        else:
+            payload = encode_record(draw(st.lists(RECORD_VALUE, max_size=4)))
+            image += padded_varint(len(payload), draw(st.sampled_from([0, 0, 1, 2])))
+            local = local_payload_size(len(payload), usable, table_leaf=False)
+            image += payload[:local]
+            overflow = None
+            if local < len(payload):
+                overflow = draw(st.integers(0, 2**32 - 1))
+                image += overflow.to_bytes(4, "big")
+            expected.append((child, None, payload[:local], (i, len(payload), overflow)
+                             if overflow is not None else None))
+        images.append(image)
+    top = usable
+    pointers = []
+    for image in images:
+        top -= draw(st.sampled_from([0, 0, 3]))
+        top -= len(image)
+        pointers.append(top)
+    start = hdr + 12 + 2 * count
+    assume(top >= start)
+    right = draw(st.integers(0, 2**32 - 1))
+    page = bytearray(draw(st.binary(min_size=1, max_size=1)) * (usable + reserved))
+    page[hdr:hdr + 12] = bytes([TABLE_INTERIOR if table else INDEX_INTERIOR, 0, 0]) + \
+        count.to_bytes(2, "big") + (top % 65536).to_bytes(2, "big") + b"\0" + \
+        right.to_bytes(4, "big")
+    for i, (off, image) in enumerate(zip(pointers, images)):
+        page[hdr + 12 + 2 * i:hdr + 14 + 2 * i] = off.to_bytes(2, "big")
+        page[off:off + len(image)] = image
+    return bytes(page), pgno, usable, pointers, images, expected, right
+
+
+@given(st.booleans(), st.data())
+def test_interior_layout_on_valid_pages(table, data):
+    page, pgno, usable, pointers, images, expected, right = data.draw(raw_interior_page(table))
+    got = check_interior_layout(page, pgno, usable)
+    assert got[0] == "ok"
+    lay = got[1]
+    assert list(lay.pointers) == pointers
+    assert lay.ends == [off + len(image) for off, image in zip(pointers, images)]
+    assert lay.children == [e[0] for e in expected]
+    assert lay.right_child == right
+    if table:
+        assert lay.keys == [e[1] for e in expected] and lay.locals is None
+    else:
+        assert lay.locals == [e[2] for e in expected] and lay.keys is None
+        assert lay.spills == [e[3] for e in expected if e[3] is not None]
+
+
+@given(st.booleans(), st.data(), EDITS)
+def test_interior_layout_on_mutated_pages(table, data, edits):
+    page, pgno, usable, pointers, _images, _expected, _right = \
+        data.draw(raw_interior_page(table))
+    hdr = hdr_offset_for(pgno)
+    low = min(pointers, default=usable - 1)
+    targets = [(hdr + p % (12 + 2 * len(pointers)) if i % 2 else
+                low + p % max(1, usable - low), v) for i, (p, v) in enumerate(edits)]
+    check_interior_layout(mutate(page, targets), pgno, usable)
+    check_interior_layout(page[:len(page) // 2], pgno, usable)
+
+
+@given(st.binary(max_size=700), st.sampled_from([1, 2]), USABLE, st.booleans())
+def test_interior_layout_on_garbage(data, pgno, usable, table):
+    page = bytearray(data)
+    if len(page) > hdr_offset_for(pgno):
+        page[hdr_offset_for(pgno)] = TABLE_INTERIOR if table else INDEX_INTERIOR
+    check_interior_layout(bytes(page), pgno, usable)
