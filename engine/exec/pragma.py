@@ -493,6 +493,15 @@ def _find_table(session, temp, schema, name):
     v = cat.views.get(low)
     if v is not None:
         return ("view", v)
+    # an eponymous virtual table (json_each, pragma_*): its declared columns
+    if low in ("json_each", "json_tree"):
+        from .tvf import _JSON_COLUMNS
+
+        return ("vtab", (list(_JSON_COLUMNS), ["json", "root"]))
+    if low.startswith("pragma_"):
+        spec = table_function(session, name[7:])
+        if spec is not None:
+            return ("vtab", (spec[0], spec[1]))
     return None
 
 
@@ -508,6 +517,11 @@ def _table_info(x):
         if kind == "view":
             return [(i, n, t, 0, None, 0) + ((0,) if x else ())
                     for i, (n, t) in enumerate(_view_columns(session, obj))]
+        if kind == "vtab":
+            visible, hidden = obj
+            cols = [(n, 0) for n in visible] + ([(n, 1) for n in hidden] if x else [])
+            return [(i, n, "", 0, None, 0) + ((h,) if x else ())
+                    for i, (n, h) in enumerate(cols)]
         m = _model(session, obj)
         out = []
         n_hidden = 0

@@ -196,6 +196,10 @@ FIXED = [
     "SELECT * FROM pragma_table_info WHERE arg = 'p'",
     "SELECT * FROM pragma_collation_list", "SELECT * FROM pragma_table_list('p')",
     "PRAGMA pragma_list", "SELECT count(*) FROM pragma_pragma_list",
+    "PRAGMA table_info(json_each)", "PRAGMA table_xinfo(JSON_TREE)",
+    "PRAGMA table_xinfo(pragma_table_info)", "PRAGMA table_xinfo(pragma_user_version)",
+    "PRAGMA main.table_info(json_each)", "PRAGMA index_list(json_each)",
+    "PRAGMA table_xinfo(pragma_nosuch)", "SELECT * FROM pragma_table_info('pragma_table_list')",
 ]
 
 
