@@ -206,8 +206,14 @@ def plan_level(scope, terms: list[Term], join_terms: dict, state, eqp_parent,
     for t in remaining:
         t.used = False
 
+    _subquery_lines(sources, eqp, eqp_parent, state)
     for acc in accesses:
         s = acc.source
+        sub = getattr(s, "eqp_sub", None)
+        if sub is not None and getattr(s, "flattened", False):
+            # flattened into this query: its loops are ours
+            eqp.extend(sub[1])
+            continue
         detail = acc.detail
         if s.join == "LEFT":
             detail += " LEFT-JOIN"
@@ -397,8 +403,35 @@ def _candidates(s, bound, terms, pos_map):
     return out
 
 
+def _subquery_lines(sources, eqp, eqp_parent, state):
+    """The CO-ROUTINE / MATERIALIZE line (over its own plan) of each FROM subquery, view
+    or CTE not flattened, in FROM order before the loops, as sqlite3Select codes them: a
+    co-routine when it is the first item and the outer loop for sure (alone, or the next
+    item joins by an outer or CROSS join), is not a CTE to materialize and no RIGHT/FULL
+    JOIN follows; else materialized, once per CTE in the statement."""
+    done = getattr(state, "eqp_ctes", None)
+    if done is None:
+        done = state.eqp_ctes = set()
+    n = len(sources)
+    for i, s in enumerate(sources):
+        sub = getattr(s, "eqp_sub", None)
+        if sub is None or getattr(s, "flattened", False):
+            continue
+        name, children, cte, must = sub
+        if cte is not None:
+            if cte in done:
+                continue
+            done.add(cte)
+        coroutine = (i == 0 and not must
+                     and (n == 1 or sources[1].join in ("LEFT", "RIGHT", "FULL")
+                          or getattr(sources[1], "cross", False))
+                     and not any(x.join in ("RIGHT", "FULL") for x in sources[1:]))
+        eqp.append((eqp_parent, f"{'CO-ROUTINE' if coroutine else 'MATERIALIZE'} {name}",
+                    children))
+
+
 def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -> _Access:
-    name = s.name
+    name = getattr(s, "eqp_name", None) or s.name
     if getattr(s, "tvf", None) is not None:
         return _tvf_access(s, bound, terms, pos_map)
     cands = _candidates(s, bound, terms, pos_map)
@@ -783,7 +816,8 @@ def _maybe_hash(acc: _Access, cands, n=2):
             acc.consumed.append(t)
     if acc.hash_pairs:
         acc.kind = "hash" if acc.kind == "scan" else "unit_hash"
-        acc.detail = f"SEARCH {s.name} USING AUTOMATIC COVERING INDEX ({' AND '.join(parts)})"
+        name = getattr(s, "eqp_name", None) or s.name
+        acc.detail = f"SEARCH {name} USING AUTOMATIC COVERING INDEX ({' AND '.join(parts)})"
         acc.cost = 10
 
 

@@ -187,7 +187,65 @@ def _expr_meta(unit):
 
 def compile_query(node, session, state=None, parent=None, texts=None) -> Unit:
     state = state or _State(session)
+    if getattr(state, "sel_ids", None) is None:
+        state.sel_ids = selection_ids(node)
     return _QueryCompiler(state, parent).query(node, texts=texts)
+
+
+def selection_ids(root) -> dict:
+    """id(node) -> SQLite's selId for each SELECT of a statement, the number its
+    EXPLAIN QUERY PLAN prints ("(subquery-N)", "SCALAR SUBQUERY N", "(join-N)"): the
+    parser numbers each SELECT when it finishes reading it (sqlite3SelectNew), so the
+    SELECTs inside one come first, in the order they are written, a WITH's before the
+    body, and a compound's ORDER BY/LIMIT before its last arm; a compound or a
+    subquery's Select gets the number of its last arm, each VALUES row one number, a
+    parenthesized join one after its items."""
+    ids: dict = {}
+    counter = 0
+    stack: list = [("visit", root)]
+    while stack:
+        action, node, *extra = stack.pop()
+        if action == "assign":
+            if node is not None:
+                counter += 1
+                ids[id(node)] = counter
+            for alias in extra[0]:
+                ids[id(alias)] = counter
+            continue
+        kind = type(node).__name__
+        todo: list = []
+        if kind == "Select":
+            if node.with_ is not None:
+                todo.append(("visit", node.with_))
+            tail = [t for t in node.order_by or []]
+            tail += [x for x in (node.limit, node.offset) if x is not None]
+            body = node.body
+            arms = body.terms() if type(body).__name__ == "Compound" else [body]
+            for k, arm in enumerate(arms):
+                last = k == len(arms) - 1
+                if type(arm).__name__ == "Values":
+                    for r, row in enumerate(arm.rows):
+                        todo.extend(("visit", e) for e in row)
+                        if last and r == len(arm.rows) - 1:
+                            todo.extend(("visit", t) for t in tail)
+                            todo.append(("assign", arm, [node, body]))
+                        else:
+                            todo.append(("assign", None if r else None, []))
+                            todo[-1] = ("assign", object(), [])
+                    continue
+                todo.extend(("visit", c) for c in arm.children())
+                if last:
+                    todo.extend(("visit", t) for t in tail)
+                    todo.append(("assign", arm, [node, body]))
+                else:
+                    todo.append(("assign", arm, []))
+        elif kind == "ParenJoin":
+            todo.extend(("visit", c) for c in node.children())
+            todo.append(("assign", node, []))
+        else:
+            todo.extend(("visit", c) for c in node.children())
+        stack.extend(reversed(todo))
+    return ids
 
 
 _ITEM_END = frozenset(("FROM", "WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "UNION",
@@ -381,6 +439,8 @@ class _QueryCompiler:
                 yield tuple([f(None) for f in row])
         unit = Unit(names, [c.aff for c in first], [c.coll for c in first], run,
                     correlated=scope.correlated)
+        self.state.eqp.append((0, "SCAN CONSTANT ROW" if len(rows) == 1
+                               else f"SCAN {len(rows)} CONSTANT ROWS"))
         unit.expr_meta = ([c.aff for c in last], [c.coll for c in last])
         if outer is not None and (outer.order_by or outer.limit is not None):
             return self._finish_compound(unit, outer, parent)
@@ -1135,9 +1195,10 @@ class _QueryCompiler:
         if type(first).__name__ == "ParenJoin" and first.alias is None:
             self._from(first.join, scope)
         else:
-            scope.sources.append(self._source(first, scope))
+            scope.sources.append(self._planned_source(first, scope))
         for j in clause.joins:
-            src = self._source(j.source, scope)
+            src = self._planned_source(j.source, scope)
+            src.cross = (j.op or "").upper() == "CROSS"
             op = (j.op or ",").upper()
             if op in (",", "JOIN", "INNER", "CROSS"):
                 op = "INNER"
@@ -1151,6 +1212,58 @@ class _QueryCompiler:
                 raise OperationalError(
                     "a NATURAL join may not have an ON or USING clause")
             scope.sources.append(src)
+
+    def _planned_source(self, node, scope) -> Source:
+        """``_source``, keeping the plan lines of a subquery, view or CTE item on it for
+        the query's plan (planner.plan_level): ``eqp_name`` names it in SCAN/SEARCH lines
+        (its alias first), ``eqp_sub`` is (the name of its CO-ROUTINE/MATERIALIZE line,
+        whose name comes first, its lines, the CTE it is, whether it must be
+        materialized)."""
+        st = self.state
+        saved = st.eqp
+        st.eqp = []
+        try:
+            src = self._source(node, scope)
+        finally:
+            children = st.eqp
+            st.eqp = saved
+        if src.unit is None or getattr(src, "tvf", None) is not None:
+            st.eqp.extend(children)
+            return src
+        while (type(node).__name__ == "ParenJoin" and not node.join.joins
+               and type(node.join.first).__name__ != "ParenJoin"):
+            import dataclasses
+
+            node = dataclasses.replace(node.join.first, alias=node.alias) \
+                if node.alias is not None else node.join.first
+        ids = getattr(st, "sel_ids", None) or {}
+        kind = type(node).__name__
+        cte = None
+        alias = getattr(node, "alias", None)
+        if kind == "TableRef":
+            name = node.name
+            if node.schema is None:
+                cte = scope.ctes.get(name.lower())
+        elif kind == "ParenJoin":
+            name = alias or f"(join-{ids.get(id(node), 0)})"
+        else:
+            name = alias or f"(subquery-{ids.get(id(getattr(node, 'select', None)), 0)})"
+        if cte is not None and not hasattr(cte, "node"):
+            # the recursive CTE's own name inside its recursive step: a plain scan
+            st.eqp.extend(children)
+            src.eqp_name = alias or name
+            return src
+        must = False
+        if cte is not None:
+            m = getattr(cte.node, "materialized", None)
+            body = cte.node.select
+            recursive = type(body.body).__name__ == "Compound" and _refers_to(
+                body, cte.node.name)
+            must = m is True or (m is None and not recursive
+                                 and not getattr(cte, "flattenable", True))
+        src.eqp_name = alias or name
+        src.eqp_sub = (name, children, id(cte) if cte is not None else None, must)
+        return src
 
     def _source(self, node, scope) -> Source:
         kind = type(node).__name__
@@ -1488,7 +1601,13 @@ def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Un
         raise OperationalError(f"recursive reference in a subquery: {name}")
     if body.with_ is not None:
         raise NotSupportedError("WITH inside a recursive common table expression")
-    init_units = [qc.arm(s, cparent, 0) for s in selects[:k]]
+    st = qc.state
+    saved_eqp = st.eqp
+    st.eqp = []
+    try:
+        init_units = [qc.arm(s, cparent, 0) for s in selects[:k]]
+    finally:
+        setup, st.eqp = st.eqp, []
     width = len(init_units[0].names)
     names = list(colnames) if colnames else init_units[0].names
     queue_row = [None]
@@ -1499,7 +1618,14 @@ def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Un
     visible = dict(cte.visible)
     visible[name.lower()] = _FixedCTE(inner)
     rparent = _cte_scope(cparent, visible, qc.state.session)
-    rec_units = [qc.arm(s, rparent, 0) for s in selects[k:]]
+    try:
+        rec_units = [qc.arm(s, rparent, 0) for s in selects[k:]]
+    finally:
+        step = st.eqp
+        st.eqp = saved_eqp
+        # EXPLAIN QUERY PLAN: the initial arms under SETUP, the recursive under RECURSIVE STEP
+        st.eqp.append((0, "SETUP", setup))
+        st.eqp.append((0, "RECURSIVE STEP", step))
     for u in init_units + rec_units:
         if len(u.names) != width:
             raise OperationalError(
@@ -1953,8 +2079,9 @@ class _Resolver:
             children = st.eqp
             st.eqp = saved
         st.subquery_number += 1
-        header = ("CORRELATED " if unit.correlated else "") + f"{kind} SUBQUERY " \
-            f"{st.subquery_number}"
+        number = (getattr(st, "sel_ids", None) or {}).get(id(select_node),
+                                                            st.subquery_number)
+        header = ("CORRELATED " if unit.correlated else "") + f"{kind} SUBQUERY {number}"
         self.scope.eqp_pending.append((0, header, children))
         return unit
 
@@ -2162,7 +2289,7 @@ class _Resolver:
             ofns.append((c.fn, coll or c.coll, _desc(t), _nulls_first(t)))
         fs = None
         if frame is not None:
-            fs = self._frame(frame, ec, bool(ofns))
+            fs = self._frame(frame, ec, len(ofns) == 1)  # RANGE offsets need exactly one
         elif not ofns:
             fs = FrameSpec("ROWS", ("UNBOUNDED_PRECEDING", None), ("UNBOUNDED_FOLLOWING", None))
         spec = WindowSpec(pfns, ofns, fs)
