@@ -16,6 +16,9 @@ external checks:
 * ``.index_entries(index)``: the records of an index b-tree in index order
   (the indexed columns, then the rowid for an index of a rowid table; for a
   WITHOUT ROWID table's index, the indexed columns then the primary key).
+* ``.row_pages(table, columns, filters, residual)``: the projected rows one
+  leaf page at a time, with simple comparisons (``column op number``) decided
+  in the record decoder, so refused rows are never built.
 * ``.row(table, rowid)``: one row by rowid (a point lookup through the b-tree,
   O(depth) pages), or None.
 * ``.index_lookup(index, key)``: the index entries starting with ``key``,
@@ -151,11 +154,14 @@ class Database:
             lambda data, rowid: (rowid, *decode(data)),
         )
 
-    def _leaf_pages(self, root: int, scan, decode_spilled) -> Iterator[list[tuple]]:
+    def _leaf_pages(self, root: int, scan, decode_spilled,
+                    filtered: bool = False) -> Iterator[list[tuple]]:
         """One list of rows per table leaf page: ``scan(page, hdr, usable)`` gives
         ``(rows, spilled)``; each spilled cell's payload is assembled from its
         overflow chain and turned into a row by ``decode_spilled(data, rowid)``.
-        Rowids must increase across pages."""
+        Rowids must increase across pages. ``filtered``: the scan puts None in
+        place of the rows a filter refused; they are dropped (and the rowid order
+        is checked on the rows kept)."""
         tree = self._tree(root, index=False)
         usable = self.usable_size
         payload = tree.payload
@@ -178,6 +184,10 @@ class Database:
                 except FormatError as err:
                     raise CorruptError(f"row {cell.rowid}: record: {err.message}",
                                        page=node.pgno, offset=node.ptrs[i]) from None
+            if filtered:
+                rows = list(filter(None, rows))  # kept rows are non-empty tuples
+                if not rows:
+                    continue
             first = rows[0][0]
             if prev_rowid is not None and first <= prev_rowid:
                 raise CorruptError(f"rowid {first} out of order after {prev_rowid}",
@@ -276,14 +286,59 @@ class Database:
         cache[key] = projector
         return projector
 
-    def _projected_pages(self, root: int, projector) -> Iterator[list[tuple]]:
+    def _projected_pages(self, root: int, projector,
+                         filtered: bool = False) -> Iterator[list[tuple]]:
         """:meth:`_table_pages` through a projector (rows as :meth:`rows` gives them)."""
         leaf_rows = fb.table_leaf_rows_projected
         return self._leaf_pages(
             root,
             lambda page, hdr, usable: leaf_rows(page, hdr, usable, projector),
             projector.project,
+            filtered,
         )
+
+    def row_pages(self, table: str, columns=None, filters=(),
+                  residual=None) -> Iterator[list[tuple]] | None:
+        """The rows of ``rows(table, columns)`` one leaf page at a time (a list per page,
+        pages with no row kept left out), keeping only the rows ``filters`` pass.
+
+        ``filters`` are :class:`formatspec.record.RecordProjector` filters by
+        position in the row (0 the rowid, ``1 + j`` column ``j``): ``(k, op,
+        constant)``, decided in the record decoder before the row is built; the
+        columns they read are decoded even when ``columns`` leaves them out.
+        ``residual(row)`` decides the rows whose value at a filtered position is
+        text or a blob (see RecordProjector). Returns None when the projected
+        scan cannot serve the table (WITHOUT ROWID, generated columns, a column
+        named rowid, a non-literal ADD COLUMN default): read it with :meth:`rows`.
+        """
+        t = self._table(table)
+        if t.without_rowid:
+            return None
+        if columns is None:
+            columns = range(-1, len(t.columns))
+        filters = tuple(tuple(f) for f in filters)
+        cols = frozenset(columns) | {k - 1 for k, _op, _c in filters if k > 0}
+        base = self._projector(t, cols)
+        if base is None:
+            return None
+        if self.page_count == 0:
+            return iter(())
+        if not filters:
+            return self._projected_pages(t.rootpage, base)
+        cache = t.__dict__.setdefault("_storage_filtered_projectors", {})
+        key = (cols, filters, residual)
+        projector = cache.get(key)
+        if projector is None:
+            if len(cache) >= 64:
+                cache.clear()
+            try:
+                projector = RecordProjector(base.sources, base.encoding, as_float=base.as_float,
+                                            missing=base.missing, filters=filters,
+                                            residual=residual)
+            except FormatError as err:
+                raise OperationalError(f"row_pages: {err.message}") from None
+            cache[key] = projector
+        return self._projected_pages(t.rootpage, projector, filtered=True)
 
     def row(self, table: str, rowid: int) -> tuple | None:
         """The row with this rowid (as :meth:`rows` would give it), or None."""

@@ -73,6 +73,7 @@ each bad byte sequence becomes U+FFFD). Pass ``text_errors="strict"`` to get a
 from __future__ import annotations
 
 import codecs
+import operator
 import struct
 
 import construct as cs
@@ -784,6 +785,28 @@ def encode_record(values, encoding: str = "utf-8") -> bytes:
 ROWID = -1  # a projection source: the row's rowid (passed in by the caller)
 _SKIP_WIDTH = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8, 7: 8}
 _projection_code: dict = {}
+# the comparisons a projection filter may make (Python spelling in generated code)
+FILTER_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+              "=": operator.eq, "==": operator.eq}
+_FILTER_SPELLING = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "==": "=="}
+
+
+def _compiled_factory(src: str):
+    """The ``factory`` function defined by generated source ``src`` (compiled once)."""
+    factory = _projection_code.get(src)
+    if factory is None:
+        namespace = {"_from_bytes": int.from_bytes}
+        exec(compile(src, "<formatspec.record projection>", "exec"), namespace)  # noqa: S102
+        factory = namespace["factory"]
+        if len(_projection_code) >= _MAX_CACHE:
+            _projection_code.clear()
+        _projection_code[src] = factory
+    return factory
+
+
+def _reject(p, o, r):
+    """The row function of a header whose every record a filter refuses."""
+    return None
 
 
 class RecordProjector:
@@ -807,10 +830,30 @@ class RecordProjector:
     - :meth:`row_entry` ``(header, payload) -> (decode_row(page, offset, rowid), size)``:
       for the fused table scan (:func:`formatspec.btree.table_leaf_rows_projected`);
       None when the header is too long to cache.
+
+    Filters (optional): ``filters`` is a sequence of ``(k, op, constant)`` with
+    ``k`` an output position that is not None, ``op`` one of :data:`FILTER_OPS`
+    (``<``, ``<=``, ``>``, ``>=``, ``=``) and ``constant`` an int or a non-NaN
+    float; ``residual`` is then a ``row -> bool`` callable. A row is kept, and
+    produced as above, only when every filter passes: a value at ``k`` that is
+    an int or a float passes when ``value op constant`` holds in Python (exact
+    between ints and floats); None (NULL) never passes; any other value (text,
+    blob) leaves the filter undecided. When every decidable filter passed and
+    at least one was undecided, ``residual(row)`` decides (it is called at most
+    once a row, and only then). Refused rows come back as None from the row
+    functions and from :meth:`project`, and the table scan puts None in their
+    place. The tests run per header, generated inline before the tuple is
+    built: values a header fixes (NULL, 0, 1, a missing column's default) are
+    tested once when the header's function is made (a header that fails gets a
+    function returning None), and the text of a refused row is not decoded (so
+    not checked against the encoding either). Meant for a query's WHERE terms
+    ``column op constant`` whose SQL meaning, for numeric values and NULL, is
+    the Python comparison; the caller's residual gives the exact SQL meaning
+    for the rest.
     """
 
     def __init__(self, sources, encoding: str = "utf-8", text_errors: str = "replace",
-                 as_float=(), missing=None) -> None:
+                 as_float=(), missing=None, filters=(), residual=None) -> None:
         _check_encoding(encoding)
         _check_text_errors(text_errors)
         self.sources = tuple(sources)
@@ -824,6 +867,15 @@ class RecordProjector:
         if len(self.missing) != len(self.sources):
             raise FormatError("projection: one missing value per output position")
         self.needed = frozenset(s for s in self.sources if s is not None and s >= 0)
+        self.filters = tuple(tuple(f) for f in filters)
+        for f in self.filters:
+            if (len(f) != 3 or not isinstance(f[0], int) or not 0 <= f[0] < len(self.sources)
+                    or self.sources[f[0]] is None or f[1] not in FILTER_OPS
+                    or type(f[2]) not in (int, float) or f[2] != f[2]):
+                raise FormatError(f"invalid projection filter {f!r}")
+        if self.filters and not callable(residual):
+            raise FormatError("projection filters need a residual predicate")
+        self.residual = residual
         self.row_cache: dict = {}
         self._full = record_decoder(encoding, text_errors)
 
@@ -878,6 +930,7 @@ class RecordProjector:
                     fmt.append(f"{width}x")
         consts = []
         out = []
+        statics = {}  # output position -> its value, known for every record of this header
         enc, errs = self.encoding, self.text_errors
         for k, s in enumerate(self.sources):
             flt = k in self.as_float
@@ -891,6 +944,7 @@ class RecordProjector:
                     v = float(v)
                 out.append(f"c{len(consts)}")
                 consts.append(v)
+                statics[k] = v
             else:
                 name = f"a{s}"
                 kind = kinds[s]
@@ -908,31 +962,98 @@ class RecordProjector:
                     expr = name
                 out.append(expr)
         lhs = ", ".join(names) + ("," if len(names) == 1 else "")
-        body = ", ".join(out) + ("," if len(out) == 1 else "")
-        params = ", ".join(["unpack", *(f"c{i}" for i in range(len(consts)))])
-        src = (
-            f"def factory({params}):\n"
-            "    def decode(p, o, r):\n"
-            + (f"        {lhs} = unpack(p, o)\n" if names else "")
-            + f"        return ({body})\n"
-            "    return decode\n"
-        )
-        factory = _projection_code.get(src)
-        if factory is None:
-            namespace = {"_from_bytes": int.from_bytes}
-            exec(compile(src, "<formatspec.record projection>", "exec"), namespace)  # noqa: S102
-            factory = namespace["factory"]
-            if len(_projection_code) >= _MAX_CACHE:
-                _projection_code.clear()
-            _projection_code[src] = factory
-        fn = factory(struct.Struct("".join(fmt)).unpack_from, *consts)
+        if self.filters:
+            fn = self._filtered_function(kinds, statics, out, consts, fmt, names, lhs)
+        else:
+            body = ", ".join(out) + ("," if len(out) == 1 else "")
+            params = ", ".join(["unpack", *(f"c{i}" for i in range(len(consts)))])
+            src = (
+                f"def factory({params}):\n"
+                "    def decode(p, o, r):\n"
+                + (f"        {lhs} = unpack(p, o)\n" if names else "")
+                + f"        return ({body})\n"
+                "    return decode\n"
+            )
+            fn = _compiled_factory(src)(struct.Struct("".join(fmt)).unpack_from, *consts)
         cache = self.row_cache
         if len(cache) >= _MAX_CACHE:
             cache.clear()
         entry = cache[header] = (fn, total)
         return entry
 
-    def _generic(self, values: tuple, rowid) -> tuple:
+    def _filtered_function(self, kinds, statics, out, consts, fmt, names, lhs):
+        """The row function of one header for a projector with filters (see the class)."""
+        pre = []  # statements naming a filtered value that needs converting first
+        bound = set()
+        checks = []
+        fconsts = []
+        undecided = False
+        for k, op, c in self.filters:
+            test = FILTER_OPS[op]
+            s = self.sources[k]
+            if k in statics:
+                v = statics[k]
+                t = v.__class__
+                if v is None or ((t is int or t is float) and not test(v, c)):
+                    return _reject  # every record of this header fails
+                if not (t is int or t is float):
+                    undecided = True
+                continue
+            if s == ROWID:
+                value = "r"
+            elif kinds[s] == "f":
+                value = f"a{s}"  # the double itself: a NaN (NULL) fails every comparison
+            elif kinds[s] == "i" and k not in self.as_float:
+                value = f"a{s}"
+            elif kinds[s] in ("i", "x"):
+                value = f"v{k}"
+                if k not in bound:
+                    bound.add(k)
+                    pre.append(f"        v{k} = {out[k]}\n")
+                    out[k] = value
+            else:
+                undecided = True  # text or blob: the residual predicate decides
+                continue
+            checks.append(f"{value} {_FILTER_SPELLING[op]} f{len(fconsts)}")
+            fconsts.append(c)
+        body = ", ".join(out) + ("," if len(out) == 1 else "")
+        indent = "            " if checks else "        "
+        if undecided:
+            result = (f"{indent}row = ({body})\n"
+                      f"{indent}return row if residual(row) else None\n")
+        else:
+            result = f"{indent}return ({body})\n"
+        params = ", ".join(["unpack", *(f"c{i}" for i in range(len(consts))),
+                            *(f"f{i}" for i in range(len(fconsts))), "residual"])
+        src = (
+            f"def factory({params}):\n"
+            "    def decode(p, o, r):\n"
+            + (f"        {lhs} = unpack(p, o)\n" if names else "")
+            + "".join(pre)
+            + (f"        if {' and '.join(checks)}:\n" if checks else "")
+            + result
+            + ("        return None\n" if checks else "")
+            + "    return decode\n"
+        )
+        return _compiled_factory(src)(struct.Struct("".join(fmt)).unpack_from, *consts,
+                                      *fconsts, self.residual)
+
+    def _keep(self, row: tuple) -> bool:
+        """Whether ``row`` passes the filters (the plain spelling of the generated tests)."""
+        undecided = False
+        for k, op, c in self.filters:
+            v = row[k]
+            t = v.__class__
+            if t is int or t is float:
+                if not FILTER_OPS[op](v, c):
+                    return False
+            elif v is None:
+                return False
+            else:
+                undecided = True
+        return not undecided or bool(self.residual(row))
+
+    def _generic(self, values: tuple, rowid) -> tuple | None:
         out = []
         n = len(values)
         for k, s in enumerate(self.sources):
@@ -945,10 +1066,14 @@ class RecordProjector:
                 if k in self.as_float and v.__class__ is int:
                     v = float(v)
             out.append(v)
-        return tuple(out)
+        row = tuple(out)
+        if self.filters and not self._keep(row):
+            return None
+        return row
 
-    def project(self, payload, rowid=None) -> tuple:
-        """The projected values of one whole record ``payload`` (FormatError if malformed)."""
+    def project(self, payload, rowid=None) -> tuple | None:
+        """The projected values of one whole record ``payload`` (FormatError if malformed);
+        None when the projector's filters refuse the row."""
         if type(payload) is not bytes:
             payload = bytes(payload)
         try:

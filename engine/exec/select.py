@@ -26,7 +26,7 @@ from .. import values as V
 from ..errors import IntegrityError, NotSupportedError, OperationalError
 from ..functions.aggregate import AGGREGATE_FUNCTIONS
 from ..functions.window import WINDOW_FUNCTIONS
-from .aggregate import AggSpec, group
+from .aggregate import AggSpec, aggregate_rows
 from .expr import CExpr, ExprCompiler, constant, predicate
 from .operators import distinct_key, except_, intersect, limit_offset, sort_rows, unique
 from .tvf import eponymous_source, table_function_source
@@ -946,11 +946,15 @@ class _QueryCompiler:
             if limit == 0:
                 return iter(())
             offset = offset_fn()
-            rows = from_rows()
             if has_agg:
-                rows = group(rows, group_fns, group_colls, agg_list, width)
+                # issue 5 fast path (engine/exec/aggregate.py): group(from_rows(), ...), or a
+                # fused scan + aggregate loop when the level is one full table scan
+                rows = aggregate_rows(from_rows, scope, terms, group_fns, group_colls,
+                                      agg_list, width)
                 if having_fn is not None:
                     rows = filter(having_fn, rows)
+            else:
+                rows = from_rows()
             if push:
                 rows = _pushed(rows, push, out_fns)
             if loop_order not in (None, "fwd") and not mask[1]:

@@ -20,6 +20,10 @@ follow the linked SQLite 3.40.1:
 
 from __future__ import annotations
 
+import sys
+from functools import partial, reduce
+from operator import add, is_not
+
 from .. import values as V
 from ..errors import OperationalError
 
@@ -27,6 +31,26 @@ __all__ = ["AGGREGATE_FUNCTIONS", "AggregateDef"]
 
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
+_EXACT_DOUBLE = 1 << 53  # integers up to this size are exact doubles
+_NONE = type(None)
+_not_none = partial(is_not, None)
+_INT_ONLY = frozenset((int,))
+_FLOAT_ONLY = frozenset((float,))
+_NUMBERS = frozenset((int, float))
+_STR_ONLY = frozenset((str,))
+
+
+def _running_double(start: float, values) -> float:
+    """``start`` plus each value in turn, rounding to a double after every addition (C's
+    ``rSum += v``; an integer converts to the nearest double first). Python 3.11's
+    sum() does exactly that for floats and ints that fit a C long; later versions
+    compensate, so reduce() adds one by one there."""
+    if _PLAIN_FLOAT_SUM:
+        return sum(values, start)
+    return reduce(add, values, start)
+
+
+_PLAIN_FLOAT_SUM = sys.version_info < (3, 12)
 
 
 def _numeric(value):
@@ -59,6 +83,10 @@ class Count:
         if value is not None:
             self.n -= 1
 
+    def step_many(self, values: list):
+        """``step`` of each value in turn (a page of rows at a time)."""
+        self.n += len(values) - values.count(None)
+
     def value(self):
         return self.n
 
@@ -76,6 +104,10 @@ class CountStar:
 
     def inverse(self, _ignored=None):
         self.n -= 1
+
+    def step_many(self, rows: list):
+        """One step per item of ``rows``."""
+        self.n += len(rows)
 
     def value(self):
         return self.n
@@ -111,6 +143,41 @@ class Sum:
         else:
             self.rsum += v
             self.approx = True
+
+    def step_many(self, values: list):
+        """``step`` of each value in turn, in one pass when they are all integers (and no
+        partial sum can leave 64 bits) or all floats; else value by value."""
+        kinds = set(map(type, values))
+        if _NONE in kinds:
+            kinds.discard(_NONE)
+            values = list(filter(_not_none, values))
+        if not values:
+            return
+        if kinds == _INT_ONLY:
+            n = len(values)
+            largest = max(map(abs, values))
+            total = sum(values)
+            if not (self.approx or self.overflow):
+                # every partial sum stays within this bound: no overflow to detect
+                if abs(self.isum) + n * largest > _INT64_MAX:
+                    for v in values:
+                        self.step(v)
+                    return
+                self.isum += total
+            rsum = self.rsum
+            if abs(rsum) + n * largest <= _EXACT_DOUBLE and rsum.is_integer():
+                # every partial sum is an integer a double holds exactly: no rounding
+                self.rsum = float(int(rsum) + total)
+            else:
+                self.rsum = _running_double(rsum, values)
+            self.cnt += n
+        elif kinds == _FLOAT_ONLY:
+            self.rsum = _running_double(self.rsum, values)
+            self.cnt += len(values)
+            self.approx = True
+        else:
+            for v in values:
+                self.step(v)
 
     def inverse(self, value):
         if value is None:
@@ -190,6 +257,48 @@ class _MinMax:
             self.best = value
             return True
         return False
+
+    def _batch_best(self, values: list, kinds: set):
+        """The first best of ``values`` (none of them None; ``kinds`` their types) by the
+        comparisons ``step`` makes, as a 1-tuple, or None when they need values.compare."""
+        if kinds <= _NUMBERS or (kinds == _STR_ONLY and self.collation == "BINARY"):
+            best = self.best
+            if best is not None:
+                tb = type(best)
+                if not ((tb is int or tb is float) if kinds <= _NUMBERS else tb is str):
+                    return None
+            return (max(values) if self.is_max else min(values),)
+        return None
+
+    def step_many(self, values: list):
+        """``step`` of each value in turn (a NULL changes nothing here)."""
+        kinds = set(map(type, values))
+        if _NONE in kinds:
+            kinds.discard(_NONE)
+            values = list(filter(_not_none, values))
+            if not values:
+                return
+        got = self._batch_best(values, kinds)
+        if got is None:
+            for v in values:
+                self.step(v)
+        else:
+            self.step(got[0])
+
+    def step_many_at(self, values: list) -> int:
+        """``step`` of each value in turn; the index of the last value whose step returned
+        True (the row the bare columns load from), or -1."""
+        kinds = set(map(type, values))
+        got = None if _NONE in kinds or not values else self._batch_best(values, kinds)
+        if got is None:
+            last = -1
+            for i, v in enumerate(values):
+                if self.step(v):
+                    last = i
+            return last
+        # the first best of the batch is the last value to take, if it beats the best
+        v = got[0]
+        return values.index(v) if self.step(v) else -1
 
     def inverse(self, value):  # pragma: no cover - the window executor recomputes instead
         raise NotImplementedError
