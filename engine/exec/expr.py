@@ -979,10 +979,33 @@ class ExprCompiler:
                            dx, frozenset())]
             return c
         fns = [i.fn for i in items]
+        if len(items) > 2 and all(_constant_tree(e) for e in node.values):
+            # a constant list of more than two: SQLite fills an ephemeral table with every
+            # element before it looks at the left operand (IN_INDEX_EPH)
+            def g(r):
+                ws = [fi(r) for fi in fns]
+                v = fx(r)
+                if v is None:
+                    return None
+                k = keyf(conv(v))
+                has_null = False
+                for w in ws:
+                    if w is None:
+                        has_null = True
+                    elif keyf(conv(w)) == k:
+                        return 0 if neg else 1
+                if has_null:
+                    return None
+                return 1 if neg else 0
+            return CExpr(g)
 
         def g(r):
             v = fx(r)
             if v is None:
+                # the elements are still computed, each compared in turn with the NULL
+                # (sqlite3ExprCodeIN's IN_INDEX_NOOP loop; x IN (e) is x = +e)
+                for fi in fns:
+                    fi(r)
                 return None
             k = keyf(conv(v))
             has_null = False
@@ -1036,8 +1059,11 @@ class ExprCompiler:
         if name in ("likely", "unlikely"):
             if n != 1:
                 raise OperationalError(f"wrong number of arguments to function {name}()")
+            # a function call: no affinity, and a collation only from an explicit COLLATE
+            # inside (sqlite3ExprAffinity and sqlite3ExprCollSeq do not look through it)
             a = args[0]
-            return CExpr(a.fn, aff=a.aff, coll=a.coll, explicit=a.explicit, uses_row=a.uses_row)
+            return CExpr(a.fn, coll=a.coll if a.explicit else None, explicit=a.explicit,
+                         uses_row=a.uses_row)
         if name == "likelihood":
             if n != 2:
                 raise OperationalError("wrong number of arguments to function likelihood()")
@@ -1046,7 +1072,8 @@ class ExprCompiler:
                 raise OperationalError(
                     "second argument to likelihood() must be a constant between 0.0 and 1.0")
             a = args[0]
-            return CExpr(a.fn, aff=a.aff, coll=a.coll, explicit=a.explicit, uses_row=a.uses_row)
+            return CExpr(a.fn, coll=a.coll if a.explicit else None, explicit=a.explicit,
+                         uses_row=a.uses_row)
         from ..functions import SCALAR_FUNCTIONS
 
         fd = SCALAR_FUNCTIONS.get(name)
@@ -1142,6 +1169,21 @@ def _always_false(node) -> bool:
         digits = text[2:]
         return 0 < len(digits) and int(digits, 16) == 0
     return text.isdigit() and int(text) == 0
+
+
+_NOT_CONSTANT_NODES = frozenset(("Column", "Subquery", "Exists", "Select", "Raise"))
+_VOLATILE = frozenset(("random", "randomblob", "changes", "total_changes", "last_insert_rowid"))
+
+
+def _constant_tree(node) -> bool:
+    """sqlite3ExprIsConstant, roughly: no column, no subquery, no volatile function."""
+    for n in node.walk():
+        kind = type(n).__name__
+        if kind in _NOT_CONSTANT_NODES or (kind == "In" and n.select is not None):
+            return False
+        if kind == "Function" and n.name.lower() in _VOLATILE:
+            return False
+    return True
 
 
 def _negated_integer_literal(text: str):

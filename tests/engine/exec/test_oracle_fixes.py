@@ -408,6 +408,8 @@ CREATE TABLE fl(a, b);
 INSERT INTO fl VALUES(1, X'41'), (2, 'x');
 CREATE TABLE fm(a, b);
 INSERT INTO fm VALUES(1, 5);
+CREATE TABLE fn(c0 COLLATE NOCASE, i INTEGER);
+INSERT INTO fn VALUES('ABC', 5);
 """
 
 
@@ -572,6 +574,26 @@ LEFT_JOIN_SIMPLIFIED = [
     "SELECT 1 WHERE EXISTS (SELECT b FROM fl ORDER BY json_array(b) LIMIT 1)",
 ]
 
+# 2e2717d82c: likely()/unlikely()/likelihood() are function calls: no affinity, no
+# implicit collation.  7d58af88d2, 93955489ee: IN computes its list elements even when
+# the left operand is NULL (x IN (e) is x = +e; a list that is not constant is compared
+# element by element); a constant list of more than two is computed whole first
+LIKELY_AND_IN = [
+    "SELECT likely(c0) = 'abc', unlikely(c0) = 'abc', likelihood(c0, 0.5) = 'abc', "
+    "likely(c0 COLLATE NOCASE) = 'abc', 'abc' = likely(c0) FROM fn",
+    "SELECT likely(i) = '5', i = '5', unlikely(i) = '5', likelihood(i, 0.5) = '5', "
+    "'5' = likely(i) FROM fn",
+    "SELECT c0 FROM fn WHERE likely(c0) = 'abc'",
+    "SELECT NULL IN (json('x'))",
+    "SELECT NULL IN (i, json('x')) FROM fn",
+    "SELECT 5 IN (i, json('x')) FROM fn",
+    "SELECT NULL NOT IN (json_array(i, c0)) FROM fn",
+    "SELECT i IN (json('x'), 1, 2, 3) FROM fn",
+    "SELECT i IN (5, 1, 2, json('x')) FROM fn",
+    "SELECT i IN (5, i, 2, json('x')) FROM fn",
+    "SELECT NULL IN (5, 1, 2, json('x')) FROM fn",
+]
+
 # 08ab7538a8: a compound with ORDER BY merges sorted arms; LIMIT 0 runs none of them
 COMPOUND_LIMIT = [
     "SELECT json('x') FROM fu UNION ALL SELECT 1 ORDER BY 1 LIMIT 0",
@@ -586,6 +608,6 @@ COMPOUND_LIMIT = [
 @pytest.mark.parametrize("sql", USING_QUALIFIED + SUBQUERY_COLLATION + FLATTENING
                          + LOOP_ORDER + HOISTED_TERMS + COMPOUND_LIMIT
                          + RIGHT_JOIN_CONST_TERMS + PUSH_DOWN
-                         + LEFT_JOIN_SIMPLIFIED)
+                         + LEFT_JOIN_SIMPLIFIED + LIKELY_AND_IN)
 def test_issue5_agrees_with_sqlite3(db5, sql):
     compare(db5, sql)
