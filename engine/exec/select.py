@@ -1138,9 +1138,10 @@ class _QueryCompiler:
                 continue
             s = target
             unit = s.unit
-            if (unit is None or s.flattened or not s.flat_ok or unit.push is None
-                    or (s.join == "LEFT") != (left_of == s.index)):
+            if unit is None or s.flattened or not s.flat_ok or unit.push is None:
                 continue
+            if left_of != (s.index if s.join == "LEFT" else None):
+                continue  # (a LEFT JOIN's ON term goes to its own right item only)
             pred, off = term.pred, s.offset
             unit.push.append(lambda row, pred=pred, off=off: pred(_PushView(row, off)))
 

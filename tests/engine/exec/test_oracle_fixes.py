@@ -547,6 +547,11 @@ PUSH_DOWN = [
     "SELECT s.a FROM (SELECT DISTINCT a, json_array(a) AS j FROM fb LIMIT 5) AS s "
     "WHERE s.a = 1",
     "SELECT -0.0, -(0.0), - -0.0, -1.5, -1e999, -0, -0.0 + 0",
+    # af50391fc6: a LEFT JOIN's ON term reading only the left item is not pushed into it
+    "SELECT a6.b FROM (SELECT DISTINCT a, b FROM fu) AS a6 LEFT JOIN "
+    "(SELECT DISTINCT a FROM fb) AS a7 ON a6.a = 7",
+    "WITH q0(r0, r1) AS NOT MATERIALIZED (SELECT a1.a AS r0, a1.b AS r1 FROM fu AS a1 "
+    "GROUP BY a1.a) SELECT DISTINCT a6.r1 FROM q0 AS a6 LEFT JOIN q0 AS a7 ON a6.r0 = 7",
 ]
 
 # 75f28fce5c: a LEFT JOIN whose right item the WHERE cannot take as NULL is an inner
