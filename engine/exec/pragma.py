@@ -18,7 +18,11 @@ same file is answered; everything else raises NotSupportedError:
   ``index_info``, ``index_xinfo``, ``foreign_key_list``, ``table_list`` (in
   the order SQLite's schema hash table visits them, hash.c reproduced: the
   hash of each name, the bucket a new entry joins, the growth of the table;
-  with the system allocator's block size for the buckets, as on glibc);
+  with the system allocator's block size for the buckets, as on glibc),
+  ``foreign_key_check`` (each child row whose key, with the parent key
+  columns' affinities, finds no parent row through the rowid or the PRIMARY
+  KEY / UNIQUE index sqlite3FkLocateIndex picks; "foreign key mismatch" when
+  none fits);
 * from the connection: ``database_list``, ``collation_list``, ``pragma_list``
   (the pragmas this build of SQLite has, which are the ones named here) and the
   settings a fresh sqlite3 connection has and this engine never changes
@@ -149,8 +153,8 @@ _SETTINGS = {
 
 # Pragmas whose value (PRAGMA x = v / x(v)) is an argument of a query, not a new setting.
 _ARG_QUERIES = frozenset(("table_info", "table_xinfo", "index_info", "index_xinfo",
-                          "index_list", "foreign_key_list", "table_list", "collation_list",
-                          "database_list"))
+                          "index_list", "foreign_key_list", "foreign_key_check", "table_list",
+                          "collation_list", "database_list"))
 
 _DEFAULT_CACHE_SIZE = -2000
 _ACTIONS = {"SET NULL": "SET NULL", "SET DEFAULT": "SET DEFAULT", "CASCADE": "CASCADE",
@@ -666,15 +670,13 @@ def _index_info(x):
     return handler
 
 
-def _foreign_key_list(session, temp, schema, arg):
+def _fk_clauses(session, table):
+    """The table's foreign keys in SQLite's list order (each new one goes first):
+    (clause, [(child column index, parent column name or None)])."""
     from ..sql import ast as A
 
-    hit = _find_table(session, temp, schema, arg)
-    if hit is None or hit[0] != "table":
-        return []
-    m = _model(session, hit[1])
-    table = hit[1]
-    fks = []  # (parent table, [(from column index, to name)], on_delete, on_update)
+    m = _model(session, table)
+    fks = []
     for i, cd in enumerate(m.node.columns):
         for clause in cd.references:
             to = clause.columns or []
@@ -689,8 +691,17 @@ def _foreign_key_list(session, temp, schema, arg):
             for k, cname in enumerate(tc.columns):
                 cols.append((table.column_index(cname), to[k] if to and k < len(to) else None))
             fks.append((clause, cols))
+    fks.reverse()
+    return fks
+
+
+def _foreign_key_list(session, temp, schema, arg):
+    hit = _find_table(session, temp, schema, arg)
+    if hit is None or hit[0] != "table":
+        return []
+    m = _model(session, hit[1])
     out = []
-    for ident, (clause, cols) in enumerate(reversed(fks)):
+    for ident, (clause, cols) in enumerate(_fk_clauses(session, hit[1])):
         on = {"DELETE": "NO ACTION", "UPDATE": "NO ACTION"}
         for event, action in clause.actions:
             if event.upper() in on:
@@ -698,6 +709,126 @@ def _foreign_key_list(session, temp, schema, arg):
         for seq, (j, to) in enumerate(cols):
             out.append((ident, seq, clause.table, m.columns[j][0], to, on["UPDATE"],
                         on["DELETE"], "NONE"))
+    return out
+
+
+def _locate_parent_key(session, parent, cols):
+    """sqlite3FkLocateIndex: "rowid" for a rowid lookup, (parent key columns in index order,
+    the child columns matching them) for a PRIMARY KEY / UNIQUE index that fits, None when
+    none does ("foreign key mismatch")."""
+    n = len(cols)
+    first = cols[0][1]
+    if n == 1 and parent is not None and parent.rowid_alias is not None:
+        if first is None or fold(parent.columns[parent.rowid_alias].name) == fold(first):
+            return "rowid"
+    if parent is None:
+        return None  # a view: no index
+    m = _model(session, parent)
+    for _name, unique, origin, partial, key, _conflict in _table_indexes(session, parent):
+        if len(key) != n or not unique or partial:
+            continue
+        if first is None:
+            if origin == "pk":
+                return (key, [c[0] for c in cols])
+            continue
+        mapped = []
+        for j, coll, _desc in key:
+            if j < 0:
+                break
+            if fold(coll) != fold(m.columns[j][4] or "BINARY"):
+                break
+            pname = fold(m.columns[j][0])
+            hit = [c[0] for c in cols if c[1] is not None and fold(c[1]) == pname]
+            if not hit:
+                break
+            mapped.append(hit[0])
+        else:
+            return (key, mapped)
+    return None
+
+
+def _foreign_key_check(session, temp, schema, arg):
+    """Rows of the child tables whose key has no parent row: the tables in schema-hash
+    order (or the one named), each row in scan order, its foreign keys in list order."""
+    from .. import values as V
+    from ..planner import _as_rowid
+    from .operators import value_key
+
+    cat = session.catalog_obj
+    storage = session.storage
+    if arg is not None:
+        hit = _find_table(session, temp, schema, arg)
+        if hit is None:
+            raise OperationalError(f"no such table: {arg}")
+        tables = [hit[1]] if hit[0] == "table" else []
+    else:
+        names = [name for typ, name, _t, _r, _s in (storage.schema if storage else [])
+                 if typ in ("table", "view") and isinstance(name, str)]
+        tables = [cat.tables.get(fold(n)) for n in _hash_order(["sqlite_master"] + names)
+                  if n != "sqlite_master"]
+        tables = [t for t in tables if t is not None]
+    out = []
+    for table in tables:
+        if table.virtual:
+            continue
+        fks = _fk_clauses(session, table)
+        if not fks:
+            continue
+        plans = []
+        for fkid, (clause, cols) in enumerate(fks):
+            parent = cat.tables.get(fold(clause.table))
+            if parent is None and cat.views.get(fold(clause.table)) is None:
+                plans.append((fkid, clause.table, [cols[0][0]] + [c[0] for c in cols[1:]],
+                              "missing", None))
+                continue
+            if parent is not None and (parent.virtual or any(c.generated
+                                                             for c in parent.columns)):
+                raise NotSupportedError("PRAGMA foreign_key_check with a virtual parent table "
+                                        "or generated parent columns")
+            located = _locate_parent_key(session, parent, cols)
+            if located is None:
+                child_name = table.name.replace('"', '""')
+                parent_name = clause.table.replace('"', '""')
+                raise OperationalError(
+                    f'foreign key mismatch - "{child_name}" referencing "{parent_name}"')
+            if located == "rowid":
+                plans.append((fkid, clause.table, [cols[0][0]], "rowid", parent))
+                continue
+            key, child_cols = located
+            affs = [parent.columns[j].affinity for j, _c, _d in key]
+            keyfs = [value_key(c.upper()) for _j, c, _d in key]
+            found = set()
+            off = 0 if parent.without_rowid else 1
+            for row in storage.rows(parent.name):
+                vals = []
+                for (j, _c, _d), kf in zip(key, keyfs):
+                    v = row[off + j]
+                    if v is None:
+                        break
+                    vals.append(kf(v))
+                else:
+                    found.add(tuple(vals))
+            plans.append((fkid, clause.table, child_cols, "index", (found, affs, keyfs)))
+        if any(c.generated for c in table.columns):
+            raise NotSupportedError("PRAGMA foreign_key_check of a table with generated columns")
+        off = 0 if table.without_rowid else 1
+        for row in storage.rows(table.name):
+            rowid = None if table.without_rowid else row[0]
+            for fkid, pname, child_cols, how, data in plans:
+                vals = [row[off + j] for j in child_cols]
+                if any(v is None for v in vals):
+                    continue
+                if how == "rowid":
+                    rid = _as_rowid(vals[0])
+                    if rid is not None and storage.row(data.name, rid) is not None:
+                        continue
+                elif how == "index":
+                    found, affs, keyfs = data
+                    probe = tuple(kf(V.apply_affinity(v, a)) for v, a, kf in zip(vals, affs,
+                                                                                keyfs))
+                    if probe in found:
+                        continue
+                out.append((table.name, rowid, pname, fkid))
     return out
 
 
@@ -898,5 +1029,6 @@ _HANDLERS = {
     "index_info": _index_info(False),
     "index_xinfo": _index_info(True),
     "foreign_key_list": _foreign_key_list,
+    "foreign_key_check": _foreign_key_check,
     "table_list": _table_list,
 }

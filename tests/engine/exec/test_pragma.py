@@ -362,3 +362,100 @@ def test_table_list_order_is_sqlites_hash_order(tmp_path_factory, names, views):
     want = _outcomes(sqlite3.connect, path, ["PRAGMA table_list"])
     got = _outcomes(engine.connect, path, ["PRAGMA table_list"])
     assert got == want
+
+
+# -- foreign_key_check ---------------------------------------------------------------------
+
+FK_SCHEMA = """
+CREATE TABLE p1(id INTEGER PRIMARY KEY, name TEXT UNIQUE, code COLLATE nocase, n INT,
+  UNIQUE(code), UNIQUE(n, name));
+CREATE TABLE p2(a, b, PRIMARY KEY(a, b)) WITHOUT ROWID;
+CREATE TABLE p3(x TEXT PRIMARY KEY, y);
+CREATE TABLE c1(k INTEGER PRIMARY KEY, pid REFERENCES p1, pname REFERENCES p1(name),
+  pcode REFERENCES p1(code), f1 REAL REFERENCES p1(id));
+CREATE TABLE c2(u, v, w, FOREIGN KEY(u, v) REFERENCES p2, FOREIGN KEY(w, u) REFERENCES p1(n, name));
+CREATE TABLE c3(z REFERENCES nosuch, zz REFERENCES p3, q REFERENCES p3(x));
+CREATE TABLE c4(k TEXT PRIMARY KEY, r REFERENCES p1(id)) WITHOUT ROWID;
+CREATE VIEW vv AS SELECT 1;
+CREATE TABLE c5(r REFERENCES vv);
+CREATE TABLE c6(r REFERENCES p3(y));
+INSERT INTO p1 VALUES(1,'a','X',10),(2,'b','y',20),(3,NULL,NULL,NULL);
+INSERT INTO p2 VALUES(1,'one'),('1','uno'),(2.5,x'00');
+INSERT INTO p3 VALUES('10', 1),('abc',2);
+INSERT INTO c1 VALUES(1, 1, 'a', 'x', 1.0),(2, '2', 'c', 'Y', 2),(3, 4, NULL, 'z', '3'),
+  (4, NULL, 'b', NULL, 5.5),(5, 1.0, 'B', 'x', NULL);
+INSERT INTO c2 VALUES(1,'one',10),('1','one',10),(2.5,x'00',20),(1,'uno','10'),(NULL,'x',NULL),
+  ('a', 'b', 10);
+INSERT INTO c3 VALUES('q', 10, 10),(NULL, 'abc', 'ABC'),('r', NULL, 'abc');
+INSERT INTO c4 VALUES('k1', 1),('k2', 9),('k3', '2');
+"""
+
+
+@pytest.fixture(scope="module")
+def fk_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fk") / "fk.db"
+    con = sqlite3.connect(path)
+    con.executescript(FK_SCHEMA)
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("sql", [
+    "PRAGMA foreign_key_check", "PRAGMA foreign_key_check(c1)", "PRAGMA foreign_key_check(c2)",
+    "PRAGMA foreign_key_check(c3)", "PRAGMA foreign_key_check(c4)",
+    "PRAGMA foreign_key_check(c5)", "PRAGMA foreign_key_check(c6)",
+    "PRAGMA foreign_key_check(vv)", "PRAGMA foreign_key_check(nosuch)",
+    "PRAGMA foreign_key_check(p1)", "PRAGMA main.foreign_key_check('c1')",
+    "SELECT * FROM pragma_foreign_key_check('c1')",
+    "SELECT *, arg FROM pragma_foreign_key_check('c3') ORDER BY rowid DESC",
+])
+def test_foreign_key_check_matches_sqlite3(fk_db, sql):
+    want = _outcome(sqlite3.connect, fk_db, sql)
+    assert _outcome(engine.connect, fk_db, sql) == want
+
+
+_FK_VALUES = st.sampled_from([None, 0, 1, 2, 1.0, 2.5, "1", "2", "a", "A", "a ", b"\x01", "x"])
+_PARENTS = [
+    "CREATE TABLE p(a INTEGER PRIMARY KEY, b)",
+    "CREATE TABLE p(a TEXT PRIMARY KEY, b)",
+    "CREATE TABLE p(a COLLATE nocase UNIQUE, b)",
+    "CREATE TABLE p(a, b, PRIMARY KEY(a, b)) WITHOUT ROWID",
+    "CREATE TABLE p(a INT, b TEXT COLLATE rtrim, UNIQUE(b, a))",
+    "CREATE TABLE p(a REAL, b NUMERIC, UNIQUE(a), UNIQUE(b))",
+]
+_CHILDREN = [
+    "CREATE TABLE c(x REFERENCES p, y)",
+    "CREATE TABLE c(x REFERENCES p(a), y TEXT)",
+    "CREATE TABLE c(x INT, y, FOREIGN KEY(x, y) REFERENCES p(a, b))",
+    "CREATE TABLE c(x, y BLOB, FOREIGN KEY(y, x) REFERENCES p(b, a))",
+    "CREATE TABLE c(x, y, FOREIGN KEY(x, y) REFERENCES p)",
+    "CREATE TABLE c(x REFERENCES p(b), y REFERENCES p(a))",
+    "CREATE TABLE c(k TEXT PRIMARY KEY, x REFERENCES p(a), y) WITHOUT ROWID",
+]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(parent=st.sampled_from(_PARENTS), child=st.sampled_from(_CHILDREN),
+       prows=st.lists(st.tuples(_FK_VALUES, _FK_VALUES), max_size=6),
+       crows=st.lists(st.tuples(_FK_VALUES, _FK_VALUES), max_size=8))
+def test_generated_foreign_key_checks_match_sqlite3(tmp_path_factory, parent, child, prows,
+                                                    crows):
+    path = tmp_path_factory.mktemp("fkgen") / "f.db"
+    con = sqlite3.connect(path)
+    con.execute(parent)
+    con.execute(child)
+    for a, b in prows:
+        try:
+            con.execute("INSERT INTO p(a, b) VALUES (?, ?)", (a, b))
+        except sqlite3.Error:
+            pass  # a duplicate key or a type the key refuses
+    for k, (x, y) in enumerate(crows):
+        cols, vals = ("x, y", (x, y)) if "k TEXT" not in child else ("k, x, y", (f"k{k}", x, y))
+        con.execute(f"INSERT INTO c({cols}) VALUES ({', '.join('?' * len(vals))})", vals)
+    con.commit()
+    con.close()
+    for sql in ["PRAGMA foreign_key_check", "PRAGMA foreign_key_check(c)",
+                "SELECT * FROM c, pragma_foreign_key_check('c') f WHERE f.rowid IS c.rowid"]:
+        want = _outcome(sqlite3.connect, path, sql)
+        assert _outcome(engine.connect, path, sql) == want, (parent, child, sql)
