@@ -131,6 +131,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.max_problems = max_problems
         self.n = self._bounded_page_count()
+        self.max_cells = (src.page_size - 8) // 6  # cells a b-tree page can hold at most
         self.used = bytearray(self.n + 1)
         self.autovacuum = bool(src.header.largest_root_page)
         # expected ptrmap entry per page: type in a bytearray, parent in an array
@@ -437,8 +438,8 @@ class _Checker:
             projected rows (None when a record could not be projected)."""
             nonlocal rows
             rows += len(keys)
-            if projected is not None and not any(
-                    None in map(get, projected) for get in not_null_getters):
+            if projected is not None and (not not_null_getters or not any(
+                    None in map(get, projected) for get in not_null_getters)):
                 # every record well formed, no NULL where NOT NULL: a page at a time
                 for j, get in enumerate(entry_getters):
                     entries = list(map(get, projected))
@@ -632,20 +633,19 @@ class _Checker:
                 self.report(pgno, err.offset, f"{name}: {err.args[0].split(': ', 1)[-1]}",
                             "page-type")
             return None
-        ptype = hdr.page_type
+        # (formatspec decodes a raw content start of 0 as 65536)
+        ptype, first_freeblock, n, content, fragmented, _right, header_size = hdr
         if ptype not in ((5, 13) if table else (2, 10)):
             self.report(pgno, hoff, f"{name}: page type {ptype} in a "
                         f"{'table' if table else 'index'} b-tree", "page-type")
             return None
-        n = hdr.cell_count
         if n == 0 and not root:
             self.report(pgno, hoff + 3, f"{name}: non-root b-tree page has no cells",
                         "cell-count")
-        if n > (self.src.page_size - 8) // 6:
+        if n > self.max_cells:
             self.report(pgno, hoff + 3, f"{name}: cell count {n} cannot fit", "cell-count")
             return None
-        first = hoff + hdr.header_size + 2 * n
-        content = hdr.cell_content_start  # formatspec decodes the raw 0 as 65536
+        first = hoff + header_size + 2 * n
         if content < first or content > usable:
             self.report(pgno, hoff + 5, f"{name}: cell content area starts at "
                         f"{content}, outside {first}..{usable}", "content-area")
@@ -683,10 +683,14 @@ class _Checker:
                 self.report(pgno, err.offset, f"{name}: {err}", "cell-pointer")
                 return None
         low = usable - 4
-        if ptrs and (min(ptrs) < content or max(ptrs) > low):
+        # cells laid out from the end of the page down, in key order (sqlite3 appending
+        # rows): the lowest and highest offsets are at the ends, and no sort is needed
+        descending = all(map(gt, ptrs, ptrs[1:]))
+        if ptrs and ((ptrs[-1] < content or ptrs[0] > low) if descending else
+                     (min(ptrs) < content or max(ptrs) > low)):
             for i, off in enumerate(ptrs):
                 if off < content or off > low:
-                    self.report(pgno, hoff + hdr.header_size + 2 * i,
+                    self.report(pgno, hoff + header_size + 2 * i,
                                 f"{name}: cell {i} at offset {off} outside {content}..{low}",
                                 "cell-pointer")
                     return None
@@ -711,8 +715,8 @@ class _Checker:
                                 "cell")
                     return None
         # freeblocks (btreeComputeFreeSpace's rules)
-        fb = hdr.first_freeblock
-        nfree = hdr.fragmented_free_bytes + content
+        fb = first_freeblock
+        nfree = fragmented + content
         free_spans = None
         if fb:
             free_spans = []
@@ -757,11 +761,17 @@ class _Checker:
                         f"inconsistent ({nfree} bytes)", "freeblock")
             return None
         # coverage: no overlaps; gaps equal the fragmented byte count
-        if not free_spans and all(map(gt, ptrs, ptrs[1:])):
-            # cells laid out from the end of the page down, in key order (sqlite3 appending
-            # rows): the spans in offset order without a sort
-            starts = ptrs[::-1]
-            stops = ends[::-1]
+        if not free_spans and descending:
+            # cell i + 1 lies below cell i: it must end by the start of cell i
+            if any(map(gt, ends[1:], ptrs)):
+                starts = ptrs[::-1]
+                stops = ends[::-1]
+            else:
+                frag = (usable - content) - (sum(ends) - sum(ptrs))
+                if frag != fragmented:
+                    self.report(pgno, hoff + 7, f"{name}: {frag} fragmented bytes "
+                                f"found, header says {fragmented}", "fragmentation")
+                return hdr, ptrs, lay
         else:
             # sort the start offsets (ints: cheaper than the span tuples); a start taken
             # twice is an overlap, found by the sort of the spans themselves
@@ -784,9 +794,9 @@ class _Checker:
                     return None
         # every span starts at or after the content area (checked above)
         frag = (usable - content) - (sum(stops) - sum(starts))
-        if frag != hdr.fragmented_free_bytes:
+        if frag != fragmented:
             self.report(pgno, hoff + 7, f"{name}: {frag} fragmented bytes "
-                        f"found, header says {hdr.fragmented_free_bytes}", "fragmentation")
+                        f"found, header says {fragmented}", "fragmentation")
         return hdr, ptrs, lay
 
     def _assemble(self, name, pgno, ptrs, lay) -> list:
@@ -1196,6 +1206,7 @@ def _fold_keys(values_list: list, fold: list[int]) -> list:
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_IS_STR = str.__instancecheck__  # isinstance(v, str), as a C function for filter()
 
 
 def _collation_folds(keyinfo) -> list[tuple[int, str]]:
@@ -1230,6 +1241,18 @@ def _collated(keys: list, folds) -> list:
     are of one width and a folded column is all text."""
     if not keys or len(set(map(len, keys))) != 1:
         return [_collated_one(k, folds) for k in keys]
+    width = len(keys[0])
+    for i, coll in folds:
+        if i >= width:
+            continue
+        if coll != "NOCASE":
+            break  # RTRIM (rare): fold below
+        # most text has no upper-case ASCII letter: then the keys are their own folding
+        text = "".join(filter(_IS_STR, map(itemgetter(i), keys)))
+        if text != (text.lower() if text.isascii() else text.translate(_ASCII_LOWER)):
+            break
+    else:
+        return keys
     cols = list(zip(*keys))
     changed = False
     for i, coll in folds:
