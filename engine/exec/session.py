@@ -192,9 +192,14 @@ class Session:
         from .select import Unit
 
         name, schema, value = statement.name, statement.schema, statement.value
-        names, _rows = pragma.execute(self, name, schema, value)  # errors at prepare time
+        # computed now, so that its errors come from execute() as in sqlite3; the first run
+        # returns these rows, a later run of the cached statement computes them again
+        names, first = pragma.execute(self, name, schema, value)
+        pending = [first]
 
         def rows():
+            if pending:
+                return iter(pending.pop())
             return iter(pragma.execute(self, name, schema, value)[1])
         unit = Unit(names or [], [None] * len(names or []), [None] * len(names or []), rows)
         prepared = Prepared(statement, self, unit, state)
