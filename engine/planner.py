@@ -637,7 +637,7 @@ def _outer_order(sources, terms):
         if tf is None or s.join != "INNER":
             continue
         deps = set()
-        for t in tf.arg_terms(None) if tf._terms is not None else ():
+        for t in tf._terms or ():  # made by _with_table_function_terms
             deps |= t.deps
         deps.discard(s.index)
         if not deps:

@@ -129,7 +129,6 @@ NOT_GIVEN = _NOT_GIVEN
 
 def _lookup(session, name, args):
     """A TableFunction for ``name``, or None when no such function exists."""
-    low = name.lower()
     from ..schema import fold
 
     low = fold(name)

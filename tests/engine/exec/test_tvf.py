@@ -241,3 +241,21 @@ def test_generated_documents_per_outer_row(jdb, docs):
                  "LEFT JOIN json_each(d.j) e ON e.type <> 'object' ORDER BY d.k, e.id", params)
     compare(jdb, f"WITH d(k, j) AS (VALUES {rows}) SELECT k, (SELECT count(*) FROM "
                  "json_tree(d.j) WHERE atom IS NOT NULL) FROM d ORDER BY k", params)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM json_each(good.j), good",
+    "SELECT * FROM good, json_each(good.j)",
+    "SELECT * FROM json_tree(g.j, g.p) e, good g WHERE g.id > 2",
+    "SELECT * FROM json_each(b.value) a, json_each('[[1],[2,3]]') b",
+    "SELECT * FROM good LEFT JOIN json_each(good.j)",
+    "SELECT * FROM json_each WHERE json = '[1]'",
+    "SELECT * FROM sqlite_schema m, pragma_table_info(m.name) p",
+])
+def test_plan_puts_the_function_after_what_its_arguments_read(jdb, sql):
+    """EXPLAIN QUERY PLAN: the same join order and the same xBestIndex plan (INDEX 0 when
+    no JSON is handed over, 1 with the JSON, 3 with JSON and root) as sqlite3."""
+    ref = sqlite3.connect(jdb)
+    want = [r[3] for r in ref.execute("EXPLAIN QUERY PLAN " + sql)]
+    got = [r[3] for r in engine.connect(jdb).execute("EXPLAIN QUERY PLAN " + sql)]
+    assert got == want
