@@ -166,6 +166,7 @@ class _State:
         self.exists_body = None  # the Select node of the EXISTS being compiled
         self.precompiled: dict = {}  # id(SubqueryRef) -> Unit compiled for it already
         self.in_cte_or_view = 0  # depth of CTE/view bodies being compiled
+        self.init: list = []  # constants computed when the statement starts (_with_init)
         enc = "UTF-8"
         if session is not None and session.storage is not None:
             enc = session.storage.encoding
@@ -189,7 +190,24 @@ def compile_query(node, session, state=None, parent=None, texts=None) -> Unit:
     state = state or _State(session)
     if getattr(state, "sel_ids", None) is None:
         state.sel_ids = selection_ids(node)
-    return _QueryCompiler(state, parent).query(node, texts=texts)
+    return _with_init(state, _QueryCompiler(state, parent).query(node, texts=texts))
+
+
+def _with_init(state, unit: Unit) -> Unit:
+    """The statement's unit, computing first the constants SQLite factors out into its
+    initialization code (sqlite3ExprCodeRunJustOnce without EP_HasFunc): they run when
+    the statement starts, wherever they are written, even where no row ever reaches."""
+    init = state.init
+    if not init:
+        return unit
+    rows_fn = unit.rows
+
+    def rows():
+        for fn in init:
+            fn(None)
+        return rows_fn()
+    unit.rows = rows
+    return unit
 
 
 def selection_ids(root) -> dict:
@@ -983,6 +1001,18 @@ class _QueryCompiler:
             return limit_offset(out, limit, offset)
         run.unit_flat = flat
         run.unit_push = push
+        # the result columns that are constants holding a function call, and how to
+        # compute them: substituted into a function's arguments (a term pushed down into
+        # this query, or this query flattened) they are factored into the init code
+        run.unit_init_cols = (frozenset(k for k, (_n, e, _a) in enumerate(items)
+                                        if _sqlite_constant(e) and _has_call(e)), out_fns)
+        self._factor_init(scope, [e for _n, e, _a in items] + list(order_by and
+                          [t.expr for t in order_by]) + list(group_by)
+                          + ([having] if having is not None else [])
+                          + ([core.where] if core.where is not None else [])
+                          + [x.on for x in scope.sources
+                             if x.on is not None and x.join not in ("LEFT", "RIGHT", "FULL")],
+                          ec)
         unit = Unit(names, affs, colls, run, correlated=scope.correlated)
         return unit
 
@@ -1103,8 +1133,60 @@ class _QueryCompiler:
             if hit:
                 s.join = "INNER"
 
-    @staticmethod
-    def _push_down(scope, pushable):
+    def _factor_init(self, scope, roots, ec, target=None):
+        """Find the arguments of function calls (not constant themselves) that SQLite
+        codes through its init section: a constant argument whose root is a COLLATE
+        (written, or the wrapper substExpr puts around a flattened or pushed-down
+        subquery's column) and that calls a function; register how to compute each.
+        ``target``: a FROM subquery the expressions were pushed down into."""
+        resolver = _Resolver(None, scope)
+        init = self.state.init
+        for root in roots:
+            if root is None or isinstance(root, _ColumnNode):
+                continue
+            for n in _walk_expr(root):
+                kind = type(n).__name__
+                if kind == "Function":
+                    name = n.name.lower()
+                    if (n.over is not None or name in _INLINE_FUNCS
+                            or (name in AGGREGATE_FUNCTIONS and not (
+                                name in ("min", "max") and len(n.args) > 1))):
+                        continue
+                    args = list(n.args)
+                elif kind == "Like":
+                    args = [n.pattern, n.operand] + ([n.escape] if getattr(
+                        n, "escape", None) is not None else [])
+                else:
+                    continue
+                if _sqlite_constant(n):
+                    continue  # computed once, inline (OP_Once): nothing inside factored
+                for a in args:
+                    if type(a).__name__ == "Collate":
+                        if target is None and _sqlite_constant(a) and _has_call(a):
+                            c = ec.compile(a)
+                            init.append(c.fn)
+                        continue
+                    if type(a).__name__ != "Column":
+                        continue
+                    try:
+                        hit = resolver._find(scope, a.name, a.table)
+                    except OperationalError:
+                        hit = None
+                    if hit is None:
+                        continue
+                    s, j = hit
+                    if target is not None:
+                        if s is not target:
+                            continue
+                        cols, fns = getattr(s.unit.rows, "unit_init_cols", ((), None))
+                    elif s.flattened and s.unit is not None:
+                        cols, fns = getattr(s.unit.rows, "unit_init_cols", ((), None))
+                    else:
+                        continue
+                    if j in cols:
+                        init.append(fns[j])
+
+    def _push_down(self, scope, pushable):
         """pushDownWhereTerms (select.c): a WHERE or inner ON term reading only the
         columns of one FROM subquery that is not flattened (nor a materialized CTE, nor
         beside a RIGHT/FULL JOIN) is also tested inside it, on its rows; a LEFT JOIN's
@@ -1144,6 +1226,7 @@ class _QueryCompiler:
                 continue  # (a LEFT JOIN's ON term goes to its own right item only)
             pred, off = term.pred, s.offset
             unit.push.append(lambda row, pred=pred, off=off: pred(_PushView(row, off)))
+            self._factor_init(scope, [ast], None, target=s)
 
     @staticmethod
     def _mask_flattened(scope, ordered):
@@ -2431,6 +2514,16 @@ def _contains_aggregate(nodes) -> bool:
                         name in ("min", "max") and len(n.args) != 1):
                     return True
     return False
+
+
+_INLINE_FUNCS = frozenset(("coalesce", "ifnull", "iif", "likely", "unlikely", "likelihood",
+                           "sqlite_offset", "affinity", "implies_nonnull_row",
+                           "expr_compare", "expr_implies_expr"))
+
+
+def _has_call(node) -> bool:
+    """Whether the expression calls a function (only a call can fail)."""
+    return any(type(n).__name__ in ("Function", "Like") for n in _walk_expr(node))
 
 
 def _sqlite_deterministic(node) -> bool:
