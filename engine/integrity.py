@@ -427,6 +427,10 @@ class _Checker:
                 missing=[defaults[c] for c in needed] + [None])
             entry_getters = [itemgetter(*[position[c] for c in picks], rowid_at)
                              for picks in picks_list]
+            # the projected positions each index's entry takes (the rowid is never a blob)
+            entry_columns = [{position[c] for c in picks} for picks in picks_list]
+            needed_at = sorted(set(chain.from_iterable(entry_columns)))
+            column = {k: itemgetter(k) for k in needed_at}
             not_null_getters = [itemgetter(position[c]) for c in not_null]
 
         # digest sums of the rows' index entries, added to the multisets after the walk
@@ -441,11 +445,14 @@ class _Checker:
             if projected is not None and (not not_null_getters or not any(
                     None in map(get, projected) for get in not_null_getters)):
                 # every record well formed, no NULL where NOT NULL: a page at a time
+                # the blob test of _digest_sum, made once a column for all the indexes
+                blobs = {k for k in needed_at if bytes in map(type, map(column[k], projected))}
                 for j, get in enumerate(entry_getters):
                     entries = list(map(get, projected))
                     if active_folds[j]:
                         entries = _collated(entries, active_folds[j])
-                    row_sums[j] += _digest_sum(entries)
+                    row_sums[j] += sum(map(hash, entries)) if blobs.isdisjoint(
+                        entry_columns[j]) else sum(map(_digest, entries))
                     row_counts[j] += len(entries)
                 return
             sums = [0] * nactive
@@ -1239,20 +1246,22 @@ def _collated_one(values: tuple, folds) -> tuple:
 def _collated(keys: list, folds) -> list:
     """``[_collated_one(k, folds) for k in keys]``, a column at a time in C where the keys
     are of one width and a folded column is all text."""
-    if not keys or len(set(map(len, keys))) != 1:
-        return [_collated_one(k, folds) for k in keys]
-    width = len(keys[0])
-    for i, coll in folds:
-        if i >= width:
-            continue
-        if coll != "NOCASE":
-            break  # RTRIM (rare): fold below
-        # most text has no upper-case ASCII letter: then the keys are their own folding
-        text = "".join(filter(_IS_STR, map(itemgetter(i), keys)))
-        if text != (text.lower() if text.isascii() else text.translate(_ASCII_LOWER)):
-            break
-    else:
+    if not keys:
         return keys
+    try:
+        for i, coll in folds:
+            if coll != "NOCASE":
+                break  # RTRIM (rare): fold below
+            # most text has no upper-case ASCII letter: then the keys are their own folding
+            text = "".join(filter(_IS_STR, map(itemgetter(i), keys)))
+            if text != (text.lower() if text.isascii() else text.translate(_ASCII_LOWER)):
+                break
+        else:
+            return keys
+    except IndexError:
+        pass  # a key too short for a folded position: one by one below
+    if len(set(map(len, keys))) != 1:
+        return [_collated_one(k, folds) for k in keys]
     cols = list(zip(*keys))
     changed = False
     for i, coll in folds:
