@@ -64,11 +64,15 @@ from .btree import (  # noqa: E402
     Freeblock,
     IndexInteriorCell,
     IndexLeafCell,
+    InteriorLayout,
+    LeafLayout,
     OverflowCell,
     PageHeader,
     TableInteriorCell,
     TableLeafCell,
     hdr_offset_for,
+    index_leaf_layout,
+    interior_layout,
     iter_table_leaf_cells,
     read_cell_pointers,
     read_index_interior_cell,
@@ -77,6 +81,7 @@ from .btree import (  # noqa: E402
     read_table_interior_cell,
     read_table_leaf_cell,
     table_leaf_cells,
+    table_leaf_layout,
     table_leaf_rows,
 )
 
@@ -109,6 +114,7 @@ __all__ += [
     "iter_table_leaf_cells", "read_cell_pointers", "read_index_interior_cell",
     "read_index_leaf_cell", "read_page_header", "read_table_interior_cell",
     "read_table_leaf_cell", "table_leaf_cells", "table_leaf_rows",
+    "InteriorLayout", "LeafLayout", "index_leaf_layout", "interior_layout", "table_leaf_layout",
     "Record", "decode_record", "decode_record_header", "encode_record", "record_decoder",
     "serial_type_length", "serial_type_of",
 ]
