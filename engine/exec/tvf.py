@@ -33,6 +33,14 @@ How SQLite 3.40.1 runs them, and so how this module and the planner do:
 
 A name that is a table or a view but not a function is "'t' is not a
 function"; an unknown name is "no such table: name".
+
+Not reproduced (NotSupportedError, raised by the planner): a function as the
+right operand of RIGHT JOIN (SQLite 3.40 joins it without its arguments and
+then emits all its rows as unmatched), and as the right operand of FULL JOIN
+when it is a pragma table or its arguments read other FROM items (unmatched
+rows tracked by rowid across outer rows).  Known difference: ``CROSS JOIN``
+does not pin the order here, so ``json_each(t.j) CROSS JOIN t`` has rows where
+SQLite, keeping the written order, has none.
 """
 
 from __future__ import annotations
@@ -96,7 +104,7 @@ class TableFunction:
 
     def rows(self, values):
         """The rows ``(rowid, visible..., hidden...)`` for the hidden-column values handed
-        over (``None`` where the column got no usable constraint)."""
+        over (:data:`NOT_GIVEN` where the column got no usable constraint)."""
         rowid = self.first_rowid
         for row in self.produce(values):
             yield (rowid, *row)
