@@ -514,8 +514,34 @@ class _Checker:
                     if need_rows:
                         add_row(None, row)
 
+            to_table_order = None
+            if order is not None:  # a full-width record's values in table column order
+                inverse = [order.index(c) for c in range(ncols)]
+                to_table_order = _tuple_getter(inverse)
+
+            def on_records(values_list, pgno, offsets):
+                """The records of one leaf page, decoded: a page at a time where each is
+                full width and no NOT NULL column is NULL, else one by one."""
+                nonlocal rows
+                if to_table_order is None or not (need_rows or not_null):
+                    rows += len(values_list)
+                    return
+                if values_list and min(map(len, values_list)) >= ncols:
+                    table_rows = list(map(to_table_order, values_list))
+                    if not any(None in map(itemgetter(i), table_rows) for i in not_null):
+                        rows += len(values_list)
+                        for (multiset, get, _s, _t), folds in zip(active, active_folds):
+                            entries = list(map(get, table_rows))
+                            if folds:
+                                entries = _collated(entries, folds)
+                            multiset.add_many(len(entries), _digest_sum(entries))
+                        return
+                for values, off in zip(values_list, offsets):
+                    on_record(list(values), pgno, off)
+
             keydef = _without_rowid_keydef(tdef) if tdef else None
-            self.walk_index(name, root, keydef, None, tdef, on_record=on_record)
+            self.walk_index(name, root, keydef, None, tdef, on_record=on_record,
+                            on_records=on_records)
         else:
             self.walk_table(name, root, on_page, projector)
             for (multiset, _g, _s, _t), count, total in zip(active, row_counts, row_sums):
@@ -862,12 +888,12 @@ class _Checker:
 
     # index b-trees and WITHOUT ROWID tables
     def walk_index(self, name, root, idef, actual: _Multiset | None, table,
-                   on_record=None) -> int | None:
+                   on_record=None, on_records=None) -> int | None:
         if not self.use(root, U_BTREE, None, f"root of {name}"):
             return None
         keyinfo = _keyinfo(idef, table, self.src.header.schema_format) if idef else None
         state = {"prev": None, "count": 0, "leaf_depth": None, "bad_order": False,
-                 "on_record": on_record,
+                 "on_record": on_record, "on_records": on_records,
                  "enc": self.src.encoding.replace("-le", "le").replace("-be", "be")}
         state["digest_folds"] = _collation_folds(keyinfo) if actual is not None else []
         # formatspec's leaf scan decodes the records when they are needed
@@ -965,10 +991,15 @@ class _Checker:
         total = 0
         n = 0
         decoded = None
-        if on_record is not None:
-            if values_list is not None:
+        if on_record is not None and values_list is not None:
+            if state["on_records"] is not None:  # fed a page at a time, then judged as
+                if type(items) is not list:      # an index's entries are
+                    items = list(items)
+                state["on_records"](values_list, pgno, list(map(_ITEM_OFFSET, items)))
+                on_record = None
+            else:
                 decoded = iter(values_list)
-        else:
+        if on_record is None:
             # a page at a time: decode all, digest all; then the order, in one pass when
             # Python's tuple order already proves it
             if type(items) is not list:
@@ -1120,6 +1151,7 @@ class _Checker:
 
 
 _PAYLOAD = itemgetter(0)  # of a (payload, cell offset) pair
+_ITEM_OFFSET = itemgetter(1)
 _SIZE = itemgetter(6)  # Cell.size
 _FIRST = itemgetter(0)  # of a (start, end) span
 _SECOND = itemgetter(1)
