@@ -73,12 +73,16 @@ def sqlite3_verdict(path: Path) -> tuple[bool, str]:
     """(intact, first line) as sqlite3 judges the file."""
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # a damaged name can make sqlite3's message invalid UTF-8
+        con.text_factory = lambda b: b.decode("utf-8", "replace")
         try:
             rows = [r[0] for r in con.execute("PRAGMA integrity_check")]
         finally:
             con.close()
     except sqlite3.DatabaseError as err:
         return False, f"{type(err).__name__}: {err}"
+    except UnicodeDecodeError as err:  # an error whose message Python cannot decode
+        return False, f"sqlite3 error with a message that is not UTF-8 ({err.object[:60]!r})"
     return rows == ["ok"], rows[0]
 
 

@@ -23,11 +23,12 @@ from oracle.corruption import TARGETED, damage, layout_of
 def sqlite3_ok(path) -> bool:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con.text_factory = lambda b: b.decode("utf-8", "replace")  # a damaged name's message
         try:
             return con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         finally:
             con.close()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):  # (an error message not UTF-8)
         return False
 
 
