@@ -459,17 +459,32 @@ def _dedupe(cols):
     return out
 
 
+def _parse_schema_sql(sql):
+    """A CREATE statement of sqlite_schema, parsed; text that does not parse is a
+    corrupt schema (sqlite3's "malformed database schema")."""
+    from ..errors import CorruptError
+    from ..sql import parse_one
+
+    if not isinstance(sql, str):
+        raise CorruptError("malformed database schema", page=1)
+    try:
+        return parse_one(sql)
+    except RecursionError:
+        raise CorruptError("malformed database schema", page=1) from None
+    except Exception as err:  # noqa: BLE001 - file content: any failure is corruption
+        raise CorruptError(f"malformed database schema: {err}", page=1) from None
+
+
 def _model(session, table):
     cache = session.__dict__.setdefault("_pragma_models", {})
     m = cache.get(table.name)
     if m is None:
-        from ..sql import parse_one
 
         if table.virtual:
             raise NotSupportedError(f"PRAGMA on virtual table {table.name} is not supported")
         if table.sql is None:
             raise NotSupportedError(f"PRAGMA on table {table.name} without CREATE statement")
-        m = cache[table.name] = _TableModel(table, parse_one(table.sql))
+        m = cache[table.name] = _TableModel(table, _parse_schema_sql(table.sql))
     return m
 
 
@@ -552,14 +567,16 @@ def _table_indexes(session, table):
     storage = session.storage
     rows = storage.schema if storage is not None else []
     low = fold(table.name)
-    from ..sql import parse_one
 
     for typ, name, tbl_name, _root, sql in rows:
         if typ != "index" or sql is None or not isinstance(tbl_name, str):
             continue
         if fold(tbl_name) != low:
             continue
-        node = parse_one(sql)
+        broken = session.catalog_obj.broken.get(("index", fold(name)))
+        if broken is not None:
+            raise broken
+        node = _parse_schema_sql(sql)
         cols = []
         for term in node.columns:
             cname = term.column_name
@@ -933,7 +950,7 @@ def _view_columns(session, view):
     def unsupported():
         return NotSupportedError(f"PRAGMA table_info of view {view.name}: column types of "
                                  "this view's SELECT are not supported")
-    stmt = parse_one(view.sql)
+    stmt = _parse_schema_sql(view.sql)
     types = _select_types(session, stmt.select, unsupported)
     if len(types) != len(names):
         raise unsupported()

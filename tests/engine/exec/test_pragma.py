@@ -459,3 +459,18 @@ def test_generated_foreign_key_checks_match_sqlite3(tmp_path_factory, parent, ch
                 "SELECT * FROM c, pragma_foreign_key_check('c') f WHERE f.rowid IS c.rowid"]:
         want = _outcome(sqlite3.connect, path, sql)
         assert _outcome(engine.connect, path, sql) == want, (parent, child, sql)
+
+
+def test_malformed_schema_is_a_database_error(tmp_path):
+    """An index whose CREATE text does not parse: sqlite3 calls the schema malformed, the
+    engine raises CorruptError (a DatabaseError), never a traceback of another type."""
+    path = tmp_path / "bad.db"
+    con = sqlite3.connect(path)
+    con.executescript("CREATE TABLE t(a, b); CREATE INDEX ti ON t(a);"
+                      "PRAGMA writable_schema = ON;"
+                      "UPDATE sqlite_schema SET sql = 'CREATE INDEX ti ON t(a' WHERE name = 'ti';")
+    con.close()
+    for sql in ["PRAGMA index_list(t)", "PRAGMA index_xinfo(ti)"]:
+        compare(path, sql, check_message=False)
+        with pytest.raises(engine.DatabaseError):
+            engine.connect(path).execute(sql).fetchall()
