@@ -112,7 +112,7 @@ def cases(rows: int):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=200_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--db", type=Path, default=None)
     args = ap.parse_args(argv)
     tmp = None

@@ -154,12 +154,13 @@ class Database:
             lambda data, rowid: (rowid, *decode(data)),
         )
 
-    def _leaf_pages(self, root: int, scan, decode_spilled,
-                    filtered: bool = False) -> Iterator[list[tuple]]:
+    def _leaf_pages(self, root: int, scan, decode_spilled, filtered: bool = False,
+                    ordered: bool = True) -> Iterator[list[tuple]]:
         """One list of rows per table leaf page: ``scan(page, hdr, usable)`` gives
         ``(rows, spilled)``; each spilled cell's payload is assembled from its
         overflow chain and turned into a row by ``decode_spilled(data, rowid)``.
-        Rowids must increase across pages. ``filtered``: the scan puts None in
+        Rowids must increase across pages (``ordered``: rows start with their
+        rowid, and the order is checked). ``filtered``: the scan puts None in
         place of the rows a filter refused; they are dropped (and the rowid order
         is checked on the rows kept)."""
         tree = self._tree(root, index=False)
@@ -188,6 +189,9 @@ class Database:
                 rows = list(filter(None, rows))  # kept rows are non-empty tuples
                 if not rows:
                     continue
+            if not ordered:
+                yield rows
+                continue
             first = rows[0][0]
             if prev_rowid is not None and first <= prev_rowid:
                 raise CorruptError(f"rowid {first} out of order after {prev_rowid}",
@@ -288,17 +292,14 @@ class Database:
 
     def _projected_pages(self, root: int, projector,
                          filtered: bool = False) -> Iterator[list[tuple]]:
-        """:meth:`_table_pages` through a projector (rows as :meth:`rows` gives them)."""
-        leaf_rows = fb.table_leaf_rows_projected
-        return self._leaf_pages(
-            root,
-            lambda page, hdr, usable: leaf_rows(page, hdr, usable, projector),
-            projector.project,
-            filtered,
-        )
+        """:meth:`_table_pages` through a projector (rows as :meth:`rows` gives them;
+        without their rowids when the projector names none, and then unchecked for
+        order: SQLite does not check it during a scan either)."""
+        return self._leaf_pages(root, projector.leaf_rows, projector.project, filtered,
+                                ordered=projector.sources[0] == ROWID)
 
-    def row_pages(self, table: str, columns=None, filters=(),
-                  residual=None) -> Iterator[list[tuple]] | None:
+    def row_pages(self, table: str, columns=None, filters=(), residual=None,
+                  rowid: bool = True) -> Iterator[list[tuple]] | None:
         """The rows of ``rows(table, columns)`` one leaf page at a time (a list per page,
         pages with no row kept left out), keeping only the rows ``filters`` pass.
 
@@ -307,9 +308,12 @@ class Database:
         constant)``, decided in the record decoder before the row is built; the
         columns they read are decoded even when ``columns`` leaves them out.
         ``residual(row)`` decides the rows whose value at a filtered position is
-        text or a blob (see RecordProjector). Returns None when the projected
-        scan cannot serve the table (WITHOUT ROWID, generated columns, a column
-        named rowid, a non-literal ADD COLUMN default): read it with :meth:`rows`.
+        text or a blob (see RecordProjector). ``rowid=False``: the rowid is not
+        needed (position 0 is None, unless a filter reads it; an INTEGER PRIMARY
+        KEY column asked for still shows it), so it is not decoded and the rowid
+        order is not checked. Returns None when the projected scan cannot serve
+        the table (WITHOUT ROWID, generated columns, a column named rowid, a
+        non-literal ADD COLUMN default): read it with :meth:`rows`.
         """
         t = self._table(table)
         if t.without_rowid:
@@ -323,22 +327,26 @@ class Database:
             return None
         if self.page_count == 0:
             return iter(())
-        if not filters:
+        rowid = rowid or any(k == 0 for k, _op, _c in filters)
+        if not filters and rowid:
             return self._projected_pages(t.rootpage, base)
         cache = t.__dict__.setdefault("_storage_filtered_projectors", {})
-        key = (cols, filters, residual)
+        key = (cols, filters, residual, rowid)
         projector = cache.get(key)
         if projector is None:
             if len(cache) >= 64:
                 cache.clear()
+            sources = base.sources if rowid else tuple(
+                None if s == ROWID and (k == 0 or k - 1 not in cols) else s
+                for k, s in enumerate(base.sources))
             try:
-                projector = RecordProjector(base.sources, base.encoding, as_float=base.as_float,
+                projector = RecordProjector(sources, base.encoding, as_float=base.as_float,
                                             missing=base.missing, filters=filters,
                                             residual=residual)
             except FormatError as err:
                 raise OperationalError(f"row_pages: {err.message}") from None
             cache[key] = projector
-        return self._projected_pages(t.rootpage, projector, filtered=True)
+        return self._projected_pages(t.rootpage, projector, filtered=bool(filters))
 
     def row(self, table: str, rowid: int) -> tuple | None:
         """The row with this rowid (as :meth:`rows` would give it), or None."""

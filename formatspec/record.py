@@ -79,8 +79,16 @@ import struct
 import construct as cs
 
 from ._spec import Spec
+from .derived import MAX_PAGE_SIZE, MIN_USABLE_SIZE
 from .errors import FormatError
-from .varint import SignedVarInt, VarInt, encode_varint, read_varint, varint_len
+from .varint import (
+    SignedVarInt,
+    VarInt,
+    encode_varint,
+    read_signed_varint,
+    read_varint,
+    varint_len,
+)
 
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be")
 
@@ -791,6 +799,13 @@ FILTER_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": opera
 _FILTER_SPELLING = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "==": "=="}
 
 
+def _btree_module():
+    """formatspec.btree (imported late: it imports this module)."""
+    from . import btree
+
+    return btree
+
+
 def _compiled_factory(src: str):
     """The ``factory`` function defined by generated source ``src`` (compiled once)."""
     factory = _projection_code.get(src)
@@ -876,6 +891,7 @@ class RecordProjector:
         if self.filters and not callable(residual):
             raise FormatError("projection filters need a residual predicate")
         self.residual = residual
+        self.uses_rowid = ROWID in self.sources
         self.row_cache: dict = {}
         self._full = record_decoder(encoding, text_errors)
 
@@ -1052,6 +1068,74 @@ class RecordProjector:
             else:
                 undecided = True
         return not undecided or bool(self.residual(row))
+
+    def leaf_rows(self, page, hdr_offset: int, usable: int):
+        """:func:`formatspec.btree.table_leaf_rows_projected` of ``page`` through this
+        projector: the same ``(rows, spilled)``, the same errors.
+
+        A page whose every cell takes the fast path there (a one-byte payload size,
+        a header already planned, a record inside the usable area and the
+        page's end) is read here, without decoding the rowids when no source asks
+        for them (their varints are stepped over); any other page, and any error,
+        is left to that function, which reads the whole page again.
+        """
+        btree = _btree_module()
+        if type(page) is not bytes or not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
+            return btree.table_leaf_rows_projected(page, hdr_offset, usable, self)
+        try:
+            header = btree.read_page_header(page, hdr_offset)
+            if header.page_type != btree.TABLE_LEAF:
+                raise FormatError("not a table leaf")
+            pointers = btree.read_cell_pointers(page, hdr_offset, 8, header.cell_count)
+            get = self.row_cache.get
+            limit = min(len(page), usable)
+            rows = []
+            append = rows.append
+            if self.uses_rowid:
+                for offset in pointers:
+                    size = page[offset]
+                    if not 0 < size < 0x80:
+                        raise FormatError("not a fast cell")
+                    pos = offset + 1
+                    rowid = page[pos]
+                    if rowid < 0x80:
+                        pos += 1
+                    else:
+                        b1 = page[pos + 1]
+                        if b1 < 0x80:
+                            rowid = ((rowid & 0x7F) << 7) | b1
+                            pos += 2
+                        else:
+                            b2 = page[pos + 2]
+                            if b2 < 0x80:
+                                rowid = ((rowid & 0x7F) << 14) | ((b1 & 0x7F) << 7) | b2
+                                pos += 3
+                            else:
+                                rowid, pos = read_signed_varint(page, pos)
+                    entry = get(page[pos:pos + page[pos]])
+                    if entry is None or entry[1] != size or pos + size > limit:
+                        raise FormatError("not a fast cell")
+                    append(entry[0](page, pos, rowid))
+            else:
+                for offset in pointers:
+                    # the rowid varint is stepped over (it ends at its first byte < 0x80)
+                    size = page[offset]
+                    pos = offset + 2
+                    if not 0 < size < 0x80:
+                        raise FormatError("not a fast cell")
+                    if page[pos - 1] >= 0x80:
+                        pos += 1
+                        if page[pos - 1] >= 0x80:
+                            pos += 1
+                            if page[pos - 1] >= 0x80:
+                                pos = read_varint(page, offset + 1)[1]
+                    entry = get(page[pos:pos + page[pos]])
+                    if entry is None or entry[1] != size or pos + size > limit:
+                        raise FormatError("not a fast cell")
+                    append(entry[0](page, pos, None))
+        except (FormatError, IndexError, UnicodeDecodeError):
+            return btree.table_leaf_rows_projected(page, hdr_offset, usable, self)
+        return rows, []
 
     def _generic(self, values: tuple, rowid) -> tuple | None:
         out = []

@@ -226,7 +226,8 @@ def _fused_pages(scope, terms):
     if storage is None:
         return None
     name, needed, filters, residual, const_preds, rest, pushed = setup
-    pages = storage.row_pages(name, needed, filters, residual)
+    pages = storage.row_pages(name, needed, filters, residual,
+                              rowid=needed is None or -1 in needed)
     if pages is None:
         return None
     PATH_COUNTS["pushed_terms"] += pushed

@@ -8,6 +8,8 @@ whose every decidable filter passed and one was undecided). Valid records,
 garbage and mutated records; whole table leaf pages through
 ``table_leaf_rows_projected`` (refused rows come back as None in their place);
 headers that fix a filtered value (NULL, 0, 1, a missing column's default).
+``RecordProjector.leaf_rows`` (the page loop that steps over rowids nobody asks
+for) against ``table_leaf_rows_projected`` on valid, mutated and garbage pages.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from formatspec import FormatError, OverflowCell, Record, encode_record
+from formatspec import (
+    TABLE_LEAF,
+    BTreePage,
+    FormatError,
+    OverflowCell,
+    Record,
+    encode_record,
+    read_page_header,
+)
 from formatspec.btree import table_leaf_rows_projected
 from formatspec.record import ROWID, RecordProjector
 
@@ -246,3 +256,111 @@ def test_every_operator_on_decoded_values_at_and_around_the_constant():
                 for op in OPS:
                     proj = ([ROWID, 0, 1], as_float, [None] * 3, [(1, op, c)], "none")
                     assert check_project(payload, proj, "utf-8") == "ok"
+
+
+# --------------------------------------------------------------------------- leaf_rows
+
+
+def check_leaf_rows(page, usable, codec, proj):
+    """RecordProjector.leaf_rows gives what table_leaf_rows_projected gives (rows, spilled
+    cells, or FormatError), first sight of each header and through the cache."""
+    sources, as_float, missing, filters, verdict = proj
+    one = RecordProjector(sources, codec, as_float=as_float, missing=missing,
+                          filters=filters, residual=Residual(verdict))
+    two = RecordProjector(sources, codec, as_float=as_float, missing=missing,
+                          filters=filters, residual=Residual(verdict))
+    for _ in range(2):
+        want = outcome(table_leaf_rows_projected, page, 0, usable, one)
+        got = outcome(two.leaf_rows, page, 0, usable)
+        assert got[0] == want[0]
+        if got[0] == "ok":
+            assert got[1][1] == want[1][1]
+            for a, b in zip(got[1][0], want[1][0], strict=True):
+                assert type(a) is type(b)
+                assert (a == b) if isinstance(a, OverflowCell) or a is None else same(a, b)
+    return want[0]
+
+
+@st.composite
+def rowid_free(draw, proj):
+    sources, as_float, missing, filters, verdict = draw(proj)
+    if draw(st.booleans()):  # no source asks for the rowid: its varints are stepped over
+        sources = [None if s == ROWID else s for s in sources]
+        filters = [f for f in filters if sources[f[0]] is not None]
+    return sources, as_float, missing, filters, verdict
+
+
+@given(st.data(), CODECS, rowid_free(filtered_projection()))
+def test_leaf_rows_on_valid_pages(data, codec, proj):
+    page, usable = data.draw(table_leaf_page(codec))
+    assert check_leaf_rows(page, usable, codec, proj) == "ok"
+
+
+@given(st.data(), CODECS, rowid_free(filtered_projection()), EDITS)
+def test_leaf_rows_on_mutated_pages(data, codec, proj, edits):
+    page, usable = data.draw(table_leaf_page(codec))
+    start = read_page_header(page, 0).cell_content_start
+    targets = [(p % 16 if i % 2 else start + p % max(1, usable - start), v)
+               for i, (p, v) in enumerate(edits)]
+    check_leaf_rows(mutate(page, targets), usable, codec, proj)
+
+
+@given(st.binary(max_size=600), st.sampled_from([512, 1024]), rowid_free(filtered_projection()))
+def test_leaf_rows_on_garbage(page, usable, proj):
+    check_leaf_rows(page, usable, "utf-8", proj)
+
+
+def test_leaf_rows_with_long_rowids_and_without_them():
+    # rowids of every varint length, asked for or stepped over
+    cells = []
+    for rowid in (1, 200, 70000, 3 * 2**21, 2**40, 2**62, -5):
+        payload = encode_record([rowid % 1000, "x"])
+        cells.append({"rowid": rowid, "payload_size": len(payload), "payload": payload,
+                      "overflow_page": None})
+    cells.sort(key=lambda c: c["rowid"])
+    page = BTreePage.build({"page_type": TABLE_LEAF, "cells": cells}, pgno=2,
+                           usable_size=1024, page_size=1024)
+    for sources in ([ROWID, 0, 1], [None, 0, 1], [1, 0]):
+        for filters in ([], [(1, ">=", 0)], [(1, "<", 300)]):
+            proj = (sources, set(), [None] * len(sources), filters, "text")
+            assert check_leaf_rows(page, 1024, "utf-8", proj) == "ok"
+    rows, _ = RecordProjector([ROWID, 0]).leaf_rows(page, 0, 1024)
+    assert [r[0] for r in rows] == sorted(c["rowid"] for c in cells)
+
+
+def _page_of(rowids, usable=1024):
+    cells = []
+    for rowid in sorted(rowids):
+        payload = encode_record([rowid % 1000, "x" * (rowid % 7)])
+        cells.append({"rowid": rowid, "payload_size": len(payload), "payload": payload,
+                      "overflow_page": None})
+    return BTreePage.build({"page_type": TABLE_LEAF, "cells": cells}, pgno=2,
+                           usable_size=usable, page_size=usable)
+
+
+def test_leaf_rows_reads_planned_pages_itself(monkeypatch):
+    # once every header is planned, a well-formed page never goes back to the checked scan
+    from formatspec import btree
+
+    pages = [_page_of(range(start, start + 20)) for start in (1, 120, 16000, 2**21 - 5, 2**40)]
+    for sources in ([ROWID, 0, 1], [None, 0, 1]):
+        projector = RecordProjector(sources, filters=[(1, "<", 500)], residual=lambda r: True)
+        want = [projector.leaf_rows(page, 0, 1024) for page in pages]  # plans the headers
+
+        def refuse(*args):
+            raise AssertionError("went back to table_leaf_rows_projected")
+
+        with monkeypatch.context() as m:
+            m.setattr(btree, "table_leaf_rows_projected", refuse)
+            got = [projector.leaf_rows(page, 0, 1024) for page in pages]
+        assert got == want
+
+
+def test_leaf_rows_refuses_a_record_past_the_usable_size():
+    page = _page_of(range(1, 30))
+    for sources in ([ROWID, 0, 1], [None, 0, 1]):
+        projector = RecordProjector(sources)
+        projector.leaf_rows(page, 0, 1024)  # plans the headers
+        want = outcome(table_leaf_rows_projected, page, 0, 1000, projector)
+        assert want[0] == "error"  # the cell content ends at byte 1024
+        assert outcome(projector.leaf_rows, page, 0, 1000)[0] == "error"
