@@ -439,6 +439,11 @@ def _best_access(s, bound, terms, pos_map, session, used_cols, order_terms, n) -
     if table is None or session.storage is None or not table.rootpage:
         acc = _Access(s, "unit" if s.unit is not None else "scan", f"SCAN {name}",
                       100_000 if s.unit is not None else _FULL_SCAN_ROWS)
+        one = getattr(s.unit, "one_row", False)
+        if one:
+            # a subquery known to give one row (an aggregate without GROUP BY, no FROM):
+            # SQLite's nSelectRow of 1 puts it outermost
+            acc.cost = acc.rows = 1
         _maybe_hash(acc, cands, n)
         return acc
     ipk = table.rowid_alias

@@ -146,6 +146,7 @@ class Unit:
         # terms of the query reading it pushed down into it (pushDownWhereTerms), or
         # None when it takes none
         self.push = getattr(rows_fn, "unit_push", None)
+        self.one_row = getattr(rows_fn, "unit_one_row", False)  # at most one row
 
 
 class _State:
@@ -1001,6 +1002,7 @@ class _QueryCompiler:
             return limit_offset(out, limit, offset)
         run.unit_flat = flat
         run.unit_push = push
+        run.unit_one_row = (has_agg and not group_by) or core.from_ is None
         # the result columns that are constants holding a function call, and how to
         # compute them: substituted into a function's arguments (a term pushed down into
         # this query, or this query flattened) they are factored into the init code
