@@ -951,66 +951,104 @@ def _view_columns(session, view):
         return NotSupportedError(f"PRAGMA table_info of view {view.name}: column types of "
                                  "this view's SELECT are not supported")
     stmt = _parse_schema_sql(view.sql)
-    types = _select_types(session, stmt.select, unsupported)
+    # with a column list, sqlite3ViewGetColumnNames types the columns from the compound's
+    # last SELECT; without one, from its first (sqlite3ResultSetOfSelect)
+    types = _select_types(session, stmt.select, unsupported,
+                          last_arm=bool(getattr(stmt, "columns", None)))
     if len(types) != len(names):
         raise unsupported()
     return list(zip(names, types))
 
 
-def _select_types(session, select, unsupported):
-    """columnType of each result column of a SELECT (its leftmost arm), as declared types."""
+def _select_types(session, select, unsupported, depth=0, last_arm=False):
+    """columnType of each result column of a SELECT (its leftmost arm), as declared types:
+    a column of a table gives its declared type (the rowid INTEGER), a column of a view or
+    a FROM subquery the type of that query's expression, a scalar subquery the type of its
+    first column; any other expression none ('')."""
     from ..sql import ast as A
 
-    if select.with_ is not None:
+    if select.with_ is not None or depth > 50:
         raise unsupported()
     core = select.body
+    if last_arm and type(core).__name__ == "Compound":
+        core = core.right
     while type(core).__name__ == "Compound":
         core = core.left
     if type(core).__name__ != "SelectCore":
         raise unsupported()
-    tables = []  # (qualifier, Table) of the FROM items
+    sources = []  # (qualifier, [(column name, type)], has a rowid)
+    joins = []
     if core.from_ is not None:
         items = [core.from_.first] + [j.source for j in core.from_.joins]
-        for j in core.from_.joins:
-            if j.natural or j.using:
-                raise unsupported()
+        joins = [None] + list(core.from_.joins)
         cat = session.catalog_obj
         for it in items:
-            if not isinstance(it, A.TableRef):
+            if isinstance(it, A.TableRef):
+                if it.schema is not None and fold(it.schema) != "main":
+                    raise unsupported()
+                t = cat.tables.get(fold(it.name))
+                if t is not None and not t.virtual:
+                    sources.append((fold(it.alias or it.name),
+                                    [(c.name, c.decl_type or "") for c in t.columns],
+                                    not t.without_rowid))
+                    continue
+                v = cat.views.get(fold(it.name))
+                if v is None:
+                    raise unsupported()
+                sources.append((fold(it.alias or it.name), _view_columns(session, v), False))
+            elif isinstance(it, A.SubqueryRef) and it.alias is not None:
+                from ..sql import parse_one
+
+                names = session.prepare(parse_one(
+                    "SELECT * FROM (" + it.select.to_sql() + ")")).column_names
+                types = _select_types(session, it.select, unsupported, depth + 1)
+                if len(types) != len(names):
+                    raise unsupported()
+                sources.append((fold(it.alias), list(zip(names, types)), False))
+            else:
                 raise unsupported()
-            t = cat.tables.get(fold(it.name))
-            if t is None or t.virtual or (it.schema is not None and fold(it.schema) != "main"):
-                raise unsupported()
-            tables.append((fold(it.alias or it.name), t))
+    # the columns a USING or NATURAL join merges into an earlier item: left out of "*"
+    merged: list[set] = []
+    for k, (_q, cols, _rowid) in enumerate(sources):
+        j = joins[k]
+        names = set()
+        if j is not None and j.using:
+            names = {fold(n) for n in j.using}
+        elif j is not None and j.natural:
+            before = {fold(n) for _q, c, _r in sources[:k] for n, _t in c}
+            names = {fold(n) for n, _t in cols if fold(n) in before}
+        merged.append(names)
     types = []
     for rc in core.columns:
         if isinstance(rc, A.Star):
-            for q, t in tables:
+            for (q, cols, _rowid), skip in zip(sources, merged):
                 if rc.table is not None and fold(rc.table) != q:
                     continue
-                types.extend(c.decl_type or "" for c in t.columns)
+                types.extend(t for n, t in cols if rc.table is not None or fold(n) not in skip)
             continue
         e = rc.expr
         if isinstance(e, A.Column):
+            if e.schema is not None:
+                raise unsupported()
             found = None
-            for q, t in tables:
+            low = fold(e.name)
+            for q, cols, rowid in sources:
                 if e.table is not None and fold(e.table) != q:
                     continue
-                low = fold(e.name)
-                for c in t.columns:
-                    if fold(c.name) == low:
-                        found = c.decl_type or ""
+                for name, typ in cols:
+                    if fold(name) == low:
+                        found = typ
                         break
                 else:
-                    if low in ("rowid", "oid", "_rowid_") and not t.without_rowid:
+                    if low in ("rowid", "oid", "_rowid_") and rowid:
                         found = "INTEGER"
                 if found is not None:
                     break
             if found is None:
-                raise unsupported()
+                raise unsupported()  # an enclosing query's column, or no such column
             types.append(found)
         elif isinstance(e, A.Subquery):
-            inner = _select_types(session, e.select, unsupported)
+            inner = _select_types(session, e.select, unsupported, depth + 1)
             types.append(inner[0] if inner else "")
         else:
             types.append("")  # columnType looks at nothing else

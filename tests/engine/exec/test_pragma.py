@@ -203,6 +203,43 @@ FIXED = [
 ]
 
 
+VIEWS = """
+CREATE TABLE va(id INTEGER PRIMARY KEY, x TEXT, y REAL, z);
+CREATE TABLE vb(id int, w varchar(5), x BLOB);
+CREATE VIEW v1 AS SELECT va.x, vb.w, va.rowid, vb.rowid AS br, y+1 FROM va JOIN vb ON va.id=vb.id;
+CREATE VIEW v2 AS SELECT * FROM va, vb;
+CREATE VIEW v3 AS SELECT s.x, s.q, t.* FROM (SELECT x, y*2 AS q FROM va) s,
+  (SELECT w, id FROM vb) t;
+CREATE VIEW v4 AS SELECT v1.x, v1.w, v1.br, (SELECT w FROM vb) FROM v1;
+CREATE VIEW v5 AS SELECT * FROM va JOIN vb USING (id);
+CREATE VIEW v6 AS SELECT x, w FROM va NATURAL JOIN vb;
+CREATE VIEW v7(p, q) AS SELECT id, x FROM va UNION SELECT id, w FROM vb;
+CREATE VIEW v8 AS SELECT * FROM v1, v3;
+CREATE VIEW v9 AS SELECT x AS xx, count(*), max(y) FROM va GROUP BY x;
+CREATE VIEW v11 AS SELECT va.*, vb.w FROM va LEFT JOIN vb ON 1;
+CREATE VIEW v12 AS SELECT * FROM va NATURAL JOIN vb;
+CREATE VIEW v13 AS SELECT va.*, vb.* FROM va JOIN vb USING (id, x);
+CREATE VIEW v14(p, q) AS SELECT id, x FROM va UNION SELECT id, w FROM vb
+  UNION ALL SELECT z, y FROM va;
+CREATE VIEW v15 AS SELECT id, x FROM va UNION SELECT id, w FROM vb;
+"""
+
+
+@pytest.mark.parametrize("view", ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v11",
+                                  "v12", "v13", "v14", "v15"])
+def test_view_columns_match_sqlite3(tmp_path_factory, view):
+    """A view's table_info: names as sqlite3 gives result columns, types by columnType
+    (through joins, USING/NATURAL stars, FROM subqueries, views, compounds)."""
+    path = tmp_path_factory.getbasetemp() / "views.db"
+    if not path.exists():
+        con = sqlite3.connect(path)
+        con.executescript(VIEWS)
+        con.close()
+    for sql in [f"PRAGMA table_info({view})", f"PRAGMA table_xinfo({view})"]:
+        want = _outcome(sqlite3.connect, path, sql)
+        assert _outcome(engine.connect, path, sql) == want
+
+
 @pytest.fixture(scope="module")
 def schema_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("pragma") / "schema.db"
