@@ -150,13 +150,14 @@ class Database:
         decode = self._decode
         return self._leaf_pages(
             root,
-            lambda page, hdr, usable: leaf_rows(page, hdr, usable, encoding),
+            lambda page, hdr, usable, _ptrs: leaf_rows(page, hdr, usable, encoding),
             lambda data, rowid: (rowid, *decode(data)),
         )
 
     def _leaf_pages(self, root: int, scan, decode_spilled, filtered: bool = False,
                     ordered: bool = True) -> Iterator[list[tuple]]:
-        """One list of rows per table leaf page: ``scan(page, hdr, usable)`` gives
+        """One list of rows per table leaf page: ``scan(page, hdr, usable, pointers)``
+        (the leaf's cell pointers as engine.btree read and checked them) gives
         ``(rows, spilled)``; each spilled cell's payload is assembled from its
         overflow chain and turned into a row by ``decode_spilled(data, rowid)``.
         Rowids must increase across pages (``ordered``: rows start with their
@@ -169,7 +170,7 @@ class Database:
         prev_rowid = None
         for node in table_leaves(tree):
             try:
-                rows, spilled = scan(node.page, node.hdr, usable)
+                rows, spilled = scan(node.page, node.hdr, usable, node.ptrs)
             except FormatError as err:
                 raise CorruptError(err.message, page=node.pgno, offset=err.offset) from None
             if not rows:

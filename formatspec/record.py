@@ -799,11 +799,16 @@ FILTER_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": opera
 _FILTER_SPELLING = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "==": "=="}
 
 
-def _btree_module():
-    """formatspec.btree (imported late: it imports this module)."""
-    from . import btree
+_BTREE: list = []
 
-    return btree
+
+def _btree_module():
+    """formatspec.btree (imported on first use: it imports this module)."""
+    if not _BTREE:
+        from . import btree
+
+        _BTREE.append(btree)
+    return _BTREE[0]
 
 
 def _compiled_factory(src: str):
@@ -1069,7 +1074,7 @@ class RecordProjector:
                 undecided = True
         return not undecided or bool(self.residual(row))
 
-    def leaf_rows(self, page, hdr_offset: int, usable: int):
+    def leaf_rows(self, page, hdr_offset: int, usable: int, pointers=None):
         """:func:`formatspec.btree.table_leaf_rows_projected` of ``page`` through this
         projector: the same ``(rows, spilled)``, the same errors.
 
@@ -1078,15 +1083,19 @@ class RecordProjector:
         page's end) is read here, without decoding the rowids when no source asks
         for them (their varints are stepped over); any other page, and any error,
         is left to that function, which reads the whole page again.
+        ``pointers``: the page's cell pointers, from a caller that has read them
+        with :func:`formatspec.btree.read_cell_pointers` after checking that the
+        page is a table leaf (they are then not read again).
         """
         btree = _btree_module()
         if type(page) is not bytes or not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
             return btree.table_leaf_rows_projected(page, hdr_offset, usable, self)
         try:
-            header = btree.read_page_header(page, hdr_offset)
-            if header.page_type != btree.TABLE_LEAF:
-                raise FormatError("not a table leaf")
-            pointers = btree.read_cell_pointers(page, hdr_offset, 8, header.cell_count)
+            if pointers is None:
+                header = btree.read_page_header(page, hdr_offset)
+                if header.page_type != btree.TABLE_LEAF:
+                    raise FormatError("not a table leaf")
+                pointers = btree.read_cell_pointers(page, hdr_offset, 8, header.cell_count)
             get = self.row_cache.get
             limit = min(len(page), usable)
             rows = []
