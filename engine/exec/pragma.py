@@ -987,15 +987,22 @@ def _select_types(session, select, unsupported, depth=0, last_arm=False):
                 if it.schema is not None and fold(it.schema) != "main":
                     raise unsupported()
                 t = cat.tables.get(fold(it.name))
+                if fold(it.name) in ("sqlite_schema", "sqlite_master"):
+                    sources.append((fold(it.alias or it.name), list(_SCHEMA_COLUMNS), True))
+                    continue
                 if t is not None and not t.virtual:
                     sources.append((fold(it.alias or it.name),
                                     [(c.name, c.decl_type or "") for c in t.columns],
                                     not t.without_rowid))
                     continue
                 v = cat.views.get(fold(it.name))
-                if v is None:
-                    raise unsupported()
-                sources.append((fold(it.alias or it.name), _view_columns(session, v), False))
+                if v is not None:
+                    sources.append((fold(it.alias or it.name), _view_columns(session, v),
+                                    False))
+                    continue
+                sources.append(_function_source(session, it, unsupported))
+            elif isinstance(it, A.TableFunctionRef):
+                sources.append(_function_source(session, it, unsupported))
             elif isinstance(it, A.SubqueryRef) and it.alias is not None:
                 from ..sql import parse_one
 
@@ -1007,6 +1014,8 @@ def _select_types(session, select, unsupported, depth=0, last_arm=False):
                 sources.append((fold(it.alias), list(zip(names, types)), False))
             else:
                 raise unsupported()
+    hidden = [x[3] if len(x) > 3 else set() for x in sources]
+    sources = [x[:3] for x in sources]
     # the columns a USING or NATURAL join merges into an earlier item: left out of "*"
     merged: list[set] = []
     for k, (_q, cols, _rowid) in enumerate(sources):
@@ -1021,10 +1030,14 @@ def _select_types(session, select, unsupported, depth=0, last_arm=False):
     types = []
     for rc in core.columns:
         if isinstance(rc, A.Star):
-            for (q, cols, _rowid), skip in zip(sources, merged):
+            for (q, cols, _rowid), skip, hid in zip(sources, merged, hidden):
                 if rc.table is not None and fold(rc.table) != q:
                     continue
-                types.extend(t for n, t in cols if rc.table is not None or fold(n) not in skip)
+                if rc.table is None:
+                    skip = skip | hid  # a qualified star keeps the merged columns
+                else:
+                    skip = hid
+                types.extend(t for n, t in cols if fold(n) not in skip)
             continue
         e = rc.expr
         if isinstance(e, A.Column):
@@ -1053,6 +1066,18 @@ def _select_types(session, select, unsupported, depth=0, last_arm=False):
         else:
             types.append("")  # columnType looks at nothing else
     return types
+
+
+def _function_source(session, item, unsupported):
+    """A table-valued function of a view's FROM: its columns have no declared type; the
+    hidden ones are not part of "*"."""
+    from .tvf import _lookup
+
+    tf = _lookup(session, item.name, getattr(item, "args", []))
+    if tf is None:
+        raise unsupported()
+    cols = [(c, "") for c in tf.visible + tf.hidden]
+    return (fold(item.alias or item.name), cols, True, {fold(c) for c in tf.hidden})
 
 
 def _view_width(session, name):

@@ -222,11 +222,14 @@ CREATE VIEW v13 AS SELECT va.*, vb.* FROM va JOIN vb USING (id, x);
 CREATE VIEW v14(p, q) AS SELECT id, x FROM va UNION SELECT id, w FROM vb
   UNION ALL SELECT z, y FROM va;
 CREATE VIEW v15 AS SELECT id, x FROM va UNION SELECT id, w FROM vb;
+CREATE VIEW v16 AS SELECT va.id, e.* FROM va, json_tree(va.x) e;
+CREATE VIEW v17 AS SELECT m.name, p.* FROM sqlite_schema m, pragma_table_info(m.name) p;
+CREATE VIEW v18 AS SELECT *, json FROM json_each('[1]');
 """
 
 
 @pytest.mark.parametrize("view", ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v11",
-                                  "v12", "v13", "v14", "v15"])
+                                  "v12", "v13", "v14", "v15", "v16", "v17", "v18"])
 def test_view_columns_match_sqlite3(tmp_path_factory, view):
     """A view's table_info: names as sqlite3 gives result columns, types by columnType
     (through joins, USING/NATURAL stars, FROM subqueries, views, compounds)."""
