@@ -221,6 +221,12 @@ FEATURES = (
 # table-valued functions in FROM (engine/exec/tvf.py)
 FEATURES += ("from.json_each", "from.json_tree", "from.pragma", "from.tvf_correlated")
 
+# sqlassay issue 5: row values, evaluation order, parenthesized joins, ordered recursive CTEs,
+# RANGE frames over any values
+FEATURES += ("expr.row_in_subquery", "expr.row_in_list", "expr.row_compare_subquery",
+             "expr.short_circuit", "from.paren_join", "cte.recursive_orderby",
+             "window.range_any")
+
 
 def missing_features(tags) -> list[str]:
     """The :data:`FEATURES` that none of ``tags`` (a coverage table's keys) exercises."""
@@ -556,6 +562,8 @@ class Generator:
             return E(["(", sub, ")"], "expr.scalar_subquery")
         if agg and k >= 22:
             return self.aggregate(scope, d, outer)
+        if k == 23 and depth >= 2 and self.issue5_fire(0.8):  # issue 5 block below
+            return self.issue5_expr(scope, depth, outer)
         return self.function(scope, d, agg=agg, outer=outer)
 
     # -- the wider expression grammar (dates, math, printf, JSON, parameters, ESCAPE) -------
@@ -789,6 +797,9 @@ class Generator:
         tvf = self.table_function_ref(alias, outer)  # table-valued functions (their block)
         if tvf is not None:
             return tvf
+        paren = self.issue5_paren_join(depth, alias, outer)  # issue 5 block below
+        if paren is not None:
+            return paren
         if depth >= 2 and c.chance(0.12):
             sub = self.select(depth - 1, outer=(), columns=c.integer(1, 3), allow_limit=True,
                               named=True)
@@ -1061,7 +1072,7 @@ class Generator:
         range_offset = frame_kind == "RANGE" and not total and c.chance(0.5)
         if range_offset:
             # RANGE with an offset takes exactly one numeric ORDER BY term
-            spec += ["ORDER BY ", E(["CAST(", self.column(scope), " AS REAL)"]),
+            spec += ["ORDER BY ", self.issue5_range_key(scope),  # issue 5 block below
                      c.choice([" DESC", " ASC", " NULLS LAST", ""])]
         elif ordered:
             terms: list = []
@@ -1189,6 +1200,8 @@ class Generator:
             cols = [f"x{j}" for j in range(ncol)]
             return (Node("query", ["VALUES ", self.values_rows(ncol, c.integer(1, 4))],
                          "select.values"), cols, "cte.values")
+        if k == 5 and self.issue5_fire(0.5):  # issue 5 block below
+            return self.issue5_recursive_ordered(name)
         # recursion bounded twice: by the WHERE (every step moves n towards the bound) and
         # by a LIMIT on the rows the recursion may produce
         step = c.choice(["n + 1", "n * 2", "n + 3", "n - 1"])
@@ -1198,6 +1211,114 @@ class Generator:
                               f"WHERE {stop} LIMIT {c.integer(1, 12)}"],
                     "cte.recursive_bounded")
         return body, ["n"], "cte.recursive"
+
+    # -- begin: issue 5 features (row values, evaluation order, parenthesized joins, ------
+    # -- ordered recursive CTEs, RANGE frames over any values) -------------------------------
+    # Operands that raise an error for some values of the data: whether the engine computes
+    # them exactly when sqlite3 does is what "expr.short_circuit" tests (error classes are
+    # compared; json() of a non-JSON text, abs() of -2**63 and json_extract() of malformed
+    # JSON all raise OperationalError).
+    ISSUE5_RISKY = ["json({x})", "abs({x})", "json_extract({x}, '$.a')", "json_array_length({x})"]
+
+    def issue5_fire(self, p: float) -> bool:
+        """Whether an issue-5 shape replaces the usual one here.  With a seeded
+        ``random.Random`` the decision comes from a side generator seeded by the main
+        one's state, which it does not advance: the cases of every seed stay what they
+        were wherever no issue-5 shape is chosen.  Hypothesis draws it as usual."""
+        rng = getattr(self.c, "rng", None)
+        if rng is None:
+            return self.c.chance(p)
+        return random.Random(hash(rng.getstate()[1])).random() < p  # ints: a stable hash
+
+    def issue5_expr(self, scope, depth, outer) -> Node:
+        """Row values with IN and subqueries, and operands only some paths compute."""
+        c = self.c
+        d = depth - 1
+        x = lambda: self.expr(scope, d, outer=outer)  # noqa: E731
+        k = c.integer(0, 4)
+        if k == 0:
+            sub = self.select(d, outer=list(outer) + list(scope), columns=2, allow_limit=False)
+            neg = c.choice(["", "NOT "])
+            return E(["((", x(), ", ", x(), f") {neg}IN (", sub, "))"],
+                     "expr.row_in_subquery")
+        if k == 1:
+            rows = [Node("item", ["(", x(), ", ", x(), ")"]) for _ in range(c.integer(1, 3))]
+            neg = c.choice(["", "NOT "])
+            return E(["((", x(), ", ", x(), f") {neg}IN (", Node("list", rows, sep=", "),
+                      "))"], "expr.row_in_list")
+        if k == 2:
+            # an aggregate subquery without GROUP BY: exactly one row
+            sub = self.select(d, outer=list(outer) + list(scope), columns=2, scalar=True,
+                              allow_limit=False)
+            op = c.choice(["=", "<>", "<", "<=", ">", ">=", "IS", "IS NOT"])
+            if op.startswith("IS"):
+                op = "="
+            return E(["((", x(), ", ", x(), f") {op} (", sub, "))"],
+                     "expr.row_compare_subquery")
+        risky = E([c.choice(self.ISSUE5_RISKY).format(x=self.expr(scope, 0).sql())])
+        shape = c.integer(0, 5)
+        if shape == 0:
+            op = c.choice(["AND", "OR"])
+            parts = [x(), f" {op} ", risky] if c.chance(0.5) else [risky, f" {op} ", x()]
+            return E(["(", *parts, ")"], "expr.short_circuit")
+        if shape == 1:
+            return E(["(", risky, c.choice([" AND 0", " AND 00", " AND 0.0", " AND false"]),
+                      ")"], "expr.short_circuit")
+        if shape == 2:
+            return E(["(CASE WHEN ", x(), " THEN ", x(), " ELSE ", risky, " END)"],
+                     "expr.short_circuit")
+        if shape == 3:
+            return E([c.choice(["coalesce(", "ifnull("]), x(), ", ", risky, ")"],
+                     "expr.short_circuit")
+        if shape == 4:
+            return E(["iif(", x(), ", ", x(), ", ", risky, ")"], "expr.short_circuit")
+        return E(["(CASE WHEN (", x(), c.choice([" AND ", " OR "]), risky, ") THEN ", x(),
+                  " END)"], "expr.short_circuit")
+
+    def issue5_paren_join(self, depth, alias, outer) -> tuple[Node, list] | None:
+        """``(a JOIN b ON ...)`` as one FROM item: its columns keep their tables' names."""
+        c = self.c
+        if depth < 2 or not self.schema_.tables or not self.issue5_fire(0.12):
+            return None
+        items = []
+        scope: list = []
+        for i in range(2):
+            t = c.choice(self.schema_.tables)
+            name = f"{alias}p{i}"
+            items.append(f"{t.name} AS {name}")
+            scope += [(name, col.name, col.collation, col.affinity) for col in t.columns]
+        join = c.choice(["JOIN", "LEFT JOIN", "CROSS JOIN", ","])
+        left = [e for e in scope if e[0] == f"{alias}p0"]
+        right = [e for e in scope if e[0] == f"{alias}p1"]
+        if join in ("JOIN", "LEFT JOIN"):
+            on = E([self.column(right), " = ", self.column(left)], "expr.equijoin")
+            body = ["(", items[0], f" {join} ", items[1], " ON ", on, ")"]
+        else:
+            body = ["(", items[0], f"{join} " if join == "," else f" {join} ", items[1], ")"]
+        return Node("from", body, "from.paren_join"), scope
+
+    def issue5_range_key(self, scope) -> Node:
+        """The ORDER BY term of a RANGE frame with an offset: a number, or a column of any
+        values (TEXT and BLOB take no offset: their frame is their peers)."""
+        if self.issue5_fire(0.9):
+            return E([self.column(scope)], "window.range_any")
+        return E(["CAST(", self.column(scope), " AS REAL)"])
+
+    def issue5_recursive_ordered(self, name) -> tuple[Node, list[str], str]:
+        """A recursive CTE whose queue is ordered and limited (lang_with.html): a tree of
+        numbers walked by the ORDER BY, LIMIT counting the rows it produces."""
+        c = self.c
+        bound = c.integer(2, 40)
+        order = c.choice(["1", "1 DESC", "n", "n DESC", "n NULLS LAST"])
+        op = c.choice(["UNION ALL", "UNION"])
+        limit = f" LIMIT {c.integer(0, 12)}" if c.chance(0.8) else ""
+        offset = f" OFFSET {c.integer(0, 3)}" if limit and c.chance(0.3) else ""
+        body = Node("query", [f"SELECT {c.integer(1, 3)} AS n {op} SELECT n * 2 FROM {name} "
+                              f"WHERE n < {bound} {op} SELECT n * 2 + 1 FROM {name} "
+                              f"WHERE n < {bound} ORDER BY {order}{limit}{offset}"],
+                    "cte.recursive_orderby")
+        return body, ["n"], "cte.recursive"
+    # -- end: issue 5 features ---------------------------------------------------------------
 
     def query(self, schema: Schema) -> Node:
         """A top-level query over ``schema`` (the root of a query tree)."""

@@ -280,10 +280,15 @@ def make_not(a: CExpr) -> CExpr:
 
 
 def _logical(c: CExpr, logic) -> CExpr:
-    c.logic = logic
-    jumps = _jumps(c, False, True)
-    c.pred = lambda r: not jumps(r)
+    # the value function is kept with the structure: a CExpr whose fn was replaced since
+    # (a wrapper, a mutant of the oracle's tests) is a plain value again
+    c.logic = (*logic, c.fn)
     return c
+
+
+def _logic(e: CExpr):
+    logic = e.logic
+    return logic if logic is not None and logic[-1] is e.fn else None
 
 
 def _jumps(e: CExpr, when_true: bool, null_jumps: bool):
@@ -293,7 +298,7 @@ def _jumps(e: CExpr, when_true: bool, null_jumps: bool):
     IfFalse(a) then IfFalse(b); IfTrue(a AND b) is "not IfFalse(a) with the opposite
     jumpIfNull, then IfTrue(b)"; OR the mirror image; NOT swaps IfTrue and IfFalse.  A
     WHERE term is kept when IfFalse(term, jumpIfNull) does not jump."""
-    logic = e.logic
+    logic = _logic(e)
     if logic is None:
         fn = e.fn
         truth = V.truth
@@ -327,6 +332,10 @@ def _jumps(e: CExpr, when_true: bool, null_jumps: bool):
 
 def predicate(e: CExpr):
     """A row -> bool function (true only when the expression is true, as WHERE does)."""
+    if _logic(e) is not None:
+        # AND/OR/NOT short-circuit as sqlite3ExprIfFalse(jumpIfNull) codes a WHERE term
+        jumps = _jumps(e, False, True)
+        return lambda r: not jumps(r)
     if e.pred is not None:
         return e.pred
     fn = e.fn
@@ -600,7 +609,7 @@ class ExprCompiler:
             # and OR short-circuit
             for w in node.whens:
                 cond = self.compile(w.condition)
-                test = predicate(cond) if cond.logic is not None else cond.fn
+                test = predicate(cond) if _logic(cond) is not None else cond.fn
                 whens.append((test, self.compile(w.result).fn))
         else_fn = self.compile(node.else_).fn if node.else_ is not None else (lambda r: None)
 
@@ -1048,7 +1057,7 @@ class ExprCompiler:
             if n != 3:
                 raise OperationalError("wrong number of arguments to function iif()")
             c, t, e = fns
-            if args[0].logic is not None:
+            if _logic(args[0]) is not None:
                 c = predicate(args[0])  # iif() is a CASE: its condition is a jump
             truth = V.truth
 
@@ -1161,8 +1170,12 @@ def _vector_size(node) -> int | None:
 
 def _always_false(node) -> bool:
     """ExprAlwaysFalse at parse time: an integer literal that sqlite3GetInt32 reads as 0
-    (EP_IsFalse is set by sqlite3ExprAlloc; parentheses leave the node as it is)."""
-    if type(node).__name__ != "Number":
+    (EP_IsFalse is set by sqlite3ExprAlloc; parentheses leave the node as it is), or an
+    AND the parser already folded to such a 0 (sqlite3ExprAnd works bottom-up)."""
+    kind = type(node).__name__
+    if kind == "Binary" and node.op.upper() == "AND":
+        return _always_false(node.left) or _always_false(node.right)
+    if kind != "Number":
         return False
     text = node.text
     if text[:2].lower() == "0x":

@@ -63,6 +63,9 @@ VALUE_CONTEXT = [
     "SELECT (json(b) AND 0) OR 1 FROM t",
     f"SELECT {ABS} AND 0",
     "SELECT zzz AND 0 FROM t",
+    # folded bottom-up: an AND folded to 0 folds the AND above it (an oracle finding)
+    "SELECT DISTINCT (zzz AND (json(b) AND 0)) FROM t",
+    "SELECT (json(b) AND 0) AND zzz, a OR (json(b) AND (0 AND zzz)) FROM t",
     # not folded: FALSE, 0.0 and -0 are not integer literals of the parser
     "SELECT json(b) AND false FROM t",
     "SELECT json(b) AND 0.0 FROM t",
