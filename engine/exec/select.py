@@ -194,6 +194,10 @@ def compile_query(node, session, state=None, parent=None, texts=None) -> Unit:
     return _with_init(state, _QueryCompiler(state, parent).query(node, texts=texts))
 
 
+_ALWAYS = [True]
+_COMPARISON_OPS = frozenset(("=", "==", "!=", "<>", "<", "<=", ">", ">=", "IS", "IS NOT"))
+
+
 def _with_init(state, unit: Unit) -> Unit:
     """The statement's unit, computing first the constants SQLite factors out into its
     initialization code (sqlite3ExprCodeRunJustOnce without EP_HasFunc): they run when
@@ -204,8 +208,9 @@ def _with_init(state, unit: Unit) -> Unit:
     rows_fn = unit.rows
 
     def rows():
-        for fn in init:
-            fn(None)
+        for fn, flag in init:
+            if flag[0]:
+                fn(None)
         return rows_fn()
     unit.rows = rows
     return unit
@@ -1008,13 +1013,20 @@ class _QueryCompiler:
         # this query, or this query flattened) they are factored into the init code
         run.unit_init_cols = (frozenset(k for k, (_n, e, _a) in enumerate(items)
                                         if _sqlite_constant(e) and _has_call(e)), out_fns)
-        self._factor_init(scope, [e for _n, e, _a in items] + list(order_by and
-                          [t.expr for t in order_by]) + list(group_by)
-                          + ([having] if having is not None else [])
-                          + ([core.where] if core.where is not None else [])
-                          + [x.on for x in scope.sources
-                             if x.on is not None and x.join not in ("LEFT", "RIGHT", "FULL")],
-                          ec)
+        run.unit_const_cols = frozenset(k for k, (_n, e, _a) in enumerate(items)
+                                        if _sqlite_constant(e))
+        run.unit_temp_once = frozenset(
+            k for k, (_n, e, _a) in enumerate(items)
+            if not isinstance(e, _ColumnNode) and _has_func_flag(_strip_collate(e)))
+        col_flags = [[True] for _ in items]
+        run.unit_col_flags = col_flags  # a flattened query's unread columns: never coded
+        self._factor_init(
+            scope, [t.expr for t in order_by] + list(group_by), ec,
+            jumps=([having] if having is not None else [])
+            + ([core.where] if core.where is not None else [])
+            + [x.on for x in scope.sources
+               if x.on is not None and x.join not in ("LEFT", "RIGHT", "FULL")],
+            columns=[] if exists else [(e, f) for (_n, e, _a), f in zip(items, col_flags)])
         unit = Unit(names, affs, colls, run, correlated=scope.correlated)
         return unit
 
@@ -1135,58 +1147,180 @@ class _QueryCompiler:
             if hit:
                 s.join = "INNER"
 
-    def _factor_init(self, scope, roots, ec, target=None):
-        """Find the arguments of function calls (not constant themselves) that SQLite
-        codes through its init section: a constant argument whose root is a COLLATE
-        (written, or the wrapper substExpr puts around a flattened or pushed-down
-        subquery's column) and that calls a function; register how to compute each.
-        ``target``: a FROM subquery the expressions were pushed down into."""
+    def _factor_init(self, scope, roots, ec, target=None, jumps=(), columns=None):
+        """Register the constants SQLite codes in its init section (run when the statement
+        starts, reached or not): a constant subexpression at a place the code generator
+        factors (an operand of an operator, sqlite3ExprCodeTemp, after its COLLATE; an
+        argument of a function call that is not constant, SQLITE_ECEL_FACTOR) whose root
+        lacks EP_HasFunc -- the flag the parser propagates upward from each function
+        call, which a COLLATE node and a column substituted later (a flattened or
+        pushed-down subquery's) do not carry -- though it calls a function.  A root with
+        EP_HasFunc is computed once where it is reached (OP_Once) instead.
+        ``roots`` are coded as values, ``jumps`` as conditions (WHERE, ON, HAVING);
+        ``columns``, the result columns, each with its flag (off when never coded);
+        ``target``: a FROM subquery the ``jumps`` were pushed down into."""
         resolver = _Resolver(None, scope)
         init = self.state.init
-        for root in roots:
-            if root is None or isinstance(root, _ColumnNode):
-                continue
-            for n in _walk_expr(root):
+
+        def substituted(a):
+            # a column SQLite replaces by its subquery's constant expression: the way to
+            # compute it when it calls a function, False when it does not; else None
+            try:
+                hit = resolver._find(scope, a.name, a.table)
+            except OperationalError:
+                return None
+            if hit is None:
+                return None
+            s, j = hit
+            if s.unit is None:
+                return None
+            if target is not None:
+                if s is not target:
+                    return None
+            elif not (s.flattened and j in s.const_cols):
+                return None
+            consts = getattr(s.unit.rows, "unit_const_cols", frozenset())
+            cols, fns = getattr(s.unit.rows, "unit_init_cols", ((), None))
+            if j not in consts:
+                return None
+            return fns[j] if j in cols else False
+
+        def once_when_skipped(a):
+            # the column's own expression, under its COLLATEs, carries EP_HasFunc: as an
+            # operand (COLLATE skipped) it is computed where reached (OP_Once)
+            hit = resolver._find(scope, a.name, a.table)
+            return hit[1] in getattr(hit[0].unit.rows, "unit_temp_once", frozenset())
+
+        def is_const(node):
+            for n in _walk_expr(node):
                 kind = type(n).__name__
-                if kind == "Function":
+                if kind == "Column":
+                    if substituted(n) is None:
+                        return False
+                elif kind == "Raise" or kind in _SUBQUERY_NODES:
+                    return False
+                elif kind == "In" and (n.select is not None or getattr(n, "table", None)):
+                    return False
+                elif kind == "Function":
                     name = n.name.lower()
-                    if (n.over is not None or name in _INLINE_FUNCS
-                            or (name in AGGREGATE_FUNCTIONS and not (
-                                name in ("min", "max") and len(n.args) > 1))):
-                        continue
-                    args = list(n.args)
-                elif kind == "Like":
-                    args = [n.pattern, n.operand] + ([n.escape] if getattr(
-                        n, "escape", None) is not None else [])
+                    if n.over is not None or name in _NOT_CONSTANT_FUNCS or (
+                            name in AGGREGATE_FUNCTIONS and not (
+                                name in ("min", "max") and len(n.args) > 1)):
+                        return False
+            return True
+
+        def has_call(node):
+            for n in _walk_expr(node):
+                kind = type(n).__name__
+                if kind in ("Function", "Like"):
+                    return True
+                if kind == "Column" and substituted(n):
+                    return True
+            return False
+
+        has_func_flag = _has_func_flag
+
+        def point(x, skip, flag, negated=False):
+            if x is None or isinstance(x, _ColumnNode):
+                return
+            if skip:
+                while type(x).__name__ == "Collate":
+                    x = x.operand
+            if is_const(x):
+                if not has_func_flag(x) and has_call(x):
+                    if type(x).__name__ == "Column":
+                        if not (skip and once_when_skipped(x)):
+                            init.append((substituted(x), flag))
+                    elif target is None:
+                        init.append((ec.compile(x).fn, flag))
+                return
+            walk(x, flag, negated)
+
+        def walk(n, flag, inside_not=False):
+            if n is None or isinstance(n, _ColumnNode):
+                return
+            kind = type(n).__name__
+            if kind in _SUBQUERY_NODES or kind == "Raise":
+                return
+            if kind in ("In", "Between") and n.negated and not inside_not:
+                # x NOT IN/BETWEEN ... is TK_NOT over it: an operand
+                point(n, True, flag, negated=True)
+                return
+            if kind == "Function":
+                name = n.name.lower()
+                if n.over is not None:
+                    return
+                if name in _INLINE_FUNCS or (name in AGGREGATE_FUNCTIONS and not (
+                        name in ("min", "max") and len(n.args) > 1)):
+                    for a in n.args:
+                        walk(a, flag)
+                    return
+                if is_const(n):
+                    return  # OP_Once: nothing inside is factored
+                for a in n.args:
+                    point(a, False, flag)
+                return
+            if kind == "Like":
+                if not is_const(n):
+                    for a in (n.pattern, n.operand, getattr(n, "escape", None)):
+                        point(a, False, flag)
+                return
+            if kind == "Binary":
+                point(n.left, True, flag)
+                point(n.right, True, flag)
+                return
+            if kind == "Unary":
+                if n.op == "+":
+                    walk(n.operand, flag)
                 else:
-                    continue
-                if _sqlite_constant(n):
-                    continue  # computed once, inline (OP_Once): nothing inside factored
-                for a in args:
-                    if type(a).__name__ == "Collate":
-                        if target is None and _sqlite_constant(a) and _has_call(a):
-                            c = ec.compile(a)
-                            init.append(c.fn)
-                        continue
-                    if type(a).__name__ != "Column":
-                        continue
-                    try:
-                        hit = resolver._find(scope, a.name, a.table)
-                    except OperationalError:
-                        hit = None
-                    if hit is None:
-                        continue
-                    s, j = hit
-                    if target is not None:
-                        if s is not target:
-                            continue
-                        cols, fns = getattr(s.unit.rows, "unit_init_cols", ((), None))
-                    elif s.flattened and s.unit is not None:
-                        cols, fns = getattr(s.unit.rows, "unit_init_cols", ((), None))
-                    else:
-                        continue
-                    if j in cols:
-                        init.append(fns[j])
+                    point(n.operand, True, flag)
+                return
+            if kind == "IsNull":
+                point(n.operand, True, flag)
+                return
+            if kind == "Between":
+                for a in (n.operand, n.low, n.high):
+                    point(a, True, flag)
+                return
+            if kind == "In":
+                point(n.operand, True, flag)
+                vals = n.values or []
+                if n.select is None and not getattr(n, "table", None) and not (
+                        len(vals) > 2 and all(is_const(v) for v in vals)):
+                    for v in vals:
+                        point(v, True, flag)
+                return
+            if kind == "Case":
+                point(n.operand, True, flag)
+                for w in n.whens:
+                    point(w.condition, True, flag)
+                    walk(w.result, flag)
+                walk(n.else_, flag)
+                return
+            for c in n.children():
+                walk(c, flag)
+
+        def jump(n, flag):
+            kind = type(n).__name__
+            op = n.op.upper() if kind in ("Binary", "Unary") else None
+            if kind == "Binary" and op in ("AND", "OR"):
+                jump(n.left, flag)
+                jump(n.right, flag)
+            elif kind == "Unary" and op == "NOT":
+                jump(n.operand, flag)
+            elif (kind == "Binary" and op in _COMPARISON_OPS) or kind in (
+                    "IsNull", "Between", "In"):
+                walk(n, flag)
+            else:
+                point(n, True, flag)  # sqlite3ExprIfFalse's default: ExprCodeTemp
+
+        for root in roots:
+            walk(root, _ALWAYS)
+        for root in jumps:
+            if root is not None:
+                jump(root, _ALWAYS)
+        for root, flag in columns or ():
+            walk(root, flag)
 
     def _push_down(self, scope, pushable):
         """pushDownWhereTerms (select.c): a WHERE or inner ON term reading only the
@@ -1228,7 +1362,7 @@ class _QueryCompiler:
                 continue  # (a LEFT JOIN's ON term goes to its own right item only)
             pred, off = term.pred, s.offset
             unit.push.append(lambda row, pred=pred, off=off: pred(_PushView(row, off)))
-            self._factor_init(scope, [ast], None, target=s)
+            self._factor_init(scope, (), None, target=s, jumps=[ast])
 
     @staticmethod
     def _mask_flattened(scope, ordered):
@@ -1243,6 +1377,10 @@ class _QueryCompiler:
             unused = {k for k in range(len(unit.names)) if k not in used}
             if unused:
                 f["mask"][0] = unused
+                flags = getattr(unit.rows, "unit_col_flags", None)
+                for k in unused:
+                    if flags is not None and k < len(flags):
+                        flags[k][0] = False  # never coded: its init constants never run
             if f["order"] and ordered and not f["limit"]:
                 f["mask"][1] = True  # flattened under an ORDER BY: its own is dropped
 
@@ -2521,6 +2659,24 @@ def _contains_aggregate(nodes) -> bool:
 _INLINE_FUNCS = frozenset(("coalesce", "ifnull", "iif", "likely", "unlikely", "likelihood",
                            "sqlite_offset", "affinity", "implies_nonnull_row",
                            "expr_compare", "expr_implies_expr"))
+
+
+def _has_func_flag(node) -> bool:
+    """EP_HasFunc as the parser sets it: on a function call and on every node above one,
+    except through a COLLATE (sqlite3ExprAddCollateToken does not propagate it) or a
+    column (a subquery's expression substituted later does not bring it)."""
+    kind = type(node).__name__
+    if kind in ("Function", "Like"):
+        return True
+    if kind in ("Collate", "Column", "_ColumnNode") or kind in _SUBQUERY_NODES:
+        return False
+    return any(_has_func_flag(c) for c in node.children() if c is not None)
+
+
+def _strip_collate(node):
+    while type(node).__name__ == "Collate":
+        node = node.operand
+    return node
 
 
 def _has_call(node) -> bool:

@@ -624,6 +624,28 @@ INIT_FACTORED = [
     "ON substr(s.a, s.j)",
     "SELECT count(json('x') COLLATE BINARY) FROM ft",
     "SELECT 1 FROM ft GROUP BY substr(a, json('x') COLLATE NOCASE)",
+    # d1ff03df22: an operand (COLLATE skipped) that is constant once a flattened
+    # subquery's column is substituted, without EP_HasFunc at its root (the parser set it
+    # on the column's parents, not on what replaced the column), is an init constant
+    "SELECT a FROM ft WHERE a = (json('x') COLLATE BINARY) + 1",
+    "SELECT a FROM ft WHERE a = (CASE WHEN json('x') COLLATE BINARY THEN 1 END)",
+    "SELECT a FROM fu WHERE a = (json('x') COLLATE BINARY) + 1 LIMIT 0",
+    "SELECT a, (json('x') COLLATE BINARY) + 1 FROM ft",
+    "SELECT a FROM ft WHERE a + (json('x') COLLATE BINARY)",
+    "SELECT a FROM ft WHERE coalesce(a, json('x') COLLATE NOCASE)",
+    "SELECT a FROM ft WHERE a = 1 + json('x')",
+    "SELECT ((s.r || s.r) IS DISTINCT FROM 'x') FROM (SELECT json('x') AS r FROM ft) AS s",
+    "SELECT (s.r || s.r) FROM (SELECT json('x') AS r FROM ft) AS s",
+    "SELECT -s.r, s.r IS NULL, NOT s.r FROM (SELECT json('x') AS r FROM ft) AS s",
+    "SELECT CASE s.r WHEN 1 THEN 2 END FROM (SELECT json('x') AS r FROM ft) AS s",
+    "SELECT s.r NOT IN (1, 2) FROM (SELECT json('x') AS r FROM ft) AS s",
+    "SELECT s.r IN (1, 2) FROM (SELECT json('x') AS r FROM ft) AS s",
+    "SELECT s.r NOT BETWEEN 1 AND 2 FROM (SELECT json('x') AS r FROM ft) AS s",
+    "SELECT s.r = 1 FROM (SELECT json('x') COLLATE NOCASE AS r FROM ft) AS s",
+    "SELECT s.r = 1 FROM (SELECT (json('x') COLLATE NOCASE) || 'a' AS r FROM ft) AS s",
+    "SELECT (s.r = 1) + 1 FROM (SELECT json('x') AS r FROM ft) AS s",
+    "SELECT s.a FROM (SELECT a, (json('x') COLLATE BINARY) || 'a' AS r FROM ft) AS s",
+    "SELECT a FROM ft WHERE EXISTS (SELECT (json('x') COLLATE BINARY) + 1 FROM fu)",
 ]
 
 # 08ab7538a8: a compound with ORDER BY merges sorted arms; LIMIT 0 runs none of them
