@@ -17,7 +17,9 @@ fileformat2 and by what btree.c's ``PRAGMA integrity_check`` demands:
    pointers inside the content area, cells inside the usable area and not
    overlapping each other or a freeblock, a freeblock chain in ascending
    order inside the page, and a fragmented-byte count equal to the bytes that
-   are neither cell nor freeblock; all leaves at the same depth.
+   are neither cell nor freeblock (a cell spans its bytes as stored, varints
+   included, and at least 4, as btree.c's cellSizePtr counts); all leaves at
+   the same depth.
 4. Keys: rowids strictly ascending and within the bounds their parents'
    divider keys set; index and WITHOUT ROWID keys ascending under the
    columns' collations and sort orders.
@@ -29,7 +31,8 @@ fileformat2 and by what btree.c's ``PRAGMA integrity_check`` demands:
    else (indexes on plain columns, without WHERE; expression and partial
    indexes are walked and their order checked, but not matched to rows). The
    comparison is a multiset of key digests kept as (count, sum): constant
-   memory per index.
+   memory per index; text under NOCASE or RTRIM is digested folded as the
+   collation compares it (sqlite3 finds an entry equal under the collation).
 9. The schema's SQL can be read (sqlite3's "malformed database schema").
 
 WAL and hot rollback journal: the file is judged as a reader sees it, through
@@ -40,6 +43,13 @@ judged themselves (walformat's recovery, pager.c's playback; formatspec.wal
 ``_wal_problems`` and ``_journal_problems`` for what is damage and what is a
 normal leftover. Their problems have page None, the offset in that file,
 kind "wal" or "journal" and a message starting "wal:" or "journal:".
+
+Pages are read through formatspec's columnar page scans
+(``formatspec.btree.table_leaf_layout``, ``index_leaf_layout``,
+``interior_layout``), which also decode the records (a table's rows projected
+onto the columns its indexes and NOT NULL checks need); where a scan refuses a
+page, the page is read again cell by cell and record by record, to report
+what is wrong.
 
 Each problem names the page and, where one applies, the byte offset in the
 page. The walk never follows a page twice, so loops end; memory is a few bytes
