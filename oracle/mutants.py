@@ -20,7 +20,7 @@ rest of the process keeps the correct engine:
 * ``distinct_ignored``: SELECT DISTINCT keeps duplicates
   (``exec.select.unique``).
 * ``group_by_drops_last_group``: a GROUP BY query loses its last group
-  (``exec.select.group``); what TLP for GROUP BY and for aggregates sees.
+  (``exec.aggregate.group``); what TLP for GROUP BY and for aggregates sees.
 * ``not_null_true``: ``NOT NULL`` yields 1 instead of NULL
   (``exec.expr.ExprCompiler.c_Unary``); a consistent change the differential
   oracle sees, and one that breaks ternary logic partitioning on its own.
@@ -166,15 +166,15 @@ def _not_null_true():
 
 @contextlib.contextmanager
 def _group_by_drops_last_group():
-    from engine.exec import select
+    from engine.exec import aggregate
 
-    orig = select.group
+    orig = aggregate.group
 
     def group(rows, key_fns, *args, **kw):
         out = list(orig(rows, key_fns, *args, **kw))
         return out[:-1] if key_fns and len(out) > 1 else out
 
-    with _patched(select, "group", group):
+    with _patched(aggregate, "group", group):
         yield
 
 
