@@ -69,6 +69,7 @@ class Source:
         self._colmap = None
         self.flat_ok = False  # a FROM subquery or view (not a CTE): may be flattened
         self.flattened = False  # SQLite flattens it into the query reading it
+        self.push_ok = True  # terms may be pushed down into it (not a shared CTE)
         self.lazy_cols: frozenset = frozenset()  # its columns computed where read
         self.const_cols: frozenset = frozenset()  # its constant columns (substituted)
         self.col_fns = None  # its result columns, compiled over its own rows
@@ -354,6 +355,8 @@ class _QueryCompiler:
                                and n.schema is None and n.name.lower() == low)
                     c.flattenable = cte.materialized is False or (
                         cte.materialized is None and uses == 1)
+                    # WHERE terms are pushed into a CTE not MATERIALIZED and used once
+                    c.push_ok = cte.materialized is not True and uses < 2
         cparent = parent
         if node.with_ is not None:
             cparent = _cte_scope(parent, ctes, self.state.session)
@@ -1356,7 +1359,8 @@ class _QueryCompiler:
                 continue
             s = target
             unit = s.unit
-            if unit is None or s.flattened or not s.flat_ok or unit.push is None:
+            if (unit is None or s.flattened or not s.flat_ok or not s.push_ok
+                    or unit.push is None):
                 continue
             if left_of != (s.index if s.join == "LEFT" else None):
                 continue  # (a LEFT JOIN's ON term goes to its own right item only)
@@ -1511,6 +1515,7 @@ class _QueryCompiler:
                 unit = cte.compile(self, scope)
                 src = self._subquery_source(alias or name, unit)
                 src.flat_ok = bool(getattr(cte, "flattenable", False))
+                src.push_ok = bool(getattr(cte, "push_ok", False))
                 return src
             if schema is not None and schema.lower() not in ("main", "temp"):
                 raise OperationalError(f"no such table: {schema}.{name}")

@@ -548,6 +548,11 @@ PUSH_DOWN = [
     "SELECT s.a FROM (SELECT DISTINCT a, json_array(a) AS j FROM fb LIMIT 5) AS s "
     "WHERE s.a = 1",
     "SELECT -0.0, -(0.0), - -0.0, -1.5, -1e999, -0, -0.0 + 0",
+    # a CTE used twice is not pushed into (nUse < 2), one MATERIALIZED neither
+    "WITH c(x, y) AS NOT MATERIALIZED (SELECT DISTINCT a, json_array(a) FROM fb) "
+    "SELECT c1.x FROM c AS c1, c AS c2 WHERE c1.x = 1",
+    "WITH c(x, y) AS NOT MATERIALIZED (SELECT DISTINCT a, json_array(a) FROM fb) "
+    "SELECT c1.x FROM c AS c1 WHERE c1.x = 1",
     # af50391fc6: a LEFT JOIN's ON term reading only the left item is not pushed into it
     "SELECT a6.b FROM (SELECT DISTINCT a, b FROM fu) AS a6 LEFT JOIN "
     "(SELECT DISTINCT a FROM fb) AS a7 ON a6.a = 7",
