@@ -182,9 +182,10 @@ def group(rows, key_fns, key_colls, specs, width):
 # runs here without the per-row layers of the general path: its leading WHERE terms of
 # the form ``column op number`` are decided inside the record decoder (formatspec's
 # RecordProjector filters, through storage's ``row_pages``), so refused rows are never
-# built; the other terms filter a page at a time; and without GROUP BY the aggregates
-# step a page of values at a time (``step_many``). Everything else (joins, index or rowid
-# access, subqueries in FROM, WITHOUT ROWID tables) goes through group().
+# built; the other terms filter a page at a time; rows go on in batches of whole pages;
+# and without GROUP BY, with plain column arguments, the aggregates step a batch of
+# values at a time (``step_many``). Everything else (joins, index or rowid access,
+# subqueries in FROM, WITHOUT ROWID tables) goes through group() as before.
 
 _PUSH_OPS = frozenset(("=", "<", "<=", ">", ">="))
 PATH_COUNTS = {"fused": 0, "pushed_terms": 0, "general": 0}  # for tests: which path ran
@@ -370,7 +371,7 @@ def _fused_group(pages, specs, width):
     args = [None if sp.star else sp.args[0] for sp in specs]
     rep = None
     if all(a is None or type(a) is itemgetter for a in args):
-        # arguments are plain columns: nothing can fail, so each aggregate takes a page
+        # arguments are plain columns: nothing can fail, so each aggregate takes a batch
         if bare_minmax and args[0] is not None:
             state, arg = states[0], args[0]
             for rows in pages:
