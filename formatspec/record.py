@@ -53,6 +53,9 @@ the argument dispatch of :func:`decode_record`).
 :class:`RecordProjector` is the projected twin: only chosen columns decoded (the
 others stepped over by pad bytes of the Struct), the rowid placed where asked,
 integers of chosen columns given as floats; the whole record is still checked.
+Optional filters (``column op number``) are tested in its generated code before
+a row is built, and ``RecordProjector.leaf_rows`` reads a whole table leaf page
+through it (bound to :func:`formatspec.btree.table_leaf_rows_projected`).
 :func:`decode_record` caches, per distinct header (the header bytes are the
 key), a small function over a compiled ``struct.Struct`` for the whole record,
 so a record decodes with one dict lookup, one unpack and the few text decodes

@@ -8,6 +8,12 @@ the last row of the group) followed by the aggregate results.  Groups come
 out in the order of their GROUP BY key, as SQLite's sorter produces them; an
 aggregate query without GROUP BY yields exactly one row, with an all-NULL
 representative row when there was no input.
+
+``aggregate_rows(from_rows, scope, terms, ...)`` is what the SELECT executor
+calls: ``group(from_rows(), ...)``, or, for a level whose only FROM item the
+planner reads with a full table scan, the fused path below (WHERE terms
+``column op number`` decided in the record decoder, aggregates stepped a batch
+at a time), with the same rows and errors as group() over the same input.
 """
 
 from __future__ import annotations
