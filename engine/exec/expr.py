@@ -901,7 +901,20 @@ class ExprCompiler:
         neg = node.negated
         fx = x.fn
         if node.table is not None:
-            raise NotSupportedError("IN table-name is not supported yet")
+            # "x IN t" and "x IN f(args)" read "SELECT * FROM t" (parse.y's in_op nm dbnm)
+            import dataclasses
+
+            from ..sql import ast as A
+
+            if node.table_args is not None:
+                item = A.TableFunctionRef(name=node.table, schema=node.schema,
+                                          args=list(node.table_args))
+            else:
+                item = A.TableRef(name=node.table, schema=node.schema)
+            select = A.Select(body=A.SelectCore(columns=[A.Star()],
+                                                from_=A.JoinClause(first=item)))
+            node = dataclasses.replace(node, table=None, schema=None, table_args=None,
+                                       select=select)
         if node.select is not None:
             unit, run, correlated = self._subquery_runner(node.select, "LIST")
             if len(unit.names) != 1:

@@ -1832,13 +1832,31 @@ def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Un
         k += 1
     if k == 0:
         raise OperationalError(f"recursive reference in a subquery: {name}")
+    _check_recursive_arms(name, selects[k:], ops[k - 1:])
+    visible = dict(cte.visible)
     if body.with_ is not None:
-        raise NotSupportedError("WITH inside a recursive common table expression")
+        # a WITH of the body: its tables are seen by every arm
+        inner_ctes = qc._with(body.with_, cparent)
+        cparent = _cte_scope(cparent, inner_ctes, qc.state.session)
+        visible.update(inner_ctes)
     st = qc.state
     saved_eqp = st.eqp
     st.eqp = []
     try:
-        init_units = [qc.arm(s, cparent, 0) for s in selects[:k]]
+        init_ops = ops[:k - 1]
+        if any(op in ("INTERSECT", "EXCEPT") for op in init_ops):
+            # the initial arms form a compound of their own
+            from ..sql import ast as A
+
+            setup_body = selects[0]
+            for op, arm in zip(init_ops, selects[1:k]):
+                setup_body = A.Compound(op=op, left=setup_body, right=arm)
+            init_units = [qc.query(A.Select(body=setup_body), cparent)]
+            ops = ops[k - 1:]
+            selects = selects[k - 1:]
+            k = 1
+        else:
+            init_units = [qc.arm(s, cparent, 0) for s in selects[:k]]
     finally:
         setup, st.eqp = st.eqp, []
     width = len(init_units[0].names)
@@ -1848,7 +1866,6 @@ def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Un
     inner = Unit(names, init_units[0].affs, init_units[0].colls,
                  lambda: iter([queue_row[0]]) if queue_row[0] is not None else iter(()),
                  correlated=True)
-    visible = dict(cte.visible)
     visible[name.lower()] = _FixedCTE(inner)
     rparent = _cte_scope(cparent, visible, qc.state.session)
     try:
@@ -1866,8 +1883,6 @@ def _recursive_cte(cte: _CTE, qc: _QueryCompiler, cparent, body, colnames) -> Un
                 "columns")
     distinct = any(op == "UNION" for op in ops[k - 1:])
     init_ops = ops[:k - 1]
-    if any(op not in ("UNION", "UNION ALL") for op in ops):
-        raise NotSupportedError("recursive CTE with INTERSECT/EXCEPT not supported yet")
     keyf = distinct_key(init_units[0].colls)
     limit_fn, offset_fn = qc._limit(body, cparent)
     order_key = (_recursive_order_key(body, init_units + rec_units, selects)
@@ -1976,6 +1991,49 @@ def _recursive_order_key(body, arms, selects):
             coll = next((a.colls[pos] for a in arms if a.colls[pos]), None)
         terms.append((lambda r, k=pos: r[k], coll, _desc(term), _nulls_first(term)))
     return row_order_key(terms)
+
+
+def _check_recursive_arms(name, arms, ops):
+    """The errors SQLite gives for the recursive part of a CTE (resolveFromTermToCte,
+    generateWithRecursiveQuery): an operator other than UNION [ALL] there, or a recursive
+    arm that reads the CTE only inside a subquery, is a "circular reference"; the CTE
+    twice in an arm's FROM, or again in one of its subqueries, is a multiple reference;
+    aggregates and window functions are refused."""
+    low = name.lower()
+    if any(op not in ("UNION", "UNION ALL") for op in ops):
+        raise OperationalError(f"circular reference: {name}")
+
+    def is_ref(n):
+        return (type(n).__name__ == "TableRef" and n.schema is None
+                and n.name.lower() == low)
+
+    for arm in arms:
+        if type(arm).__name__ != "SelectCore":
+            raise OperationalError(f"circular reference: {name}")
+        direct = 0
+        frm = arm.from_
+        items = []
+        if frm is not None:
+            items = [frm.first] + [j.source for j in frm.joins]
+            while items and type(items[0]).__name__ == "ParenJoin" and items[0].alias is None:
+                first = items.pop(0).join  # spliced into FROM
+                items[:0] = [first.first] + [j.source for j in first.joins]
+        direct = sum(1 for it in items if is_ref(it))
+        total = sum(1 for n in arm.walk() if is_ref(n))
+        if direct == 0:
+            raise OperationalError(f"circular reference: {name}")
+        if direct > 1:
+            raise OperationalError(f"multiple references to recursive table: {name}")
+        if total > direct:
+            raise OperationalError(f"multiple recursive references: {name}")
+        exprs = [getattr(c, "expr", None) for c in arm.columns]
+        exprs += [arm.having, arm.where] + list(arm.group_by or [])
+        if arm.group_by or _contains_aggregate([e for e in exprs if e is not None]):
+            raise OperationalError("recursive aggregate queries not supported")
+        for e in exprs:
+            if e is not None and any(type(n).__name__ == "Function" and n.over is not None
+                                     for n in _walk_expr(e)):
+                raise OperationalError("cannot use window functions in recursive queries")
 
 
 class _FixedCTE:
