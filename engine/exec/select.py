@@ -176,6 +176,23 @@ class _State:
                          "UTF-16be": "utf-16be"}.get(enc, "utf-8")
 
 
+def _compound_plan(ops, arm_plans, ordered) -> tuple:
+    """The EXPLAIN QUERY PLAN node of a compound SELECT (multiSelect): without ORDER BY,
+    COMPOUND QUERY over LEFT-MOST SUBQUERY and one node per further arm ("UNION ALL",
+    "<op> USING TEMP B-TREE"); with ORDER BY (multiSelectOrderBy), left-deep
+    "MERGE (<op>)" nodes over LEFT and RIGHT."""
+    if ordered:
+        node = None
+        for op, plan in zip(ops, arm_plans[1:]):
+            left = [node] if node is not None else arm_plans[0]
+            node = (0, f"MERGE ({op})", [(0, "LEFT", left), (0, "RIGHT", plan)])
+        return node
+    kids = [(0, "LEFT-MOST SUBQUERY", arm_plans[0])]
+    for op, plan in zip(ops, arm_plans[1:]):
+        kids.append((0, op if op == "UNION ALL" else f"{op} USING TEMP B-TREE", plan))
+    return (0, "COMPOUND QUERY", kids)
+
+
 def _expr_meta(unit):
     """(affinities, collations) of a compound's columns where an expression reads it (a
     scalar or IN subquery): those of its last arm, as sqlite3ExprAffinity and
@@ -494,9 +511,19 @@ class _QueryCompiler:
             for i in range(len(terms)):
                 later = ops[max(i - 1, 0):]
                 ignore[i] = any(op != "UNION ALL" for op in later)
-        arms = [self.arm(t, parent, eqp_parent, texts if i == 0 else None,
-                         ignore_distinct=ignore[i])
-                for i, t in enumerate(terms)]
+        st = self.state
+        saved_eqp = st.eqp
+        arm_plans = []
+        arms = []
+        try:
+            for i, t in enumerate(terms):
+                st.eqp = []
+                arms.append(self.arm(t, parent, eqp_parent, texts if i == 0 else None,
+                                     ignore_distinct=ignore[i]))
+                arm_plans.append(st.eqp)
+        finally:
+            st.eqp = saved_eqp
+        st.eqp.append(_compound_plan(ops, arm_plans, ordered))
         width = len(arms[0].names)
         for op, arm in zip(ops, arms[1:]):
             if len(arm.names) != width:
@@ -526,7 +553,10 @@ class _QueryCompiler:
                 return rows
             unit = Unit(names, affs, colls, run, correlated=any(a.correlated for a in arms))
             unit.expr_meta = _expr_meta(arms[-1])
-            return self._finish_compound(unit, outer, parent)
+            unit = self._finish_compound(unit, outer, parent)
+            if st.eqp and st.eqp[-1] == (0, "USE TEMP B-TREE FOR ORDER BY"):
+                st.eqp.pop()  # the merge reads its arms in order: no sorter
+            return unit
 
         def run():
             rows = arms[0].rows()

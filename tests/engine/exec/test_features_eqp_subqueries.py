@@ -3,8 +3,8 @@ feature 6), compared with sqlite3's as trees (ids are bytecode addresses in SQLi
 the CO-ROUTINE or MATERIALIZE line over the subquery's own plan, in FROM order before
 the loops, its SCAN/SEARCH line named by alias or "(subquery-N)" with SQLite's selId,
 nothing of its own when it is flattened, one MATERIALIZE per CTE used twice, SETUP and
-RECURSIVE STEP for a recursive CTE, "SCAN n CONSTANT ROWS" for VALUES, and the
-numbers of SCALAR/LIST SUBQUERY lines."""
+RECURSIVE STEP for a recursive CTE, "SCAN n CONSTANT ROWS" for VALUES, the numbers
+of SCALAR/LIST SUBQUERY lines, and the COMPOUND QUERY / MERGE trees of compounds."""
 
 from __future__ import annotations
 
@@ -51,6 +51,19 @@ SAME_PLAN = [
     "VALUES(1),(2)",
     "VALUES(1)",
     "SELECT * FROM t LEFT JOIN (u JOIN emp ON emp.id = u.x) ON t.a = u.x",
+    # compound SELECTs: COMPOUND QUERY, or MERGE under an ORDER BY
+    "SELECT b FROM t UNION SELECT x FROM u",
+    "SELECT b FROM t UNION ALL SELECT x FROM u",
+    "SELECT b FROM t EXCEPT SELECT x FROM u",
+    "SELECT b FROM t INTERSECT SELECT x FROM u",
+    "SELECT b FROM t UNION SELECT x FROM u UNION ALL SELECT 1",
+    "SELECT b FROM t UNION SELECT x FROM u ORDER BY 1",
+    "SELECT b FROM t UNION ALL SELECT x FROM u ORDER BY 1",
+    "SELECT b FROM t UNION SELECT x FROM u EXCEPT SELECT 3 ORDER BY 1",
+    "SELECT b FROM t UNION SELECT x FROM u LIMIT 2",
+    "SELECT * FROM (SELECT b FROM t UNION SELECT x FROM u)",
+    "SELECT 1 UNION ALL SELECT 2",
+    "VALUES(1) UNION SELECT 2",
 ]
 
 
@@ -63,5 +76,6 @@ def test_the_plans_hold_subquery_lines(fixed_db):
     """The cases exercise each kind of line (so a plan without them would fail)."""
     details = [d for sql in SAME_PLAN for d, _p in plan(sqlite3.connect, fixed_db, sql)]
     for word in ("CO-ROUTINE", "MATERIALIZE", "SETUP", "RECURSIVE STEP", "(subquery-",
-                 "(join-", "CONSTANT ROWS", "SCALAR SUBQUERY 2"):
+                 "(join-", "CONSTANT ROWS", "SCALAR SUBQUERY 2", "COMPOUND QUERY",
+                 "MERGE (EXCEPT)", "UNION USING TEMP B-TREE"):
         assert any(word in d for d in details), word
