@@ -47,6 +47,7 @@ from engine import values as engine_values
 from engine.sql import lex, parse
 from formatspec import FormatError
 from formatspec import btree as fb
+from formatspec.record import ROWID, RecordProjector
 
 #: Seconds of CPU one input may take before the harness reports it (instrumented runs are
 #: slower than plain ones: generous on purpose). CPU, not wall-clock, time: a loaded machine
@@ -216,6 +217,23 @@ def _read_cells(page: bytes, pgno: int, usable: int, encoding: str) -> None:
         if len(rows) != h.cell_count:
             raise AssertionError(f"table_leaf_rows gave {len(rows)} rows for "
                                  f"{h.cell_count} cells")
+        _read_leaf_twins(page, hdr_offset, usable, encoding)
+    elif h.page_type == fb.INDEX_LEAF:
+        fb.index_leaf_layout(page, hdr_offset, usable, fs.record_decoder(encoding))
+    else:
+        fb.interior_layout(page, hdr_offset, usable)
+
+
+def _read_leaf_twins(page: bytes, hdr_offset: int, usable: int, encoding: str) -> None:
+    """The checker's and the projected scans' fast twins on the same table leaf."""
+    fb.table_leaf_layout(page, hdr_offset, usable)
+    projector = RecordProjector((ROWID, 0, None, 2), encoding)
+    fb.table_leaf_layout(page, hdr_offset, usable, projector)
+    projector.leaf_rows(page, hdr_offset, usable)
+    fb.table_leaf_rows_projected(page, hdr_offset, usable, projector)
+    filtered = RecordProjector((None, 1, 0), encoding, filters=((1, "<", 5), (2, ">=", 0.5)),
+                               residual=lambda row: bool(row[1]))
+    filtered.leaf_rows(page, hdr_offset, usable)
 
 
 def _decode_local(cell, encoding: str) -> None:
@@ -345,6 +363,7 @@ def _scan(db: storage.Database) -> None:
         kind, name = entry[0], entry[1]
         try:
             if kind == "table":
+                _scan_projected(db, name)
                 it = db.rows(name)
             elif kind == "index":
                 it = db.index_entries(name)
@@ -356,6 +375,20 @@ def _scan(db: storage.Database) -> None:
         except engine.NotSupportedError:
             pass  # a virtual table, or a shape the reader declines by type
     db.freelist()
+
+
+def _scan_projected(db: storage.Database, name: str) -> None:
+    """The projected scan and the filtered page scan of the fused aggregate path."""
+    for n, _row in enumerate(db.rows(name, columns=[0])):
+        if n >= ROW_LIMIT:
+            break
+    pages = db.row_pages(name, [0], filters=((1, "<", 5),), residual=lambda row: True,
+                         rowid=False)
+    n = 0
+    for page_rows in pages or ():
+        n += len(page_rows)
+        if n >= ROW_LIMIT:
+            break
 
 
 _TMP: str | None = None
