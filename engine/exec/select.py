@@ -486,6 +486,7 @@ class _QueryCompiler:
         self.state.eqp.append((0, "SCAN CONSTANT ROW" if len(rows) == 1
                                else f"SCAN {len(rows)} CONSTANT ROWS"))
         unit.expr_meta = ([c.aff for c in last], [c.coll for c in last])
+        unit.one_row = len(rows) == 1  # (the planner puts a one-row subquery outermost)
         if outer is not None and (outer.order_by or outer.limit is not None):
             return self._finish_compound(unit, outer, parent)
         return unit
@@ -957,6 +958,7 @@ class _QueryCompiler:
                     "offset": outer is not None and outer.offset is not None,
                     "order": bool(order_by), "nsrc": len(scope.sources), "mask": mask,
                     "joins": any(s.join != "INNER" for s in scope.sources),
+                    "rjoins": any(s.join in ("RIGHT", "FULL") for s in scope.sources),
                     "lazy_on": lazy_on, "lazy": lazy_cols, "fns": out_fns,
                     "const": frozenset(k for k, (_n, e, _a) in enumerate(items)
                                        if _sqlite_constant(e)),
@@ -1101,7 +1103,10 @@ class _QueryCompiler:
             if s.join != "LEFT":
                 # right of a LEFT JOIN its columns read NULL for the NULL row
                 # (TK_IF_NULL_ROW) and its WHERE is part of the ON clause
-                s.const_cols = f["const"]
+                if not f.get("rjoins"):
+                    # (with a RIGHT/FULL JOIN inside, its items stay the outer loops, so
+                    # a term reading its constant column waits for them)
+                    s.const_cols = f["const"]
                 hoisted.extend(f["where_const"])
         return hoisted
 

@@ -548,6 +548,15 @@ PUSH_DOWN = [
     "SELECT s.a FROM (SELECT DISTINCT a, json_array(a) AS j FROM fb LIMIT 5) AS s "
     "WHERE s.a = 1",
     "SELECT -0.0, -(0.0), - -0.0, -1.5, -1e999, -0, -0.0 + 0",
+    # 9994d563da: a one-row VALUES is the outermost loop; 0231f03308: a flattened
+    # subquery holding a FULL JOIN keeps its items outermost (its constant column is not
+    # a constant of the outer loops)
+    "WITH q0(r0) AS MATERIALIZED (SELECT a1.a AS r0 FROM ft AS a1) SELECT a5.column3 "
+    "FROM q0 AS a4 JOIN (VALUES (X'', -9223372036854775808, 0.5)) AS a5 ON a4.r0 "
+    "WHERE json_quote(a5.column1)",
+    "SELECT '[]' FROM (SELECT json_insert('not json', '$', '1970-01-01') AS r0 FROM ft AS a4 "
+    "FULL OUTER JOIN fe AS a5 ON a5.c0) AS a3 JOIN (VALUES(1),(4)) AS a6 "
+    "ON a6.column1 = a3.r0",
     # a CTE used twice is not pushed into (nUse < 2), one MATERIALIZED neither
     "WITH c(x, y) AS NOT MATERIALIZED (SELECT DISTINCT a, json_array(a) FROM fb) "
     "SELECT c1.x FROM c AS c1, c AS c2 WHERE c1.x = 1",
