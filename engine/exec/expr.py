@@ -152,7 +152,13 @@ def make_comparison(op: str, a: CExpr, b: CExpr) -> CExpr:
         if bv is not None and conv is not None:
             bv = conv(bv)
         if bv is None:
-            return CExpr(lambda r: None, uses_row=False)
+            if a.const:
+                return CExpr(lambda r: None, uses_row=False)
+
+            def null_cmp(r):
+                fa(r)  # computed all the same (its errors are raised), as SQLite codes it
+                return None
+            return CExpr(null_cmp, uses_row=a.uses_row)
         tbv = type(bv)
         if (tbv is int or tbv is float) and conv is not None and aff in NUMERIC_AFFS:
             # numeric constant against a numeric-affinity operand: numbers compare directly

@@ -107,6 +107,16 @@ CONDITION_CONTEXT = [
     "SELECT iif(NOT (a < 100 OR json(b)), 1, 2) FROM t",
 ]
 
+# a comparison with NULL is NULL, but its other operand is computed all the same
+NULL_COMPARISONS = [
+    "SELECT json(b) >= NULL FROM t",
+    "SELECT a FROM t WHERE json(b) = NULL",
+    "SELECT json(b) < (1e999-1e999) FROM t",
+    "SELECT b, json_array_length(json_group_array(b)) >= (1e999-1e999) FROM t GROUP BY b",
+    f"SELECT {ABS} = NULL",
+    "SELECT count(*) FROM t WHERE b > NULL",
+]
+
 BRANCHES = [
     "SELECT CASE WHEN a > 0 THEN 1 ELSE json(b) END FROM t",
     "SELECT CASE WHEN a > 5 THEN json(b) END FROM t",
@@ -124,7 +134,7 @@ BRANCHES = [
 ]
 
 
-@pytest.mark.parametrize("sql", VALUE_CONTEXT + CONDITION_CONTEXT + BRANCHES)
+@pytest.mark.parametrize("sql", VALUE_CONTEXT + CONDITION_CONTEXT + BRANCHES + NULL_COMPARISONS)
 def test_evaluation_like_sqlite3(db, sql):
     compare(db, sql)
 
