@@ -69,6 +69,7 @@ class Source:
         self._colmap = None
         self.flat_ok = False  # a FROM subquery or view (not a CTE): may be flattened
         self.flattened = False  # SQLite flattens it into the query reading it
+        self.rjoins = False  # flattened, with a RIGHT/FULL JOIN inside
         self.push_ok = True  # terms may be pushed down into it (not a shared CTE)
         self.lazy_cols: frozenset = frozenset()  # its columns computed where read
         self.const_cols: frozenset = frozenset()  # its constant columns (substituted)
@@ -228,7 +229,10 @@ def _with_init(state, unit: Unit) -> Unit:
     def rows():
         for fn, flag in init:
             if flag[0]:
-                fn(None)
+                try:
+                    fn(None)
+                except (TypeError, IndexError, AttributeError, KeyError):
+                    pass  # only SQL errors matter here (a model miss must not crash)
         return rows_fn()
     unit.rows = rows
     return unit
@@ -1094,8 +1098,8 @@ class _QueryCompiler:
                 continue  # (16)
             if s.join == "LEFT" and (f["nsrc"] > 1 or has_agg or distinct):
                 continue  # (3)
-            if f["joins"] and s.index > 0:
-                continue  # (27) conservatively: outer joins inside, not first
+            if f.get("rjoins") and s.index > 0:
+                continue  # (27) a RIGHT/FULL JOIN inside: only as the first item
             s.flattened = True
             f["lazy_on"][0] = True
             s.lazy_cols = f["lazy"]
@@ -1103,10 +1107,10 @@ class _QueryCompiler:
             if s.join != "LEFT":
                 # right of a LEFT JOIN its columns read NULL for the NULL row
                 # (TK_IF_NULL_ROW) and its WHERE is part of the ON clause
-                if not f.get("rjoins"):
-                    # (with a RIGHT/FULL JOIN inside, its items stay the outer loops, so
-                    # a term reading its constant column waits for them)
-                    s.const_cols = f["const"]
+                s.const_cols = f["const"]
+                # with a RIGHT/FULL JOIN inside, its items stay the outer loops: a term
+                # reading its constant column still waits for them
+                s.rjoins = bool(f.get("rjoins"))
                 hoisted.extend(f["where_const"])
         return hoisted
 
@@ -1216,7 +1220,7 @@ class _QueryCompiler:
                 if s is not target:
                     return None
             elif not (s.flattened and j in s.const_cols):
-                return None
+                return None  # (right of a LEFT JOIN it is wrapped in TK_IF_NULL_ROW)
             consts = getattr(s.unit.rows, "unit_const_cols", frozenset())
             cols, fns = getattr(s.unit.rows, "unit_init_cols", ((), None))
             if j not in consts:
@@ -2238,6 +2242,8 @@ class _Resolver:
             for refs in self.state.agg_refs:
                 refs.add(self.scope)
             if j in s.const_cols:
+                if s.rjoins:
+                    self._note(self.scope, s, j)
                 return _substituted(s, j)
             self._note(self.scope, s, j)
             if j in s.coalesce_with:
@@ -2254,6 +2260,8 @@ class _Resolver:
                 for refs in self.state.agg_refs:
                     refs.add(scope)
                 if level == 0 and j in s.const_cols:
+                    if s.rjoins:
+                        self._note(scope, s, j)
                     return _substituted(s, j)
                 # only the unqualified name of a FULL/RIGHT USING column is the merged one
                 self._note(scope, s, j, merged=table is None)

@@ -557,6 +557,13 @@ PUSH_DOWN = [
     "SELECT '[]' FROM (SELECT json_insert('not json', '$', '1970-01-01') AS r0 FROM ft AS a4 "
     "FULL OUTER JOIN fe AS a5 ON a5.c0) AS a3 JOIN (VALUES(1),(4)) AS a6 "
     "ON a6.column1 = a3.r0",
+    # 5f8fc50625: a subquery with a LEFT JOIN inside is flattened at any place
+    # (restriction 27 is about RIGHT/FULL joins); 391f3018e8: one with a FULL JOIN inside
+    # still substitutes its constant columns (init constants) as the first item
+    "SELECT a2.b AS r1 FROM fb AS a2, (SELECT json_patch('{\"a\":1}', 'not json') AS r0 "
+    "FROM fb AS a5 LEFT JOIN fb AS a6 USING (a)) AS a4",
+    "SELECT ((a3.r1 || a3.r1) IS DISTINCT FROM 'x') FROM (SELECT json_extract('not json', "
+    "'$.b[1]') AS r1 FROM ft AS a4 FULL JOIN fe AS a5 ON a5.c0) AS a3",
     # a CTE used twice is not pushed into (nUse < 2), one MATERIALIZED neither
     "WITH c(x, y) AS NOT MATERIALIZED (SELECT DISTINCT a, json_array(a) FROM fb) "
     "SELECT c1.x FROM c AS c1, c AS c2 WHERE c1.x = 1",
