@@ -15,6 +15,7 @@ instr, replace) so do we, so that malformed text behaves the same.
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
 from .. import values as V
@@ -211,7 +212,19 @@ def instr(ctx: FunctionContext, x: V.Value, y: V.Value) -> int | None:
             continue
         if not is_text:
             return pos + 1
-        return 1 + sum(1 for b in hay[1:pos + 1] if (b & 0xC0) != 0x80)
+        # characters before pos (the byte at 0 always starts one), counted in C
+        return 1 + pos - _continuation_bytes(hay, 1, pos + 1)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTINUATION = re.compile(b"[\x80-\xbf]")
+
+
+def _continuation_bytes(b: bytes, start: int, end: int) -> int:
+    """How many bytes of ``b[start:end]`` are UTF-8 continuation bytes (10xxxxxx)."""
+    if b.isascii():
+        return 0
+    return len(_CONTINUATION.findall(b, start, end))
 
 
 def length(x: V.Value) -> int | None:
@@ -225,7 +238,12 @@ def length(x: V.Value) -> int | None:
         t = V.to_text(x)
         assert t is not None
         return len(t)
-    z = _cstr(x.encode("utf-8", "surrogateescape"))
+    nul = x.find("\0")
+    if nul >= 0:
+        x = x[:nul]
+    if _SURROGATE.search(x) is None:
+        return len(x)  # well-formed UTF-8: one character per code point, as SQLite counts
+    z = x.encode("utf-8", "surrogateescape")
     n = 0
     i = 0
     while i < len(z):
