@@ -845,7 +845,7 @@ class Generator:
             # decided by a generator of its own, seeded from the campaign's current state,
             # so that a query without a table-valued function is the one it was before they
             # were generated (campaign seeds keep their cases)
-            if not RandomChoices(hash(rng.getstate())).chance(0.07):
+            if not RandomChoices(hash(rng.getstate()[1])).chance(0.07):
                 return None
         elif not c.chance(0.07):
             return None
