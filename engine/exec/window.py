@@ -8,9 +8,12 @@ functions over each row's frame.  Frames: ROWS, RANGE (an offset needs a single
 ORDER BY term; TEXT and BLOB values take no offset) and GROUPS, bounded by UNBOUNDED
 PRECEDING, <expr> PRECEDING, CURRENT ROW, <expr> FOLLOWING, UNBOUNDED
 FOLLOWING, with EXCLUDE NO OTHERS / CURRENT ROW / GROUP / TIES.  Aggregates
-over a frame whose start moves use the function's inverse (as SQLite does,
-which matters for the rounding of REAL sums) when it has one and nothing is
-excluded; otherwise the frame is recomputed.
+make the xStep/xInverse calls of window.c's sqlite3WindowCodeStep in its order
+(``_sqlite_frame_ops``: the rows arrive one at a time and three cursors, start,
+current and end, follow them, waiting on the offsets as countdowns or, for RANGE,
+on comparisons of ORDER BY values), which fixes the rounding of REAL sums.  With
+an EXCLUDE clause (any, EXCLUDE NO OTHERS too), as SQLite does, and for functions
+without an inverse, each frame is aggregated afresh in row order.
 """
 
 from __future__ import annotations
@@ -180,7 +183,7 @@ def _range_offset(rows, i, order, delta, is_start):
 def _frame_lists(bounds, exclude, peer_start, peer_end):
     def frame(i):
         s, e = bounds[i]
-        if exclude is None:
+        if exclude is None or exclude == "NO_OTHERS":
             return list(range(s, e))
         if exclude == "CURRENT_ROW":
             return [j for j in range(s, e) if j != i]
@@ -192,7 +195,7 @@ def _frame_lists(bounds, exclude, peer_start, peer_end):
     return frame
 
 
-def _aggregate_over_frames(call: WindowCall, rows, bounds, frame, exclude):
+def _aggregate_over_frames(call: WindowCall, rows, frame, exclude, spec_frame, group, order):
     spec = call.agg
     args = spec.args
     filt = spec.filter
@@ -223,45 +226,215 @@ def _aggregate_over_frames(call: WindowCall, rows, bounds, frame, exclude):
             state.step(*a)
         return state.value()
 
-    if exclude is not None or distinct:
+    if exclude is not None or distinct or not spec.defn.has_inverse:
+        # EXCLUDE (even EXCLUDE NO OTHERS) makes SQLite scan each frame afresh in row
+        # order; so do functions without an inverse here
         for i in range(n):
             out[i] = fresh_over(frame(i))
         return out
     state = spec.new()
-    cs = ce = 0
-    can_inverse = spec.defn.has_inverse
-    for i in range(n):
-        s, e = bounds[i]
-        if e < ce or (s > cs and not can_inverse) or s < cs:
-            out[i] = fresh_over(range(s, e))
-            state = None
-            continue
-        if state is None:
-            state = spec.new()
-            cs = ce = s
-        if s > ce:
-            # the old frame lies wholly before the new one: start afresh
-            state = spec.new()
-            cs = ce = s
-        # rows leaving the frame go first: SQLite inverts them right after returning the
-        # previous row, before stepping the rows entering (this order fixes the rounding
-        # of a REAL sum)
-        while cs < s:
-            if ok[cs]:
-                if spec.star:
-                    state.inverse()
-                else:
-                    state.inverse(*argv[cs])
-            cs += 1
-        while ce < e:
-            if ok[ce]:
-                if spec.star:
-                    state.step()
-                else:
-                    state.step(*argv[ce])
-            ce += 1
-        out[i] = state.value()
+    star = spec.star
+    for op, j in _sqlite_frame_ops(spec_frame, n, group, order, rows):
+        if op == "value":
+            v = state.value()
+            for k in j:
+                out[k] = v
+        elif ok[j]:
+            f = state.step if op == "step" else state.inverse
+            if star:
+                f()
+            else:
+                f(*argv[j])
     return out
+
+def _range_jump(op, v1, off, v2, desc, bignull, key):
+    """window.c's windowCodeRangeTest: whether ``v1 (+/-) off  op  v2`` holds (ASC; DESC
+    subtracts and mirrors the operator); TEXT/BLOB ``v1`` take no arithmetic; NULLs
+    are smallest unless the ORDER BY puts them at the other end (BIGNULL)."""
+    if desc:
+        op = {"ge": "le", "gt": "lt", "le": "ge"}[op]
+    if type(v1) in (int, float):
+        v1 = v1 - off if desc else v1 + off
+        if type(v1) is int and not -(1 << 63) <= v1 < (1 << 63):
+            v1 = float(v1)
+    if bignull and (v1 is None or v2 is None):
+        if v1 is None:
+            return (op == "ge" or (op == "gt" and v2 is not None)
+                    or (op == "le" and v2 is None))
+        return op in ("le", "lt")
+    if v1 is None or v2 is None:
+        c = 0 if v1 is None and v2 is None else (-1 if v1 is None else 1)
+    else:
+        k1, k2 = key(v1), key(v2)
+        c = -1 if k1 < k2 else (1 if k1 > k2 else 0)
+    if op == "ge":
+        return c >= 0
+    if op == "gt":
+        return c > 0
+    if op == "le":
+        return c <= 0
+    return c < 0
+
+
+def _sqlite_frame_ops(frame, n, group, order, rows):
+    """The sequence of aggregate calls SQLite's sqlite3WindowCodeStep makes for one
+    partition of ``n`` rows (frames without EXCLUDE): a list of ("step", j),
+    ("inverse", j) and ("value", [rows returned with the current value]).
+
+    The rows arrive one at a time; three cursors (start, current, end) walk the rows
+    kept so far; each operation acts on one row (ROWS) or one peer group (RANGE,
+    GROUPS) and may wait on a countdown (the frame offsets) or, for RANGE offsets, on
+    a comparison of ORDER BY values."""
+    kind = frame.kind
+    es = frame.start[0]
+    ee = frame.end[0]
+    e_start = "U" if es == "UNBOUNDED_PRECEDING" else es
+    e_end = "U" if ee == "UNBOUNDED_FOLLOWING" else ee
+    ops = []
+    if n == 0:
+        return ops
+    reg = {}
+    if e_start in ("PRECEDING", "FOLLOWING"):
+        reg["start"] = _offset_value(frame.start[1], rows[0], "starting")
+    if e_end in ("PRECEDING", "FOLLOWING"):
+        reg["end"] = _offset_value(frame.end[1], rows[0], "ending")
+    if kind != "RANGE" and e_start == e_end and "start" in reg:
+        ok = reg["end"] >= reg["start"] if e_start == "FOLLOWING" else reg["end"] <= reg["start"]
+        if not ok:
+            return [("value", [i]) for i in range(n)]
+    if e_start == "FOLLOWING" and kind != "RANGE" and "end" in reg:
+        reg["start"] = reg["end"] - reg["start"]
+    bpeer = kind != "ROWS"
+    if kind == "RANGE" and ("start" in reg or "end" in reg):
+        ofn, coll, desc, nulls_first = order[0]
+        ovals = [ofn(r) for r in rows]
+        bignull = (nulls_first is not None and nulls_first == bool(desc))
+        key = value_key(coll)
+    pos = {"start": 0, "current": 0, "end": 0}
+    state = {"m": 0}
+
+    def rt(op, c1, r, c2):
+        return _range_jump(op, ovals[pos[c1]] if pos[c1] < state["m"] else None, r,
+                           ovals[pos[c2]] if pos[c2] < state["m"] else None,
+                           desc, bignull, key)
+
+    def code_op(op, countdown, jump_on_eof, main):
+        """One windowCodeOp; True when its cursor ran off the rows (a break)."""
+        if op == "inverse" and e_start == "U":
+            return False
+        csr = {"value": "current", "inverse": "start", "step": "end"}[op]
+        m = state["m"]
+        ranged = countdown is not None and kind == "RANGE"
+        if countdown is not None and not ranged:
+            if reg[countdown] > 0:
+                reg[countdown] -= 1
+                return False
+        while True:
+            if ranged:
+                r = reg[countdown]
+                if op == "inverse":
+                    skip = (rt("le", "current", r, "start") if e_start == "FOLLOWING"
+                            else rt("ge", "start", r, "current"))
+                else:
+                    skip = rt("gt", "end", r, "current")
+                if skip:
+                    return False
+            rows_out = []
+            while True:
+                if ranged and e_start == e_end:
+                    if op == "inverse" and pos["start"] >= pos["end"]:
+                        return False
+                    if op == "step" and main and pos["end"] >= m - 1:
+                        return False
+                j = pos[csr]
+                if op == "value":
+                    rows_out.append(j)
+                else:
+                    ops.append((op, j))
+                pos[csr] = j + 1
+                if j + 1 >= m:
+                    if rows_out:
+                        ops.append(("value", rows_out))
+                    return jump_on_eof
+                if bpeer and group[j + 1] == group[j]:
+                    continue
+                break
+            if rows_out:
+                ops.append(("value", rows_out))
+            if not ranged:
+                return False
+
+    for k in range(1, n):
+        state["m"] = k + 1
+        if bpeer and group[k] == group[k - 1]:
+            continue
+        if e_start == "FOLLOWING":
+            code_op("step", None, False, True)
+            if e_end != "U":
+                if kind == "RANGE":
+                    while not rt("ge", "current", reg["end"], "end"):
+                        code_op("inverse", "start", False, True)
+                        code_op("value", None, False, True)
+                else:
+                    code_op("value", "end", False, True)
+                    code_op("inverse", "start", False, True)
+        elif e_end == "PRECEDING":
+            rps = e_start == "PRECEDING" and kind == "RANGE"
+            code_op("step", "end", False, True)
+            if rps:
+                code_op("inverse", "start", False, True)
+            code_op("value", None, False, True)
+            if not rps:
+                code_op("inverse", "start" if "start" in reg else None, False, True)
+        else:
+            code_op("step", None, False, True)
+            if e_end != "U":
+                if kind == "RANGE":
+                    while "end" not in reg or not rt("ge", "current", reg["end"], "end"):
+                        code_op("value", None, False, True)
+                        code_op("inverse", "start" if "start" in reg else None, False, True)
+                        if "end" not in reg:
+                            break
+                else:
+                    if "end" in reg and reg["end"] > 0:
+                        reg["end"] -= 1
+                    else:
+                        code_op("value", None, False, True)
+                        code_op("inverse", "start" if "start" in reg else None, False, True)
+    # flush
+    state["m"] = n
+    sreg = "start" if "start" in reg else None
+    if e_end == "PRECEDING":
+        rps = e_start == "PRECEDING" and kind == "RANGE"
+        code_op("step", "end", False, False)
+        if rps:
+            code_op("inverse", "start", False, False)
+        code_op("value", None, False, False)
+    elif e_start == "FOLLOWING":
+        code_op("step", None, False, False)
+        while True:
+            if kind == "RANGE":
+                if code_op("inverse", "start", True, False):
+                    break
+                if code_op("value", None, True, False):
+                    return ops
+            elif e_end == "U":
+                if code_op("value", "start", True, False):
+                    return ops
+                if code_op("inverse", None, True, False):
+                    break
+            else:
+                if code_op("value", "end", True, False):
+                    return ops
+                if code_op("inverse", "start", True, False):
+                    break
+        while not code_op("value", None, True, False):
+            pass
+    else:
+        code_op("step", None, False, False)
+        while not code_op("value", None, True, False):
+            code_op("inverse", sreg, False, False)
+    return ops
 
 
 def apply_windows(rows: list, calls: list[WindowCall]) -> list:
@@ -341,7 +514,8 @@ def _compute_partition(part, spec: WindowSpec, calls, call_ids, ext, okeys):
             bounds = _frame_bounds(frame_spec, rows, peer_start, peer_end, group, order)
             frame = _frame_lists(bounds, frame_spec.exclude, peer_start, peer_end)
         if call.agg is not None:
-            values = _aggregate_over_frames(call, rows, bounds, frame, frame_spec.exclude)
+            values = _aggregate_over_frames(call, rows, frame, frame_spec.exclude, frame_spec,
+                                            group, order)
         else:
             p = _Partition()
             p.n = n
