@@ -260,8 +260,10 @@ def _fused_setup(scope, terms):
     const_preds = []
     level = []
     for t in terms:
-        if not t.deps:
-            const_preds.append(t.pred)
+        if not t.deps and t.hoist:
+            const_preds.append(t.pred)  # tested once, before the loop
+        elif not t.deps:
+            level.append(t)  # not hoisted (a subquery, random()): tested for each row
         elif t.deps == {s.index}:
             level.append(t)
         else:

@@ -211,6 +211,12 @@ def test_each_aggregate_alone_matches_sqlite3(pair, aggregates, where):
     "SELECT count(*), sum(i) FROM m WHERE k = 5", "SELECT max(i) FROM m WHERE id = 7",
     "SELECT (SELECT sum(i) FROM m WHERE m.k = j.id AND m.i < 5) FROM j",
     "SELECT count(*) FROM (SELECT * FROM m WHERE i < 5)",
+    # a term reading no column but holding a subquery is tested for each row, not
+    # once before the loop: on no rows its error never happens
+    "SELECT count(*) FROM empty WHERE (SELECT json('x'))",
+    "SELECT sum(a) FROM empty WHERE a > 1 AND (SELECT json('x'))",
+    "SELECT count(*) FROM m WHERE i > 1e30 AND (SELECT json('x'))",
+    "SELECT count(*) FROM m WHERE (SELECT json('x'))",
 ])
 def test_edge_cases_match_sqlite3(db, sql):
     compare(db, sql)
