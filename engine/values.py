@@ -1122,13 +1122,20 @@ def _cmp(a: Any, b: Any) -> int:
     return (a > b) - (a < b)
 
 
+def _binary_key_utf8(s: str) -> bytes:
+    """The UTF-8 bytes memcmp compares.  Code point order is UTF-8 byte order only
+    for well-formed text: text holding bytes that are not UTF-8 (kept as surrogate
+    escapes, e.g. lower() of such a BLOB) orders by those bytes (0x88 < 0xE6...)."""
+    try:
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogatepass")
+
+
 def _binary_utf8(a: str, b: str) -> int:
-    # UTF-8 byte order equals code point order, which is Python's str order.
-    return _cmp(a, b)
-
-
-def _binary_key_utf8(s: str) -> Any:
-    return s
+    if a.isascii() and b.isascii():
+        return _cmp(a, b)
+    return _cmp(_binary_key_utf8(a), _binary_key_utf8(b))
 
 
 def _make_binary_utf16(codec: str) -> tuple[Callable[[str, str], int], Callable[[str], Any]]:
@@ -1159,12 +1166,12 @@ def _nocase(a: str, b: str) -> int:
     return _cmp(_nocase_key(a), _nocase_key(b))
 
 
-def _rtrim_key(s: str) -> str:
-    return s.rstrip(" ")
+def _rtrim_key(s: str) -> bytes:
+    return _binary_key_utf8(s.rstrip(" "))
 
 
 def _rtrim(a: str, b: str) -> int:
-    return _cmp(a.rstrip(" "), b.rstrip(" "))
+    return _binary_utf8(a.rstrip(" "), b.rstrip(" "))
 
 
 _BINARY16LE = _make_binary_utf16("utf-16-le")
