@@ -101,7 +101,9 @@ _PENDING_FAST_PATHS = pytest.mark.xfail(
     strict=False)
 
 _COMPARED = [
-    pytest.param("SELECT max(lower(b) COLLATE BINARY) FROM t", marks=_PENDING_FAST_PATHS),
+    # regression 5f2f9c272b: sqlite3 returns '日本', the stray bytes 0x88.. sort lower
+    pytest.param("SELECT max(lower(b) COLLATE BINARY) FROM t WHERE id IN (60, 61)",
+                 marks=_PENDING_FAST_PATHS),
     pytest.param("SELECT hex(max(lower(b))), hex(min(upper(b))) FROM t",
                  marks=_PENDING_FAST_PATHS),
     pytest.param("SELECT g, hex(max(lower(b))), hex(min(lower(b))) FROM t GROUP BY g "
