@@ -273,6 +273,11 @@ def record(data: bytes) -> None:
     if tuple(again) != tuple(values) and values == values:  # NaN-free values compare
         raise AssertionError("record_decoder and decode_record disagree")
     del parsed
+    projected = RecordProjector((ROWID, 0, None, 2), encoding).project(payload, 7)
+    if projected[0] != 7 or len(projected) != 4:
+        raise AssertionError(f"RecordProjector.project gave {projected!r}")
+    RecordProjector((1, 0), encoding, filters=((0, "<", 5), (1, "=", 0.5)),
+                    residual=lambda row: True).project(payload, 7)
 
 
 @_budget("formatspec", (FormatError,))
