@@ -19,6 +19,7 @@ without an inverse, each frame is aggregated afresh in row order.
 from __future__ import annotations
 
 from ..errors import OperationalError
+from ..values import apply_affinity
 from .operators import sort_rows, value_key
 
 __all__ = ["FrameSpec", "WindowCall", "WindowSpec", "apply_windows"]
@@ -67,8 +68,21 @@ class _Partition:
     __slots__ = ("n", "args", "peer_start", "peer_end", "group", "frame", "rows")
 
 
-def _offset_value(fn, r, what):
+def _offset_value(fn, r, what, kind="RANGE"):
+    """A frame offset as window.c's windowCheckValue checks it: RANGE takes any
+    non-negative number (a numeric TEXT converts); ROWS and GROUPS a non-negative integer (OP_MustBeInt: a REAL
+    or a numeric TEXT converts when it holds an integer value exactly)."""
     v = fn(r)
+    if kind != "RANGE":
+        if type(v) is str:
+            v = apply_affinity(v, "NUMERIC")
+        if type(v) is float and v == v and abs(v) < 2.0 ** 63 and v == int(v):
+            v = int(v)
+        if type(v) is not int or v < 0:
+            raise OperationalError(f"frame {what} offset must be a non-negative integer")
+        return v
+    if type(v) is str:
+        v = apply_affinity(v, "NUMERIC")  # the OP_Ge of windowCheckValue converts it
     if type(v) is float and v == int(v):
         v = int(v)
     if v is None or type(v) not in (int, float) or v < 0:
@@ -104,7 +118,7 @@ def _frame_bounds(frame: FrameSpec, part_rows, peer_start, peer_end, group, orde
                 else:
                     pos = peer_start[i] if is_start else peer_end[i]
             else:
-                off = _offset_value(fn, r, which)
+                off = _offset_value(fn, r, which, kind)
                 sign = -1 if bound == "PRECEDING" else 1
                 if kind == "ROWS":
                     pos = i + sign * off + (0 if is_start else 1)
@@ -295,9 +309,9 @@ def _sqlite_frame_ops(frame, n, group, order, rows):
         return ops
     reg = {}
     if e_start in ("PRECEDING", "FOLLOWING"):
-        reg["start"] = _offset_value(frame.start[1], rows[0], "starting")
+        reg["start"] = _offset_value(frame.start[1], rows[0], "starting", kind)
     if e_end in ("PRECEDING", "FOLLOWING"):
-        reg["end"] = _offset_value(frame.end[1], rows[0], "ending")
+        reg["end"] = _offset_value(frame.end[1], rows[0], "ending", kind)
     if kind != "RANGE" and e_start == e_end and "start" in reg:
         ok = reg["end"] >= reg["start"] if e_start == "FOLLOWING" else reg["end"] <= reg["start"]
         if not ok:
@@ -506,13 +520,17 @@ def _compute_partition(part, spec: WindowSpec, calls, call_ids, ext, okeys):
     for j in range(s, n):
         peer_end[j] = n
     frame_spec = spec.frame
-    bounds = None
-    frame = None
-    for call, ci in zip(calls, call_ids):
-        needs_frame = call.agg is not None or call.builtin.uses_frame
-        if needs_frame and bounds is None:
+    lists = []
+
+    def frame(i):
+        # the frames are worked out only when something reads them (aggregates that
+        # follow SQLite's step/inverse sequence do not)
+        if not lists:
             bounds = _frame_bounds(frame_spec, rows, peer_start, peer_end, group, order)
-            frame = _frame_lists(bounds, frame_spec.exclude, peer_start, peer_end)
+            lists.append(_frame_lists(bounds, frame_spec.exclude, peer_start, peer_end))
+        return lists[0](i)
+
+    for call, ci in zip(calls, call_ids):
         if call.agg is not None:
             values = _aggregate_over_frames(call, rows, frame, frame_spec.exclude, frame_spec,
                                             group, order)

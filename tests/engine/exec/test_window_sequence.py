@@ -189,3 +189,20 @@ def test_real_rounding_matches_sqlite(db, shape, fn, exclude):
 def test_real_rounding_with_exclude(db, shape, exclude):
     compare(db, f"SELECT k, v, total(v) OVER (ORDER BY k {shape}{exclude}), "
                 f"avg(v) FILTER (WHERE p) OVER (ORDER BY k {shape}{exclude}) FROM r")
+
+
+_OFFSETS = ["-1", "'x'", "1.5", "2.0", "'2'", "'2.0'", "' 3 '", "'1.5'", "'-1'", "NULL",
+            "1e300", "X'01'", "0", "-0.0", "9223372036854775807"]
+
+
+@pytest.mark.parametrize("kind", ["ROWS", "GROUPS", "RANGE"])
+@pytest.mark.parametrize("off", _OFFSETS)
+def test_frame_offset_checks(db, kind, off):
+    """windowCheckValue: ROWS/GROUPS offsets must be non-negative integers (a REAL or
+    TEXT holding one converts), RANGE offsets non-negative numbers; the aggregates that
+    follow the step/inverse sequence check them as the frame-reading functions do."""
+    compare(db, f"SELECT v, total(v) OVER (ORDER BY k {kind} BETWEEN {off} PRECEDING AND "
+                f"CURRENT ROW) FROM r")
+    compare(db, f"SELECT count(*) OVER (ORDER BY k {kind} BETWEEN CURRENT ROW AND {off} "
+                f"FOLLOWING), first_value(v) OVER (ORDER BY k {kind} BETWEEN CURRENT ROW "
+                f"AND {off} FOLLOWING) FROM r")
