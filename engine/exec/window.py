@@ -95,6 +95,7 @@ def _frame_bounds(frame: FrameSpec, part_rows, peer_start, peer_end, group, orde
     n = len(part_rows)
     kind = frame.kind
     out = []
+    rcache = {}  # the ORDER BY keys, for RANGE offsets
     # group starts for GROUPS
     if kind == "GROUPS":
         gstarts = []
@@ -129,13 +130,13 @@ def _frame_bounds(frame: FrameSpec, part_rows, peer_start, peer_end, group, orde
                     else:
                         pos = gstarts[max(0, min(g + 1, ngroups))] if g >= 0 else 0
                 else:
-                    pos = _range_offset(part_rows, i, order, sign * off, is_start)
+                    pos = _range_offset(part_rows, i, order, sign * off, is_start, rcache)
             bounds.append(max(0, min(n, pos)))
         out.append((bounds[0], bounds[1]))
     return out
 
 
-def _range_offset(rows, i, order, delta, is_start):
+def _range_offset(rows, i, order, delta, is_start, cache=None):
     """The frame boundary of row ``i`` for RANGE ``off`` PRECEDING/FOLLOWING (``delta``
     is -off or +off), as window.c's windowCodeRangeTest: the boundary value is the
     row's ORDER BY value plus ``delta`` (minus, for DESC), except that a TEXT or BLOB
@@ -166,32 +167,41 @@ def _range_offset(rows, i, order, delta, is_start):
         target = v  # TEXT and BLOB: no arithmetic
     key = value_key(coll)
     kt = key(target)
-    # rows are sorted by fn (asc or desc) with the NULLs at one end; find the boundary
+    keys = cache.get("keys") if cache is not None else None
+    if keys is None:
+        keys = [None if w is None else key(w) for w in map(fn, rows)]
+        if cache is not None:
+            cache["keys"] = keys
+    # rows are sorted by fn (asc or desc) with the NULLs at one end, so the test below
+    # is false then true (start) or true then false (end) along them: bisect it
     if is_start:
-        j = 0
-        while j < n:
-            w = fn(rows[j])
-            if w is None:
-                if not nulls_start:
-                    return j
+        def inside(j):
+            kw = keys[j]
+            if kw is None:
+                return not nulls_start
+            return (kw <= kt) if desc else (kw >= kt)
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if inside(mid):
+                hi = mid
             else:
-                kw = key(w)
-                if (kw <= kt) if desc else (kw >= kt):
-                    return j
-            j += 1
-        return n
-    j = n
-    while j > 0:
-        w = fn(rows[j - 1])
-        if w is None:
-            if nulls_start:
-                return j
+                lo = mid + 1
+        return lo
+
+    def before_end(j):
+        kw = keys[j]
+        if kw is None:
+            return nulls_start
+        return (kw >= kt) if desc else (kw <= kt)
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if before_end(mid):
+            lo = mid + 1
         else:
-            kw = key(w)
-            if (kw >= kt) if desc else (kw <= kt):
-                return j
-        j -= 1
-    return 0
+            hi = mid
+    return lo
 
 
 def _frame_lists(bounds, exclude, peer_start, peer_end):
