@@ -126,7 +126,9 @@ def _cmp_fn(op: str, collation: str):
             tb = type(b)
             if (ta is int or ta is float) and (tb is int or tb is float):
                 return 1 if py(a, b) else 0
-            if ta is str and tb is str:
+            if ta is str and tb is str and (a.isascii() or b.isascii()):
+                # code-point order is UTF-8 byte order unless both hold non-ASCII (text
+                # with bytes that are not UTF-8 keeps them as surrogate escapes)
                 return 1 if py(a, b) else 0
             return 1 if test(compare(a, b, coll)) else 0
         return f

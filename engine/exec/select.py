@@ -2645,8 +2645,6 @@ class _Resolver:
         exclude = getattr(frame, "exclude", None)
         if exclude:
             exclude = exclude.upper().replace(" ", "_")
-            if exclude == "NO_OTHERS":
-                exclude = None
         if kind == "RANGE" and (start[1] is not None or end[1] is not None) and not has_order:
             raise OperationalError(
                 "RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression")

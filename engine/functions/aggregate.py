@@ -20,6 +20,7 @@ follow the linked SQLite 3.40.1:
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import partial, reduce
 from operator import add, is_not
@@ -229,6 +230,17 @@ class Avg(Sum):
     finalize = value
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogates(texts: list, best) -> bool:
+    """Whether any of the texts (or ``best``, when a text) holds a surrogate escape: a byte
+    that is not UTF-8, where Python's code-point order is not SQLite's byte order."""
+    if _SURROGATE.search("".join(texts)) is not None:
+        return True
+    return type(best) is str and _SURROGATE.search(best) is not None
+
+
 class _MinMax:
     __slots__ = ("best", "collation")
     is_max = False
@@ -249,7 +261,10 @@ class _MinMax:
         tb = type(best)
         tv = type(value)
         if ((tb is int or tb is float) and (tv is int or tv is float)) or (
-                tb is str and tv is str and self.collation == "BINARY"):
+                tb is str and tv is str and self.collation == "BINARY"
+                and (best.isascii() or value.isascii())):
+            # code-point order is UTF-8 byte order unless both hold non-ASCII (a text
+            # with bytes that are not UTF-8 keeps them as surrogate escapes)
             c = -1 if best < value else (1 if best > value else 0)
         else:
             c = V.compare(best, value, self.collation)
@@ -261,7 +276,8 @@ class _MinMax:
     def _batch_best(self, values: list, kinds: set):
         """The first best of ``values`` (none of them None; ``kinds`` their types) by the
         comparisons ``step`` makes, as a 1-tuple, or None when they need values.compare."""
-        if kinds <= _NUMBERS or (kinds == _STR_ONLY and self.collation == "BINARY"):
+        if kinds <= _NUMBERS or (kinds == _STR_ONLY and self.collation == "BINARY"
+                                 and not _has_surrogates(values, self.best)):
             best = self.best
             if best is not None:
                 tb = type(best)

@@ -94,22 +94,15 @@ def test_sorting_and_grouping_by_bytes(db, sql):
     assert got == ref
 
 
-_PENDING_FAST_PATHS = pytest.mark.xfail(
-    reason="str/str fast paths compare code points: engine/functions/aggregate.py "
-           "_MinMax.step/_batch_best and engine/exec/expr.py _cmp_fn (not ours) must "
-           "fall back to values.compare unless one side is ASCII",
-    strict=False)
 
 _COMPARED = [
     # regression 5f2f9c272b: sqlite3 returns '日本', the stray bytes 0x88.. sort lower
-    pytest.param("SELECT max(lower(b) COLLATE BINARY) FROM t WHERE id IN (60, 61)",
-                 marks=_PENDING_FAST_PATHS),
-    pytest.param("SELECT hex(max(lower(b))), hex(min(upper(b))) FROM t",
-                 marks=_PENDING_FAST_PATHS),
-    pytest.param("SELECT g, hex(max(lower(b))), hex(min(lower(b))) FROM t GROUP BY g "
-                 "ORDER BY g", marks=_PENDING_FAST_PATHS),
-    pytest.param("SELECT id, lower(b) < '日本', upper(b) >= 'é', lower(b) BETWEEN 'a' AND "
-                 "'日本' FROM t ORDER BY id", marks=_PENDING_FAST_PATHS),
+    ("SELECT max(lower(b) COLLATE BINARY) FROM t WHERE id IN (60, 61)"),
+    ("SELECT hex(max(lower(b))), hex(min(upper(b))) FROM t"),
+    ("SELECT g, hex(max(lower(b))), hex(min(lower(b))) FROM t GROUP BY g "
+                 "ORDER BY g"),
+    ("SELECT id, lower(b) < '日本', upper(b) >= 'é', lower(b) BETWEEN 'a' AND "
+                 "'日本' FROM t ORDER BY id"),
     "SELECT hex(max(lower(b) COLLATE RTRIM)), hex(min(upper(b) COLLATE NOCASE)) FROM t",
     "SELECT id, lower(b) COLLATE RTRIM < '日本', upper(b) > 'é' COLLATE NOCASE FROM t "
     "ORDER BY id",

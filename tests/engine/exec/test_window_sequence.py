@@ -163,14 +163,9 @@ _EXCLUDES = ["", " EXCLUDE NO OTHERS", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP",
              " EXCLUDE TIES"]
 
 
-_NO_OTHERS_PENDING = pytest.mark.xfail(
-    reason="engine/exec/select.py turns EXCLUDE NO OTHERS into no EXCLUDE; SQLite scans "
-           "each frame afresh for it (window.py does so once it is passed through)",
-    strict=False)
 
 
-@pytest.mark.parametrize("exclude", ["", pytest.param(" EXCLUDE NO OTHERS",
-                                                      marks=_NO_OTHERS_PENDING)])
+@pytest.mark.parametrize("exclude", ["", " EXCLUDE NO OTHERS"])
 @pytest.mark.parametrize("shape", SHAPES[::2])
 @pytest.mark.parametrize("fn", ["sum", "total", "avg"])
 def test_real_rounding_matches_sqlite(db, shape, fn, exclude):
