@@ -534,7 +534,7 @@ def _make_shape(table: Table, encoding: str):
         f"    return ({body})\n"
     )
     namespace = {"fix": fix}
-    exec(compile(src, f"<row shape of {table.name}>", "exec"), namespace)  # noqa: S102
+    exec(compile(src, f"<row shape of {table.name!r}>", "exec"), namespace)  # noqa: S102
     shape = namespace["shape"]
     shape.width = width
     shape.plain = rowid_table and table.rowid_alias is None and not named_rowid
