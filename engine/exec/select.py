@@ -63,7 +63,9 @@ class Source:
         self.on = None
         self.using: list[str] = []
         self.using_hidden: set[int] = set()  # columns merged into an earlier item
+        self.using_names: list[str] = []  # its USING list (NATURAL: the shared names)
         self.coalesce_with: dict[int, tuple] = {}  # FULL/RIGHT USING columns
+        self.coalesce_chain: dict[int, list] = {}  # (item, column, "RIGHT"|"FULL") in order
         self.index = 0
         self.lname = name.lower() if name else None
         self._colmap = None
@@ -1709,6 +1711,7 @@ class _QueryCompiler:
         ltorj = any(s.join in ("RIGHT", "FULL") for s in scope.sources)
         for idx, src in enumerate(scope.sources):
             src.using_pairs = []
+            src.using_more = {}
             if not (src.using or src.natural):
                 continue
             left = scope.sources[:idx]
@@ -1721,6 +1724,7 @@ class _QueryCompiler:
                         names.append(c.name)
             else:
                 names = src.using
+            src.using_names = list(names)
             for name in names:
                 j = src.find(name)
                 if j is None or j < 0:
@@ -1739,11 +1743,25 @@ class _QueryCompiler:
                     raise OperationalError(
                         f"cannot join using column {name} - column not present in both tables")
                 s, k = found
+                more = []
+                if ltorj:
+                    # with a RIGHT or FULL JOIN in the FROM clause, the left operand is
+                    # coalesce() of every earlier item holding the column, left to right; each
+                    # after the first must have it in its own USING (sqlite3ProcessJoin)
+                    holders = [(s2, k2) for s2 in left
+                               if (k2 := s2.find(name)) is not None and k2 >= 0]
+                    for s2, k2 in holders[1:]:
+                        if not any(u.lower() == name.lower() for u in s2.using_names):
+                            raise OperationalError(f"ambiguous reference to {name} in USING()")
+                        more.append((s2, k2))
                 src.using_hidden.add(j)
                 if src.join in ("RIGHT", "FULL"):
-                    # the merged column is the left one where it exists, else the right one
+                    # the unqualified name (lookupName): after a RIGHT JOIN the right-most
+                    # copy; after a FULL JOIN coalesce(left, right)
                     s.coalesce_with[k] = (src, j)
+                    s.coalesce_chain.setdefault(k, []).append((src, j, src.join))
                 src.using_pairs.append((s, k, j))
+                src.using_more[j] = more
 
     def _using_terms(self, src: Source, scope: Scope):
         from .expr import make_comparison
@@ -1752,8 +1770,23 @@ class _QueryCompiler:
         for s, k, j in src.using_pairs:
             a = _colexpr(s, k)
             b = _colexpr(src, j)
-            c = make_comparison("=", a, b)
             da, db = frozenset((s.index,)), frozenset((src.index,))
+            more = src.using_more.get(j)
+            if more:
+                # coalesce(): a function, so no affinity and no collation of its own
+                fns = [a.fn] + [_colexpr(s2, k2).fn for s2, k2 in more]
+
+                def coalesce(r, fns=fns):
+                    for fn in fns:
+                        v = fn(r)
+                        if v is not None:
+                            return v
+                    return None
+                a = CExpr(coalesce)
+                da = da.union(s2.index for s2, _k2 in more)
+                for s2, k2 in more:
+                    scope.used_cols.add((s2.index, k2))
+            c = make_comparison("=", a, b)
             c.cmps = [("=", a, b, da, db)]
             terms.append(P.Term(c, da | db, c.cmps))
             scope.used_cols.add((s.index, k))
@@ -2155,6 +2188,19 @@ class _ColumnNode:
         self.j = j
 
 
+def _merged_columns(s: Source, j: int) -> list:
+    """The columns the unqualified name of a RIGHT/FULL JOIN USING column reads, as
+    lookupName finds them left to right: a RIGHT JOIN keeps only its right copy, a FULL
+    JOIN adds its copy to a coalesce() of those before."""
+    cols = [(s, j)]
+    for other, k, kind in s.coalesce_chain.get(j, ()):
+        if kind == "RIGHT":
+            cols = [(other, k)]
+        else:
+            cols.append((other, k))
+    return cols
+
+
 def _colexpr(s: Source, j: int) -> CExpr:
     if j == -3:
         return CExpr(lambda r: None, uses_row=False)
@@ -2296,23 +2342,27 @@ class _Resolver:
         scope.used.add(s.index)
         scope.used_cols.add((s.index, j))
         if merged and j >= 0 and j in s.coalesce_with:
-            other, k = s.coalesce_with[j]
-            scope.used.add(other.index)
-            scope.used_cols.add((other.index, k))
+            for other, k, _kind in s.coalesce_chain[j]:
+                scope.used.add(other.index)
+                scope.used_cols.add((other.index, k))
 
     def _compile_alias(self, target):
         ec = ExprCompiler(self)
         return ec.compile(target)
 
     def _coalesced(self, s, j):
-        other_s, k = s.coalesce_with[j]
-        a = _colexpr(s, j)
-        b = _colexpr(other_s, k)
-        fa, fb = a.fn, b.fn
+        cols = _merged_columns(s, j)
+        if len(cols) == 1:
+            return _colexpr(*cols[0])
+        a = _colexpr(*cols[0])
+        fns = [_colexpr(s2, k2).fn for s2, k2 in cols]
 
         def f(r):
-            v = fa(r)
-            return fb(r) if v is None else v
+            for fn in fns:
+                v = fn(r)
+                if v is not None:
+                    return v
+            return None
         return CExpr(f, aff=a.aff, coll=a.coll)
 
     def _find(self, scope: Scope, name, table):
@@ -2372,13 +2422,22 @@ class _Resolver:
             return CExpr(lazy, aff=aff, coll=coll, uses_row=False)
         if j >= 0 and j in s.coalesce_with and not qualified:
             # only the unqualified name is the merged USING column
-            other_s, k = s.coalesce_with[j]
-            p2 = other_s.col_pos(k)
+            cols = _merged_columns(s, j)
+            if len(cols) == 1:
+                s2, k2 = cols[0]
+                p2 = s2.col_pos(k2)
+                other = s2.columns[k2]
+                return CExpr(lambda r: holder[0][p2], aff=other.aff, coll=other.coll,
+                             uses_row=False)
+            positions = [s2.col_pos(k2) for s2, k2 in cols]
 
             def f(r):
                 row = holder[0]
-                v = row[pos]
-                return row[p2] if v is None else v
+                for p in positions:
+                    v = row[p]
+                    if v is not None:
+                        return v
+                return None
             return CExpr(f, aff=aff, coll=coll, uses_row=False)
         return CExpr(lambda r: holder[0][pos], aff=aff, coll=coll, uses_row=False)
 

@@ -687,3 +687,45 @@ COMPOUND_LIMIT = [
                          + INIT_FACTORED)
 def test_issue5_agrees_with_sqlite3(db5, sql):
     compare(db5, sql)
+
+
+# USING after a RIGHT or FULL JOIN (gate finding 740936aa16): the left operand of a later
+# USING term is coalesce() of every earlier item holding the column (sqlite3ProcessJoin),
+# and the unqualified merged column is the right copy after a RIGHT JOIN, coalesce() of the
+# copies after a FULL JOIN (lookupName), also along a chain of joins
+USING_SETUP = """
+CREATE TABLE u1(c0, c1);
+INSERT INTO u1 VALUES('a', 4), (NULL, 5), ('3', 6);
+CREATE TABLE u2(c0 INT);
+INSERT INTO u2 VALUES(3), (7);
+CREATE TABLE u3(c0 TEXT, c2);
+INSERT INTO u3 VALUES('3', 1), ('a', 2), ('7', 3);
+"""
+
+_JOINS = ["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"]
+USING_CHAINS = [
+    f"SELECT {sel} FROM {a} AS x {j1} {b} AS y USING (c0) {j2} {c} AS z USING (c0)"
+    for j1 in _JOINS for j2 in _JOINS
+    for a, b, c in [("u2", "u1", "u3"), ("u1", "u3", "u2")]
+    for sel in ["*", "count(*)", "x.c0, y.c0, z.c0, typeof(c0)"]
+] + [
+    "SELECT * FROM u2 AS x NATURAL RIGHT JOIN u1 AS y NATURAL FULL JOIN u3 AS z",
+    "SELECT * FROM u2 AS x RIGHT JOIN u3 AS z USING (c0)",
+    "SELECT c0, typeof(c0) FROM u2 AS x FULL JOIN u3 AS z USING (c0)",
+    "SELECT * FROM u2 AS x JOIN u1 AS y ON x.c0 = y.c0 RIGHT JOIN u3 AS z USING (c0)",
+]
+
+
+@pytest.fixture(scope="module")
+def using_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("using_chains") / "u.db"
+    con = sqlite3.connect(path)
+    con.executescript(USING_SETUP)
+    con.commit()
+    con.close()
+    return str(path)
+
+
+@pytest.mark.parametrize("sql", USING_CHAINS)
+def test_using_after_right_or_full_join(using_db, sql):
+    compare(using_db, sql)
