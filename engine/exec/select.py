@@ -902,6 +902,10 @@ class _QueryCompiler:
             # every aggregate written here belongs to an enclosing level: not an aggregate
             # query after all (the row layout is the same, without aggregate slots)
             has_agg = False
+        if has_agg and not group_by and not win_calls:
+            # one row: the ORDER BY is resolved (aggregates in it are still computed), then
+            # dropped, its expressions never evaluated (sqlite3Select's no-GROUP-BY branch)
+            order_terms, order_cols, order_consts = [], [], []
         limit_fn, offset_fn = self._limit(outer, parent)
 
         # plan FROM + WHERE now that every column the query reads is known

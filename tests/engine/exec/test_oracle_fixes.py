@@ -729,3 +729,27 @@ def using_db(tmp_path_factory):
 @pytest.mark.parametrize("sql", USING_CHAINS)
 def test_using_after_right_or_full_join(using_db, sql):
     compare(using_db, sql)
+
+
+# An aggregate without GROUP BY has one row: its ORDER BY is resolved (names, positions and
+# the aggregates in it), then dropped without being evaluated (gate finding a6c9d7895a)
+ONE_ROW_ORDER_BY = [
+    "SELECT count(*) FROM u1 ORDER BY json('x')",
+    "SELECT count(*) FROM u1 ORDER BY json(c0)",
+    "SELECT count(*) FROM u1 HAVING 1 ORDER BY json('x')",
+    "SELECT count(*) FROM u1 ORDER BY (SELECT json('x'))",
+    "SELECT count(*) FROM u1 ORDER BY json(max(c0))",
+    "SELECT count(*) FROM u1 ORDER BY max(json(c0))",
+    "SELECT count(*) FROM u1 GROUP BY NULL ORDER BY json('x')",
+    "SELECT count(*) FROM u1 WHERE 0 ORDER BY json('x')",
+    "SELECT count(*) FROM u1 ORDER BY count(*) LIMIT 1 OFFSET 1",
+    "SELECT count(*) FROM u1 ORDER BY nosuch",
+    "SELECT count(*) FROM u1 ORDER BY 2",
+    "SELECT count(*), row_number() OVER () FROM u1 ORDER BY json('x')",
+    "SELECT * FROM (SELECT count(*) FROM u1 ORDER BY json('x'))",
+]
+
+
+@pytest.mark.parametrize("sql", ONE_ROW_ORDER_BY)
+def test_one_row_aggregate_drops_its_order_by(using_db, sql):
+    compare(using_db, sql)
