@@ -72,6 +72,25 @@ def comparison_collation(a: CExpr, b: CExpr) -> str:
     return a.coll or b.coll or "BINARY"
 
 
+_INT48_MIN, _INT48_MAX = -140737488355328, 140737488355327
+
+
+def _record_converter(aff):
+    """The affinity OP_MakeRecord applies to the keys of an IN lookup (the ephemeral index
+    and its probe): as _converter, and REAL affinity also turns an integer beyond six bytes
+    into a float (smaller ones keep their exact value)."""
+    conv = _converter(aff) or (lambda v: v)
+    if aff != "REAL":
+        return conv
+
+    def to_real(v):
+        v = conv(v)
+        if type(v) is int and not _INT48_MIN <= v <= _INT48_MAX:
+            return float(v)
+        return v
+    return to_real
+
+
 def _converter(aff):
     """A function applying a comparison affinity to one operand (or None)."""
     if aff is None or aff == "BLOB":
@@ -772,7 +791,7 @@ class ExprCompiler:
         convs = []
         keyfs = []
         for x, o in zip(xs, others):
-            convs.append(_converter(comparison_affinity(x, o)) or (lambda v: v))
+            convs.append(_record_converter(comparison_affinity(x, o)))
             keyfs.append(value_key(comparison_collation(x, o)))
         state = self.resolver.state
         cache = [None, None]
@@ -932,7 +951,7 @@ class ExprCompiler:
             other = CExpr(None, aff=affs[0], coll=colls[0])
             aff = comparison_affinity(x, other)
             coll = comparison_collation(x, other)
-            conv = _converter(aff) or (lambda v: v)
+            conv = _record_converter(aff)
             keyf = value_key(coll)
             state = self.resolver.state
             cache = [None, None, None]

@@ -753,3 +753,43 @@ ONE_ROW_ORDER_BY = [
 @pytest.mark.parametrize("sql", ONE_ROW_ORDER_BY)
 def test_one_row_aggregate_drops_its_order_by(using_db, sql):
     compare(using_db, sql)
+
+
+# IN (subquery) looks its key up in an ephemeral index built by OP_MakeRecord, which under
+# REAL affinity turns an integer beyond six bytes into a float (campaign finding a09cef0931);
+# '=' compares the same values exactly
+IN_REAL_SETUP_QUERIES = [
+    "SELECT f IN (SELECT i FROM rb) FROM ra",
+    "SELECT f IN (SELECT +i FROM rb) FROM ra",
+    "SELECT f = (SELECT +i FROM rb) FROM ra",
+    "SELECT (0, f) IN (SELECT 0, +i FROM rb) FROM ra",
+    "SELECT (t, f) IN (SELECT 0, +i FROM rb) FROM ra",
+    "SELECT f IN (SELECT nth_value(i, 1) OVER () FROM rb) FROM ra",
+    "SELECT f IN (SELECT +i FROM rb UNION SELECT 1) FROM ra",
+    "SELECT 9223372036854775807 IN (SELECT f FROM ra)",
+    "SELECT +f IN (SELECT +i FROM rb) FROM ra",
+    "SELECT f IN (9223372036854775807, 1, 2) FROM ra",
+    "SELECT (0, f) IN ((0, 9223372036854775807), (1, 2)) FROM ra",
+    "SELECT CAST(140737488355329 AS REAL) IN (SELECT 140737488355329)",
+    "SELECT g IN (SELECT +j FROM rb) FROM ra",
+]
+
+
+@pytest.fixture(scope="module")
+def in_real_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("in_real") / "r.db"
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE ra(f FLOAT, t TEXT, g REAL);
+        INSERT INTO ra VALUES(9223372036854775807, '0', 140737488355327);
+        CREATE TABLE rb(i INT, j);
+        INSERT INTO rb VALUES(9223372036854775807, 140737488355327);
+    """)
+    con.commit()
+    con.close()
+    return str(path)
+
+
+@pytest.mark.parametrize("sql", IN_REAL_SETUP_QUERIES)
+def test_in_subquery_keys_take_make_record_affinity(in_real_db, sql):
+    compare(in_real_db, sql)
