@@ -119,6 +119,7 @@ class Scope:
         self.eqp_pending: list = []  # EXPLAIN QUERY PLAN nodes of expression subqueries
         self.hide_parent = False  # compiling GROUP BY/ORDER BY: no enclosing level visible
         self.exists_body = False  # the SELECT of an EXISTS (result columns unused)
+        self.drop_sub_order = False  # its FROM subqueries lose their ORDER BY (see _select)
         self.resolver = None  # the _Resolver of this level (SELECT levels)
         self.token = None  # identifies the select() call compiling this level
 
@@ -720,6 +721,11 @@ class _QueryCompiler:
         scope = Scope(parent, self.state.session)
         scope.token = token
         scope.exists_body = exists
+        # a FROM subquery's ORDER BY is dropped under an ORDER BY or in a join (sqlite3Select)
+        scope.drop_sub_order = (
+            ((outer is not None and bool(outer.order_by))
+             or (core.from_ is not None and bool(core.from_.joins)))
+            and not _order_sensitive_aggregate(core, outer))
         if core.from_ is not None:
             self._from(core.from_, scope)
         off = 0
@@ -1589,7 +1595,7 @@ class _QueryCompiler:
         if kind == "SubqueryRef":
             unit = self.state.precompiled.get(id(node))
             if unit is None:
-                unit = self.query(node.select, scope.parent)
+                unit = self._from_subquery(node.select, scope)
             if unit.correlated:
                 # its rows depend on an enclosing query's current row, so ours do too
                 scope.correlated = True
@@ -1681,6 +1687,24 @@ class _QueryCompiler:
         src.nested = nested
         src.flat_ok = True
         return src
+
+    def _from_subquery(self, select, scope):
+        """A FROM-clause subquery, without its ORDER BY where that cannot matter (sqlite3Select
+        drops it, so the subquery may then be flattened): the query reading it has an ORDER
+        BY of its own or a join, the subquery has no LIMIT, and the query has no aggregate
+        other than count()/min()/max(). The ORDER BY is still compiled first, for its
+        errors."""
+        if not (select.order_by and select.limit is None and scope.drop_sub_order):
+            return self.query(select, scope.parent)
+        import dataclasses
+
+        st = self.state
+        snapshot = (st.subquery_number, len(st.eqp), len(st.fctxs))
+        self.query(select, scope.parent)
+        st.subquery_number = snapshot[0]
+        del st.eqp[snapshot[1]:]
+        del st.fctxs[snapshot[2]:]
+        return self.query(dataclasses.replace(select, order_by=[]), scope.parent)
 
     def _subquery_source(self, alias, unit: Unit) -> Source:
         # a column of a subquery always has a collating sequence: its expression's, else
@@ -2806,6 +2830,23 @@ def _having_to_where(having, keys) -> list:
         if ok:
             out.append(conj)
     return out
+
+
+def _order_sensitive_aggregate(core, outer) -> bool:
+    """Whether the query calls an aggregate other than count(), min() and max() (SQLite keeps
+    a FROM subquery's ORDER BY for it)."""
+    roots = [getattr(c, "expr", None) for c in core.columns] + [core.having]
+    if outer is not None:
+        roots += [getattr(t, "expr", None) for t in outer.order_by or []]
+    for root in roots:
+        if root is None:
+            continue
+        for n in _walk_expr(root):
+            if type(n).__name__ == "Function" and n.over is None:
+                name = n.name.lower()
+                if name in AGGREGATE_FUNCTIONS and name not in ("count", "min", "max"):
+                    return True
+    return False
 
 
 def _contains_aggregate(nodes) -> bool:

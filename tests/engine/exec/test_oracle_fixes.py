@@ -793,3 +793,28 @@ def in_real_db(tmp_path_factory):
 @pytest.mark.parametrize("sql", IN_REAL_SETUP_QUERIES)
 def test_in_subquery_keys_take_make_record_affinity(in_real_db, sql):
     compare(in_real_db, sql)
+
+
+# A FROM subquery's ORDER BY is dropped (after it is resolved) when the query reading it has
+# an ORDER BY or a join, the subquery has no LIMIT, and no aggregate but count/min/max reads
+# it (sqlite3Select); its expressions are then never evaluated (campaign finding c9f5fa43db)
+SUBQUERY_ORDER_BY = [
+    "SELECT count(*) FROM (SELECT c0 FROM u1 ORDER BY json('x')) AS s, u2",
+    "SELECT sum(1) FROM (SELECT c0 FROM u1 ORDER BY json('x')) AS s, u2",
+    "SELECT total(1) FROM (SELECT c0 FROM u1 ORDER BY json('x')) AS s, u2",
+    "SELECT max(s.c0) FROM (SELECT c0 FROM u1 ORDER BY json('x')) AS s, u2",
+    "SELECT s.c0 FROM (SELECT c0 FROM u1 ORDER BY json('x')) AS s, u2",
+    "SELECT c0 FROM (SELECT c0 FROM u1 ORDER BY json('x')) AS s ORDER BY 1",
+    "SELECT c0 FROM (SELECT c0 FROM u1 ORDER BY json('x')) AS s",
+    "SELECT c0 FROM (SELECT c0 FROM u1 ORDER BY json('x') LIMIT 5) AS s ORDER BY 1",
+    "SELECT c0 FROM (SELECT c0 FROM u1 ORDER BY nosuch) AS s ORDER BY 1",
+    "SELECT c0 FROM (SELECT c0 FROM u1 ORDER BY 5) AS s ORDER BY 1",
+    "SELECT s.c0 FROM u2 LEFT JOIN (SELECT c0 FROM u1 ORDER BY json('x')) AS s",
+    "SELECT group_concat(s.c0) FROM (SELECT c0, c1 FROM u1 ORDER BY c1 DESC) AS s, u2",
+    "SELECT s.c0 FROM (SELECT c0, c1 FROM u1 ORDER BY c1 DESC) AS s, u2 ORDER BY u2.c0",
+]
+
+
+@pytest.mark.parametrize("sql", SUBQUERY_ORDER_BY)
+def test_from_subquery_order_by_dropped_as_sqlite3_drops_it(using_db, sql):
+    compare(using_db, sql)
