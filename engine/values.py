@@ -860,12 +860,14 @@ def _blob_to_text(b: bytes, encoding: str = "utf-8") -> str:
     if len(b) & 1:
         b = b[:-1]
     s = b.decode(encoding, "surrogatepass")
-    if _SURROGATE_RE.search(s) is None:
+    if SURROGATE_RE.search(s) is None:
         return s
     return _utf16_as_sqlite_reads(b, encoding)
 
 
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+"""Finds a surrogate in a str: a UTF-16 half, or a byte that is not UTF-8 kept as a
+surrogate escape (where Python's code-point order and length differ from SQLite's)."""
 
 
 def _utf16_as_sqlite_reads(b: bytes, encoding: str) -> str:

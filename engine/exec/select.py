@@ -1802,15 +1802,7 @@ class _QueryCompiler:
             more = src.using_more.get(j)
             if more:
                 # coalesce(): a function, so no affinity and no collation of its own
-                fns = [a.fn] + [_colexpr(s2, k2).fn for s2, k2 in more]
-
-                def coalesce(r, fns=fns):
-                    for fn in fns:
-                        v = fn(r)
-                        if v is not None:
-                            return v
-                    return None
-                a = CExpr(coalesce)
+                a = CExpr(_coalesce_fn([a.fn] + [_colexpr(s2, k2).fn for s2, k2 in more]))
                 da = da.union(s2.index for s2, _k2 in more)
                 for s2, k2 in more:
                     scope.used_cols.add((s2.index, k2))
@@ -2216,6 +2208,17 @@ class _ColumnNode:
         self.j = j
 
 
+def _coalesce_fn(fns):
+    """row -> the first of ``fns``' values that is not NULL (coalesce() over columns)."""
+    def coalesce(r):
+        for fn in fns:
+            v = fn(r)
+            if v is not None:
+                return v
+        return None
+    return coalesce
+
+
 def _merged_columns(s: Source, j: int) -> list:
     """The columns the unqualified name of a RIGHT/FULL JOIN USING column reads, as
     lookupName finds them left to right: a RIGHT JOIN keeps only its right copy, a FULL
@@ -2383,15 +2386,8 @@ class _Resolver:
         if len(cols) == 1:
             return _colexpr(*cols[0])
         a = _colexpr(*cols[0])
-        fns = [_colexpr(s2, k2).fn for s2, k2 in cols]
-
-        def f(r):
-            for fn in fns:
-                v = fn(r)
-                if v is not None:
-                    return v
-            return None
-        return CExpr(f, aff=a.aff, coll=a.coll)
+        return CExpr(_coalesce_fn([_colexpr(s2, k2).fn for s2, k2 in cols]),
+                     aff=a.aff, coll=a.coll)
 
     def _find(self, scope: Scope, name, table):
         hits = []

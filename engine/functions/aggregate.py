@@ -20,7 +20,6 @@ follow the linked SQLite 3.40.1:
 
 from __future__ import annotations
 
-import re
 import sys
 from functools import partial, reduce
 from operator import add, is_not
@@ -230,15 +229,14 @@ class Avg(Sum):
     finalize = value
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _has_surrogates(texts: list, best) -> bool:
     """Whether any of the texts (or ``best``, when a text) holds a surrogate escape: a byte
     that is not UTF-8, where Python's code-point order is not SQLite's byte order."""
-    if _SURROGATE.search("".join(texts)) is not None:
+    if V.SURROGATE_RE.search("".join(texts)) is not None:
         return True
-    return type(best) is str and _SURROGATE.search(best) is not None
+    return type(best) is str and V.SURROGATE_RE.search(best) is not None
 
 
 class _MinMax:

@@ -216,7 +216,6 @@ def instr(ctx: FunctionContext, x: V.Value, y: V.Value) -> int | None:
         return 1 + pos - _continuation_bytes(hay, 1, pos + 1)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTINUATION = re.compile(b"[\x80-\xbf]")
 
 
@@ -241,7 +240,7 @@ def length(x: V.Value) -> int | None:
     nul = x.find("\0")
     if nul >= 0:
         x = x[:nul]
-    if _SURROGATE.search(x) is None:
+    if V.SURROGATE_RE.search(x) is None:
         return len(x)  # well-formed UTF-8: one character per code point, as SQLite counts
     z = x.encode("utf-8", "surrogateescape")
     n = 0
