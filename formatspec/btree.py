@@ -643,35 +643,16 @@ class OverflowCell(NamedTuple):
     overflow_page: int
 
 
-def table_leaf_rows(page, hdr_offset: int, usable: int, encoding: str = "utf-8",
-                    text_errors: str = "replace"):
-    """Fused full-scan path: every row of a table leaf page, records decoded.
-
-    Returns ``(rows, spilled)``. ``rows[i]`` is ``(rowid, *values)`` for the
-    i-th cell (the values as :func:`formatspec.record.decode_record` gives
-    them), except at the indexes listed in ``spilled``, where the payload runs
-    onto overflow pages and ``rows[i]`` is an :class:`OverflowCell` for the
-    caller to assemble and decode. Cells are checked as by
-    :func:`read_table_leaf_cell`; a malformed record raises FormatError whose
-    offset is in the page.
-    """
-    if type(page) is not bytes:
-        page = bytes(page)
-    if not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
-        _check_usable(usable)
-    header = read_page_header(page, hdr_offset)
-    if header.page_type != TABLE_LEAF:
-        raise FormatError(f"page type {header.page_type} is not a table leaf", offset=hdr_offset,
-                          path="page_type")
-    pointers = read_cell_pointers(page, hdr_offset, 8, header.cell_count)
-    decode = record_decoder(encoding, text_errors)
-    get = decode.row_cache.get
-    remember_row = decode.remember_row
+def _table_leaf_rows_checked(page, pointers, usable: int, get, remember, finish,
+                             encoding: str, rows: list, spilled: list) -> None:
+    """The checked loop of the table-leaf scans: each cell at ``pointers`` read as
+    :func:`read_table_leaf_cell` reads it, its record through the decoder's planned rows
+    (``get``/``remember``, see :func:`formatspec.record.record_decoder`) or else
+    ``finish(payload, rowid)``; rows appended to ``rows``, the indexes of cells that run onto
+    overflow pages to ``spilled``."""
     limit = min(len(page), usable)
     max_local = usable - 35
-    rows = []
     append = rows.append
-    spilled = []
     for offset in pointers:
         try:
             size = page[offset]
@@ -720,11 +701,11 @@ def table_leaf_rows(page, hdr_offset: int, usable: int, encoding: str = "utf-8",
             payload = page[pos:end]
             try:
                 if size and entry is None:
-                    entry = remember_row(payload[:hs], payload)
+                    entry = remember(payload[:hs], payload)
                     if entry is not None:
                         append(entry[0](page, pos, rowid))
                         continue
-                append((rowid, *decode(payload)))
+                append(finish(payload, rowid))
             except UnicodeDecodeError as err:
                 raise FormatError(f"record in cell at {offset}: text is not valid "
                                   f"{encoding}: {err}", offset=pos) from None
@@ -738,6 +719,35 @@ def table_leaf_rows(page, hdr_offset: int, usable: int, encoding: str = "utf-8",
                 raise _past_usable(offset, end + 4, usable, len(page))
             spilled.append(len(rows))
             append(OverflowCell(rowid, size, page[pos:end], _unpack_u32(page, end)[0]))
+
+
+def table_leaf_rows(page, hdr_offset: int, usable: int, encoding: str = "utf-8",
+                    text_errors: str = "replace"):
+    """Fused full-scan path: every row of a table leaf page, records decoded.
+
+    Returns ``(rows, spilled)``. ``rows[i]`` is ``(rowid, *values)`` for the
+    i-th cell (the values as :func:`formatspec.record.decode_record` gives
+    them), except at the indexes listed in ``spilled``, where the payload runs
+    onto overflow pages and ``rows[i]`` is an :class:`OverflowCell` for the
+    caller to assemble and decode. Cells are checked as by
+    :func:`read_table_leaf_cell`; a malformed record raises FormatError whose
+    offset is in the page.
+    """
+    if type(page) is not bytes:
+        page = bytes(page)
+    if not MIN_USABLE_SIZE <= usable <= MAX_PAGE_SIZE:
+        _check_usable(usable)
+    header = read_page_header(page, hdr_offset)
+    if header.page_type != TABLE_LEAF:
+        raise FormatError(f"page type {header.page_type} is not a table leaf", offset=hdr_offset,
+                          path="page_type")
+    pointers = read_cell_pointers(page, hdr_offset, 8, header.cell_count)
+    decode = record_decoder(encoding, text_errors)
+    rows = []
+    spilled = []
+    _table_leaf_rows_checked(page, pointers, usable, decode.row_cache.get, decode.remember_row,
+                             lambda payload, rowid: (rowid, *decode(payload)), encoding,
+                             rows, spilled)
     return rows, spilled
 
 
@@ -764,10 +774,10 @@ def table_leaf_rows_projected(page, hdr_offset: int, usable: int, projector):
     row_entry = projector.row_entry
     encoding = projector.encoding
     limit = min(len(page), usable)
-    max_local = usable - 35
     rows = []
     append = rows.append
     spilled = []
+    project_rest = projector.project
     for offset in pointers:
         # fast path: a one-byte payload size (so no overflow), a short rowid, a header
         # already planned; anything else (and every error) goes the checked way below
@@ -801,71 +811,8 @@ def table_leaf_rows_projected(page, hdr_offset: int, usable: int, projector):
                 raise FormatError(f"record in cell at {offset}: text is not valid "
                                   f"{encoding}: {err}", offset=pos) from None
             continue
-        try:
-            size = page[offset]
-            if size < 0x80:
-                pos = offset + 1
-            else:
-                size, pos = read_varint(page, offset)
-            rowid = page[pos]
-            if rowid < 0x80:
-                pos += 1
-            else:
-                b1 = page[pos + 1]
-                if b1 < 0x80:
-                    rowid = ((rowid & 0x7F) << 7) | b1
-                    pos += 2
-                else:
-                    b2 = page[pos + 2]
-                    if b2 < 0x80:
-                        rowid = ((rowid & 0x7F) << 14) | ((b1 & 0x7F) << 7) | b2
-                        pos += 3
-                    else:
-                        rowid, pos = read_signed_varint(page, pos)
-        except (IndexError, FormatError):
-            raise FormatError(f"cell at {offset} runs past the end of the page",
-                              offset=offset) from None
-        if size <= max_local:
-            end = pos + size
-            if end > limit:
-                raise _past_usable(offset, end, usable, len(page))
-            entry = None
-            if size:
-                hs = page[pos]
-                if hs >= 0x80:
-                    try:
-                        hs = read_varint(page, pos)[0]
-                    except FormatError:
-                        hs = 0
-                entry = get(page[pos:pos + hs])
-                if entry is not None and entry[1] == size:
-                    try:
-                        append(entry[0](page, pos, rowid))
-                    except UnicodeDecodeError as err:
-                        raise FormatError(f"record in cell at {offset}: text is not valid "
-                                          f"{encoding}: {err}", offset=pos) from None
-                    continue
-            payload = page[pos:end]
-            try:
-                if size and entry is None:
-                    entry = row_entry(payload[:hs], payload)
-                    if entry is not None:
-                        append(entry[0](page, pos, rowid))
-                        continue
-                append(projector.project(payload, rowid))
-            except UnicodeDecodeError as err:
-                raise FormatError(f"record in cell at {offset}: text is not valid "
-                                  f"{encoding}: {err}", offset=pos) from None
-            except FormatError as err:
-                raise FormatError(f"record in cell at {offset}: {err.message}",
-                                  offset=pos + (err.offset or 0), path=err.path) from None
-        else:
-            local_size = local_payload_size(size, usable, table_leaf=True)
-            end = pos + local_size
-            if end + 4 > limit:
-                raise _past_usable(offset, end + 4, usable, len(page))
-            spilled.append(len(rows))
-            append(OverflowCell(rowid, size, page[pos:end], _unpack_u32(page, end)[0]))
+        _table_leaf_rows_checked(page, (offset,), usable, get, row_entry,
+                                 project_rest, encoding, rows, spilled)
     return rows, spilled
 
 
