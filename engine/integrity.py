@@ -693,30 +693,12 @@ class _Checker:
             self.report(pgno, hoff + 5, f"{name}: cell content area starts at "
                         f"{content}, outside {first}..{usable}", "content-area")
             return None
-        lay = None
         if ptype == 13:
-            try:
-                lay = table_leaf_layout(page, hoff, usable, projector)
-            except FormatError:
-                if projector is not None:  # a bad cell, or only a bad record?
-                    try:
-                        lay = table_leaf_layout(page, hoff, usable)
-                    except FormatError:
-                        pass  # cell by cell below, to report the bad one
+            lay = _layout(table_leaf_layout, page, hoff, usable, projector)
         elif ptype == 10:
-            try:
-                lay = index_leaf_layout(page, hoff, usable, decoder)
-            except FormatError:
-                if decoder is not None:  # a bad cell, or only a bad record?
-                    try:
-                        lay = index_leaf_layout(page, hoff, usable)
-                    except FormatError:
-                        pass  # cell by cell below, to report the bad one
+            lay = _layout(index_leaf_layout, page, hoff, usable, decoder)
         else:
-            try:
-                lay = interior_layout(page, hoff, usable)
-            except FormatError:
-                pass  # cell by cell below, to report the bad one
+            lay = _layout(interior_layout, page, hoff, usable, None)
         if lay is not None:
             ptrs = lay.pointers
         else:
@@ -1563,3 +1545,19 @@ def _journal_problems(path: str, page_size: int | None) -> list[Problem]:
                                f"inside a segment of {seg.record_count} records; sqlite3 stops "
                                "the rollback there", "journal"))
     return out
+
+
+def _layout(read, page, hoff: int, usable: int, records):
+    """A page's columnar layout (formatspec), its records decoded by ``records`` when given;
+    when that fails, the layout without records (a bad record only: reported later, row by
+    row); None when the cells themselves are bad (reported cell by cell by the caller)."""
+    try:
+        return read(page, hoff, usable, records) if records is not None else \
+            read(page, hoff, usable)
+    except FormatError:
+        if records is None:
+            return None
+    try:
+        return read(page, hoff, usable)
+    except FormatError:
+        return None
